@@ -1,0 +1,39 @@
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run install init test test-sqlite test-postgres lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -n "$(PY)" || { echo "python3.11 not found: install Python 3.11"; exit 1; }
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+init: $(STAMP)
+	$(BIN)/daman init
+	$(BIN)/daman demo
+
+run: init
+	$(BIN)/daman serve --host $(HOST) --port $(PORT)
+
+# The whole suite: always on SQLite, and on PostgreSQL too when DAMAN_TEST_DATABASE_URL is set.
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks migrations
+	$(BIN)/ruff format --check src tests benchmarks migrations
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) daman.db var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""HTTP endpoints of the adjudication domain."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["adjudication"])

@@ -1,0 +1,5 @@
+"""HTTP endpoints of the claims domain."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["claims"])

@@ -1,0 +1,51 @@
+"""Typed settings, read from the environment (prefix DAMAN_) or a .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DAMAN_", env_file=".env", extra="ignore")
+
+    environment: str = "development"
+    database_url: str = "sqlite:///./daman.db"
+    secret_key: str = DEFAULT_SECRET
+    data_dir: Path = Path("var")
+    timezone: str = "Africa/Casablanca"
+    currency: str = "MAD"
+    page_size_max: int = 200
+    demo_seed: int = 20260101
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_postgres(cls, v: str) -> str:
+        # psycopg 3 is the driver; accept the plain URLs people paste.
+        for prefix in ("postgres://", "postgresql://"):
+            if v.startswith(prefix):
+                return "postgresql+psycopg://" + v[len(prefix) :]
+        return v
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment != "development" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError(
+                "DAMAN_SECRET_KEY must be set outside development "
+                f"(DAMAN_ENVIRONMENT={self.environment})"
+            )
+        return self
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

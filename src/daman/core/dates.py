@@ -1,0 +1,43 @@
+"""Business dates live in Africa/Casablanca; datetimes are always timezone-aware."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+BUSINESS_TZ = ZoneInfo("Africa/Casablanca")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    """Today's business date in Casablanca."""
+    return datetime.now(BUSINESS_TZ).date()
+
+
+def add_months(d: date, months: int) -> date:
+    """Same day `months` later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    month0 = d.month - 1 + months
+    year, month = d.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def age_on(birth: date, on: date) -> int:
+    """Age in whole years on a date (a person born 29 Feb ages on 1 Mar in common years)."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def day_before(d: date) -> date:
+    return d - timedelta(days=1)
+
+
+def covers(valid_from: date, valid_to: date | None, on: date) -> bool:
+    """Effective-dated ranges are closed: valid_from <= on <= valid_to (open when None)."""
+    return valid_from <= on and (valid_to is None or on <= valid_to)

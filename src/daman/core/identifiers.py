@@ -1,0 +1,95 @@
+"""Identifier checks (RIB, EAN-13, CNIE) and Daman's own numbers, issued from counters."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Integer, String, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from daman.core.db import Base
+
+_CNIE = re.compile(r"^[A-Z]{1,2}[0-9]{1,8}$")
+
+
+def rib_problem(rib: str) -> str | None:
+    """Why a Moroccan RIB is invalid, or None. 24 digits: bank 3, city 3, account 16, key 2;
+    the whole number is 0 modulo 97."""
+    if not re.fullmatch(r"[0-9]{24}", rib):
+        return "must be exactly 24 digits"
+    if int(rib) % 97 != 0:
+        expected = 97 - (int(rib[:22]) * 100) % 97
+        return f"bad RIB key {rib[22:]} (expected {expected:02d})"
+    return None
+
+
+def rib_key(first22: str) -> str:
+    return f"{97 - (int(first22) * 100) % 97:02d}"
+
+
+def ean13_problem(code: str) -> str | None:
+    """Why an EAN-13 barcode is invalid, or None."""
+    if not re.fullmatch(r"[0-9]{13}", code):
+        return "must be 13 digits"
+    digits = [int(c) for c in code]
+    check = (10 - sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits[:12])) % 10) % 10
+    if check != digits[12]:
+        return f"bad EAN check digit {digits[12]} (expected {check})"
+    return None
+
+
+def ean13_check_digit(first12: str) -> str:
+    digits = [int(c) for c in first12]
+    return str((10 - sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10) % 10)
+
+
+def normalise_cnie(cnie: str) -> str:
+    return cnie.strip().upper().replace(" ", "")
+
+
+def cnie_problem(cnie: str) -> str | None:
+    if not _CNIE.fullmatch(normalise_cnie(cnie)):
+        return "must be 1-2 letters followed by digits (e.g. BE123456)"
+    return None
+
+
+class Counter(Base):
+    """Monotonic counters for numbers Daman issues (immatriculation, claim numbers)."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def allocate(session: Session, name: str, count: int = 1) -> range:
+    """Reserve `count` consecutive values of a counter inside the caller's transaction."""
+    row = session.execute(
+        update(Counter)
+        .where(Counter.name == name)
+        .values(value=Counter.value + count)
+        .returning(Counter.value)
+    ).scalar_one_or_none()
+    if row is None:
+        session.add(Counter(name=name, value=count))
+        session.flush()
+        row = count
+    return range(row - count + 1, row + 1)
+
+
+def immatriculation(n: int) -> str:
+    """Daman's immatriculation number: 'DM' + 8-digit sequence + 2-digit mod-97 key."""
+    body = f"{n:08d}"
+    return f"DM{body}{97 - (int(body) * 100) % 97:02d}"
+
+
+def immatriculation_problem(number: str) -> str | None:
+    m = re.fullmatch(r"DM([0-9]{8})([0-9]{2})", number)
+    if not m:
+        return "must be DM followed by 10 digits"
+    if int(m.group(1) + m.group(2)) % 97 != 0:
+        return "bad immatriculation key"
+    return None
+
+
+def current_value(session: Session, name: str) -> int:
+    return session.execute(select(Counter.value).where(Counter.name == name)).scalar() or 0

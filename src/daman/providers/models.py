@@ -1,0 +1,24 @@
+"""Care providers identified by their INPE (opaque, unique, issued by ANAM)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from daman.core.db import Base, Tracked
+
+
+class Provider(Tracked, Base):
+    __tablename__ = "providers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inpe: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # ProviderKind
+    name: Mapped[str] = mapped_column(String(300))
+    sector: Mapped[str] = mapped_column(String(10))  # Sector
+    specialty: Mapped[str | None] = mapped_column(String(100))
+    city: Mapped[str] = mapped_column(String(100), default="")
+    rib: Mapped[str | None] = mapped_column(String(24))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)

@@ -1,0 +1,5 @@
+"""HTTP endpoints of the reference domain."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["reference"])
