@@ -76,9 +76,12 @@ def _worker() -> str:
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     backend = request.param
     tmp = tmp_path_factory.mktemp(backend)
-    eng = migrated_engine(backend, tmp, f"daman_test_{_worker()}")
+    name = f"daman_test_{_worker()}_{os.getpid()}"
+    eng = migrated_engine(backend, tmp, name)
     yield eng
     eng.dispose()
+    if backend == "postgresql":
+        drop_database(name)
 
 
 @pytest.fixture
@@ -131,10 +134,14 @@ def database_url(request: pytest.FixtureRequest, engine: Engine, tmp_path: Path)
     yield url
     core_db.set_engine(previous)
     if eng.dialect.name == "postgresql":
-        admin = create_engine(make_url(_pg_base()), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(name)
+
+
+def drop_database(name: str) -> None:
+    admin = create_engine(make_url(_pg_base()), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def shared_file(name: str) -> Path:
