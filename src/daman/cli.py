@@ -58,11 +58,13 @@ def _register() -> None:
     from daman.claims.commands import app as claims
     from daman.reference.commands import app as reference
     from daman.registry.commands import app as registry
+    from daman.synth.commands import register as synth
 
     app.add_typer(reference, name="reference", help="Reference data: drug list, ALD list.")
     app.add_typer(registry, name="registry", help="Registry: bulk import of persons.")
     app.add_typer(claims, name="claims", help="Claims: bulk import of care sheets.")
     adjudication(app)
+    synth(app)
 
 
 _register()
