@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from daman import __version__
@@ -51,6 +51,10 @@ def create_app() -> FastAPI:
         return JSONResponse(
             status_code=500, content={"error": "internal_error", "detail": "unexpected error, logged"}
         )
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
 
     @app.get(f"{API}/health", tags=["meta"])
     def health() -> dict[str, str]:
