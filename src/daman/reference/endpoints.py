@@ -1,5 +1,211 @@
-"""HTTP endpoints of the reference domain."""
+"""HTTP endpoints of the reference domain: read for everyone, versioned writes."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(tags=["reference"])
+from datetime import date
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from daman.core.actor import api_actor
+from daman.core.dates import today
+from daman.core.db import get_session
+from daman.core.enums import CareCategory, Exemption, Sector
+from daman.core.errors import ValidationFailed, error_responses
+from daman.core.pagination import Page, PageParams, page_params
+from daman.reference import repository as repo
+from daman.reference import service
+from daman.reference.errors import (
+    DrugNotFound,
+    RateNotFound,
+    TariffNotFound,
+    VersionBeforeCurrent,
+)
+from daman.reference.schemas import (
+    AldOut,
+    ComplementaryRateOut,
+    DrugOut,
+    DrugPriceOut,
+    MutualOut,
+    MutualsOut,
+    RateIn,
+    RateOut,
+    RegimeOut,
+    TariffIn,
+    TariffOut,
+)
+
+router = APIRouter(prefix="/reference", tags=["reference"])
+
+_DATE = Query(None, alias="date", description="YYYY-MM-DD; today in Casablanca when omitted")
+
+
+def _known_regime(session: Session, code: str | None) -> None:
+    if code is not None and repo.regime(session, code) is None:
+        raise ValidationFailed.one("regime", f"unknown regime {code}")
+
+
+@router.get("/regimes", response_model=list[RegimeOut])
+def list_regimes(session: Session = Depends(get_session)) -> list[RegimeOut]:
+    return [RegimeOut.model_validate(r) for r in repo.regimes(session)]
+
+
+@router.get(
+    "/tariffs",
+    response_model=TariffOut,
+    responses=error_responses(TariffNotFound, ValidationFailed),
+)
+def get_tariff(
+    key: str = Query(..., min_length=1, max_length=20, description="TNR key, e.g. C, K, B"),
+    regime: str | None = Query(None, description="regime code; general tariffs when omitted"),
+    on: date | None = _DATE,
+    session: Session = Depends(get_session),
+) -> TariffOut:
+    """The tariff of a key in force on a date (the regime's own row beats the general one)."""
+    _known_regime(session, regime)
+    return TariffOut.model_validate(service.require_tariff(session, key, regime, on or today()))
+
+
+@router.get("/tariffs/history", response_model=list[TariffOut])
+def tariff_history(
+    key: str = Query(..., min_length=1, max_length=20),
+    regime: str | None = Query(None, description="one regime and the general rows"),
+    session: Session = Depends(get_session),
+) -> list[TariffOut]:
+    """Every version of a key, oldest first: general rows, then each regime's."""
+    return [TariffOut.model_validate(t) for t in repo.tariff_history(session, key, regime)]
+
+
+@router.post(
+    "/tariffs",
+    response_model=TariffOut,
+    status_code=201,
+    responses=error_responses(ValidationFailed, VersionBeforeCurrent),
+)
+def new_tariff(
+    body: TariffIn,
+    session: Session = Depends(get_session),
+    actor: str = Depends(api_actor),
+) -> TariffOut:
+    """A new version of a tariff from valid_from; the current version ends the day before."""
+    tariff = service.set_tariff(
+        session,
+        key=body.key,
+        regime_code=body.regime_code,
+        value_centimes=body.value_centimes,
+        valid_from=body.valid_from,
+        actor=actor,
+        label=body.label,
+        category=body.category,
+        source=body.source,
+        confidence=body.confidence,
+    )
+    return TariffOut.model_validate(tariff)
+
+
+@router.get(
+    "/rates",
+    response_model=RateOut,
+    responses=error_responses(RateNotFound, ValidationFailed),
+)
+def get_rate(
+    regime: str = Query(..., description="regime code"),
+    category: CareCategory = Query(...),
+    sector: Sector | None = Query(None, description="the provider's sector; any when omitted"),
+    exemption: Exemption = Query(Exemption.NONE),
+    ald_code: str | None = Query(None, description="the exempted disease, e.g. ALD09"),
+    on: date | None = _DATE,
+    session: Session = Depends(get_session),
+) -> RateOut:
+    """The AMO rate in force on a date for a regime, care category, sector and exemption."""
+    _known_regime(session, regime)
+    rate = service.require_rate(
+        session, regime, category, sector, exemption, on or today(), ald_code
+    )
+    return RateOut.model_validate(rate)
+
+
+@router.post(
+    "/rates",
+    response_model=RateOut,
+    status_code=201,
+    responses=error_responses(ValidationFailed, VersionBeforeCurrent),
+)
+def new_rate(
+    body: RateIn,
+    session: Session = Depends(get_session),
+    actor: str = Depends(api_actor),
+) -> RateOut:
+    """A new version of a rate line from valid_from; the current version ends the day before."""
+    rate = service.set_rate(
+        session,
+        regime_code=body.regime_code,
+        category=body.category,
+        sector=body.sector,
+        exemption=body.exemption,
+        ald_code=body.ald_code,
+        rate_bp=body.rate_bp,
+        valid_from=body.valid_from,
+        actor=actor,
+        source=body.source,
+        confidence=body.confidence,
+    )
+    return RateOut.model_validate(rate)
+
+
+@router.get("/drugs", response_model=Page[DrugOut])
+def search_drugs(
+    q: str | None = Query(None, max_length=100, description="part of the name or DCI, or code"),
+    on: date | None = _DATE,
+    page: PageParams = Depends(page_params),
+    session: Session = Depends(get_session),
+) -> Page[DrugOut]:
+    """Drugs by name, DCI or code, with the price on the list in force on the date."""
+    drugs, total = repo.search_drugs(session, q, page.limit, page.offset)
+    prices = repo.prices_at(session, [d.id for d in drugs], on or today())
+    items = []
+    for drug in drugs:
+        out = DrugOut.model_validate(drug)
+        price = prices.get(drug.id)
+        out.price = DrugPriceOut.model_validate(price) if price else None
+        items.append(out)
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get(
+    "/drugs/{code}",
+    response_model=DrugOut,
+    responses=error_responses(DrugNotFound),
+)
+def get_drug(
+    code: str,
+    on: date | None = _DATE,
+    session: Session = Depends(get_session),
+) -> DrugOut:
+    """A drug with its price on the list in force that day; 404 drug_not_found when the
+    code is unknown, drug_not_on_list when no list in force that day prices it."""
+    drug, price = service.require_drug_price(session, code, on or today())
+    out = DrugOut.model_validate(drug)
+    out.price = DrugPriceOut.model_validate(price)
+    return out
+
+
+@router.get("/ald", response_model=list[AldOut])
+def list_ald(
+    on: date | None = Query(None, alias="date", description="headings in force that day"),
+    session: Session = Depends(get_session),
+) -> list[AldOut]:
+    """The ALD/ALC headings (all of them, or those in force on the date)."""
+    return [AldOut.model_validate(a) for a in service.ald_list(session, on)]
+
+
+@router.get("/mutuals", response_model=MutualsOut)
+def list_mutuals(on: date | None = _DATE, session: Session = Depends(get_session)) -> MutualsOut:
+    """The CNOPS mutuals and the complementary cover in force on the date."""
+    return MutualsOut(
+        mutuals=[MutualOut.model_validate(m) for m in repo.mutuals(session)],
+        complementary_rates=[
+            ComplementaryRateOut.model_validate(c)
+            for c in repo.complementary_rates(session, on or today())
+        ],
+    )

@@ -1,0 +1,252 @@
+"""Every query of the reference domain.
+
+Resolution at a date: a row applies when valid_from <= date <= valid_to (open when
+valid_to is NULL). Where a row for a specific regime, sector or disease and a general row
+(NULL = any) both apply, the specific one wins; among equals the latest valid_from wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from daman.reference.models import (
+    ActTariff,
+    AldDisease,
+    ComplementaryRate,
+    CoverageRate,
+    Drug,
+    DrugPrice,
+    ImportRun,
+    Mutual,
+    Regime,
+)
+
+
+def in_force(
+    valid_from: InstrumentedAttribute[date], valid_to: InstrumentedAttribute[date | None], on: date
+) -> ColumnElement[bool]:
+    return (valid_from <= on) & or_(valid_to.is_(None), valid_to >= on)
+
+
+def _general_last(column: InstrumentedAttribute[str | None]) -> ColumnElement[int]:
+    """Sort key: 0 for a specific row, 1 for a NULL (= any) row."""
+    return case((column.is_(None), 1), else_=0)
+
+
+def regimes(session: Session) -> Sequence[Regime]:
+    return session.scalars(select(Regime).order_by(Regime.code)).all()
+
+
+def regime(session: Session, code: str) -> Regime | None:
+    return session.get(Regime, code)
+
+
+def mutuals(session: Session) -> Sequence[Mutual]:
+    return session.scalars(select(Mutual).order_by(Mutual.code)).all()
+
+
+def complementary_rates(session: Session, on: date) -> Sequence[ComplementaryRate]:
+    return session.scalars(
+        select(ComplementaryRate)
+        .where(in_force(ComplementaryRate.valid_from, ComplementaryRate.valid_to, on))
+        .order_by(ComplementaryRate.mutual_code, ComplementaryRate.category)
+    ).all()
+
+
+def tariff_at(session: Session, key: str, regime_code: str | None, on: date) -> ActTariff | None:
+    """The tariff of a key in force on a date: the regime's own row, else the general one."""
+    applies: ColumnElement[bool] = ActTariff.regime_code.is_(None)
+    if regime_code is not None:
+        applies = or_(applies, ActTariff.regime_code == regime_code)
+    return session.scalars(
+        select(ActTariff)
+        .where(
+            ActTariff.key == key, applies, in_force(ActTariff.valid_from, ActTariff.valid_to, on)
+        )
+        .order_by(_general_last(ActTariff.regime_code), ActTariff.valid_from.desc())
+        .limit(1)
+    ).first()
+
+
+def tariff_history(
+    session: Session, key: str, regime_code: str | None = None
+) -> Sequence[ActTariff]:
+    """Every version of a key, general rows first, then each regime's, oldest first."""
+    query = select(ActTariff).where(ActTariff.key == key)
+    if regime_code is not None:
+        query = query.where(
+            or_(ActTariff.regime_code.is_(None), ActTariff.regime_code == regime_code)
+        )
+    return session.scalars(
+        query.order_by(
+            -_general_last(ActTariff.regime_code), ActTariff.regime_code, ActTariff.valid_from
+        )
+    ).all()
+
+
+def latest_tariff(session: Session, key: str, regime_code: str | None) -> ActTariff | None:
+    """The newest version of exactly this (key, regime) line, NULL regime included."""
+    return session.scalars(
+        select(ActTariff)
+        .where(ActTariff.key == key, _same(ActTariff.regime_code, regime_code))
+        .order_by(ActTariff.valid_from.desc())
+        .limit(1)
+    ).first()
+
+
+def _same(column: InstrumentedAttribute[str | None], value: str | None) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
+
+
+def rate_at(
+    session: Session,
+    regime_code: str,
+    category: str,
+    sector: str | None,
+    exemption: str,
+    on: date,
+    ald_code: str | None = None,
+) -> CoverageRate | None:
+    """The AMO rate in force: a disease's own row beats the general one, then a sector's
+    own row beats the any-sector one."""
+    sector_ok: ColumnElement[bool] = CoverageRate.sector.is_(None)
+    if sector is not None:
+        sector_ok = or_(sector_ok, CoverageRate.sector == sector)
+    ald_ok: ColumnElement[bool] = CoverageRate.ald_code.is_(None)
+    if ald_code is not None:
+        ald_ok = or_(ald_ok, CoverageRate.ald_code == ald_code)
+    return session.scalars(
+        select(CoverageRate)
+        .where(
+            CoverageRate.regime_code == regime_code,
+            CoverageRate.category == category,
+            CoverageRate.exemption == exemption,
+            sector_ok,
+            ald_ok,
+            in_force(CoverageRate.valid_from, CoverageRate.valid_to, on),
+        )
+        .order_by(
+            _general_last(CoverageRate.ald_code),
+            _general_last(CoverageRate.sector),
+            CoverageRate.valid_from.desc(),
+        )
+        .limit(1)
+    ).first()
+
+
+def latest_rate(
+    session: Session,
+    regime_code: str,
+    category: str,
+    sector: str | None,
+    exemption: str,
+    ald_code: str | None,
+) -> CoverageRate | None:
+    """The newest version of exactly this rate line (NULL sector / disease included)."""
+    return session.scalars(
+        select(CoverageRate)
+        .where(
+            CoverageRate.regime_code == regime_code,
+            CoverageRate.category == category,
+            CoverageRate.exemption == exemption,
+            _same(CoverageRate.sector, sector),
+            _same(CoverageRate.ald_code, ald_code),
+        )
+        .order_by(CoverageRate.valid_from.desc())
+        .limit(1)
+    ).first()
+
+
+def rate_history(
+    session: Session, regime_code: str, category: str | None = None
+) -> Sequence[CoverageRate]:
+    query = select(CoverageRate).where(CoverageRate.regime_code == regime_code)
+    if category is not None:
+        query = query.where(CoverageRate.category == category)
+    return session.scalars(
+        query.order_by(
+            CoverageRate.category,
+            CoverageRate.exemption,
+            CoverageRate.sector,
+            CoverageRate.ald_code,
+            CoverageRate.valid_from,
+        )
+    ).all()
+
+
+def drug_by_code(session: Session, code: str) -> Drug | None:
+    return session.scalars(select(Drug).where(Drug.code == code)).first()
+
+
+def price_at(session: Session, drug_id: int, on: date) -> DrugPrice | None:
+    return session.scalars(
+        select(DrugPrice)
+        .where(DrugPrice.drug_id == drug_id, in_force(DrugPrice.valid_from, DrugPrice.valid_to, on))
+        .order_by(DrugPrice.valid_from.desc())
+        .limit(1)
+    ).first()
+
+
+def prices_at(session: Session, drug_ids: Sequence[int], on: date) -> dict[int, DrugPrice]:
+    if not drug_ids:
+        return {}
+    rows = session.scalars(
+        select(DrugPrice).where(
+            DrugPrice.drug_id.in_(drug_ids),
+            in_force(DrugPrice.valid_from, DrugPrice.valid_to, on),
+        )
+    )
+    return {p.drug_id: p for p in rows}
+
+
+def _drug_search(q: str | None) -> Select[Drug]:
+    query = select(Drug)
+    if q and q.strip():
+        term = q.strip()
+        query = query.where(
+            or_(
+                Drug.name.icontains(term, autoescape=True),
+                Drug.dci.icontains(term, autoescape=True),
+                Drug.code.startswith(term, autoescape=True),
+            )
+        )
+    return query
+
+
+def search_drugs(
+    session: Session, q: str | None, limit: int, offset: int
+) -> tuple[Sequence[Drug], int]:
+    """Drugs whose name or DCI contains q (any case) or whose code starts with q."""
+    query = _drug_search(q)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    items = session.scalars(query.order_by(Drug.name, Drug.code).limit(limit).offset(offset)).all()
+    return items, total
+
+
+def ald_list(session: Session, on: date | None) -> Sequence[AldDisease]:
+    query = select(AldDisease)
+    if on is not None:
+        query = query.where(in_force(AldDisease.valid_from, AldDisease.valid_to, on))
+    return session.scalars(
+        query.order_by(AldDisease.number.is_(None), AldDisease.number, AldDisease.code)
+    ).all()
+
+
+def ald_disease_exists(session: Session, code: str) -> bool:
+    return session.scalar(select(AldDisease.id).where(AldDisease.code == code)) is not None
+
+
+def latest_drug_list(session: Session) -> date | None:
+    """The valid-from date of the latest drug list loaded (the list in force today)."""
+    return session.execute(select(func.max(DrugPrice.valid_from))).scalar()
+
+
+def import_runs(session: Session, kind: str | None = None, limit: int = 20) -> Sequence[ImportRun]:
+    query = select(ImportRun)
+    if kind is not None:
+        query = query.where(ImportRun.kind == kind)
+    return session.scalars(query.order_by(ImportRun.id.desc()).limit(limit)).all()
