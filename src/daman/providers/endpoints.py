@@ -1,5 +1,50 @@
-"""HTTP endpoints of the providers domain."""
+"""HTTP endpoints of care providers (doctors, pharmacies, labs, clinics, hospitals)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from daman.core.actor import api_actor
+from daman.core.db import get_session
+from daman.core.enums import ProviderKind, Sector
+from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
+from daman.core.pagination import Page, PageParams, page_params
+from daman.providers import service
+from daman.providers.schemas import ProviderIn, ProviderOut, ProviderPatch
 
 router = APIRouter(tags=["providers"])
+
+
+@router.post("/providers", status_code=201, responses=error_responses(ValidationFailed, Conflict))
+def create_provider(
+    data: ProviderIn, session: Session = Depends(get_session), actor: str = Depends(api_actor)
+) -> ProviderOut:
+    return ProviderOut.model_validate(service.create_provider(session, data, actor))
+
+
+@router.get("/providers")
+def search_providers(
+    q: str | None = Query(None, description="words of the name, specialty or city, or an INPE"),
+    kind: ProviderKind | None = None,
+    sector: Sector | None = None,
+    city: str | None = None,
+    page: PageParams = Depends(page_params),
+    session: Session = Depends(get_session),
+) -> Page[ProviderOut]:
+    return service.search_providers(session, q, kind, sector, city, page.limit, page.offset)
+
+
+@router.get("/providers/{inpe}", responses=error_responses(NotFound))
+def get_provider(inpe: str, session: Session = Depends(get_session)) -> ProviderOut:
+    return ProviderOut.model_validate(service.get_provider(session, inpe))
+
+
+@router.patch("/providers/{inpe}", responses=error_responses(ValidationFailed, NotFound))
+def update_provider(
+    inpe: str,
+    patch: ProviderPatch,
+    session: Session = Depends(get_session),
+    actor: str = Depends(api_actor),
+) -> ProviderOut:
+    return ProviderOut.model_validate(service.update_provider(session, inpe, patch, actor))

@@ -1,5 +1,240 @@
-"""HTTP endpoints of the registry domain."""
+"""HTTP endpoints of the registry: insured persons, dependents, employers, eligibility."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from daman.core.actor import api_actor
+from daman.core.dates import today
+from daman.core.db import get_session
+from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
+from daman.core.pagination import Page, PageParams, page_params
+from daman.registry import dependents, service
+from daman.registry.schemas import (
+    AffiliationOut,
+    ContributionOut,
+    ContributionsIn,
+    DeathIn,
+    DependentIn,
+    DependentOut,
+    EligibilityOut,
+    EmployerIn,
+    EmployerOut,
+    EmployerPatch,
+    EndAffiliationIn,
+    EndLinkIn,
+    InsuredIn,
+    InsuredOut,
+    InsuredSummary,
+    NewAffiliationIn,
+    PersonOut,
+    PersonPatch,
+    StudentProofIn,
+    StudentProofOut,
+)
 
 router = APIRouter(tags=["registry"])
+WRITE = error_responses(ValidationFailed, NotFound, Conflict)
+READ = error_responses(NotFound)
+
+
+# -- insured -----------------------------------------------------------------------------
+
+
+@router.post("/insured", status_code=201, responses=WRITE)
+def register_insured(
+    data: InsuredIn, session: Session = Depends(get_session), actor: str = Depends(api_actor)
+) -> InsuredOut:
+    """Register a principal insured (person and affiliation); Daman issues the immatriculation."""
+    return service.insured_out(session, service.register_insured(session, data, actor))
+
+
+@router.get("/insured")
+def search_insured(
+    q: str | None = Query(
+        None, description="words of the name (Latin or Arabic), CNIE or immatriculation"
+    ),
+    regime: str | None = Query(None, description="regime of the latest affiliation"),
+    page: PageParams = Depends(page_params),
+    session: Session = Depends(get_session),
+) -> Page[InsuredSummary]:
+    return service.search_insured(session, q, regime, page.limit, page.offset)
+
+
+@router.get("/insured/{immatriculation}", responses=READ)
+def get_insured(immatriculation: str, session: Session = Depends(get_session)) -> InsuredOut:
+    return service.insured_out(session, service.get_person(session, immatriculation))
+
+
+@router.patch("/insured/{immatriculation}", responses=WRITE)
+def update_insured(
+    immatriculation: str,
+    patch: PersonPatch,
+    session: Session = Depends(get_session),
+    actor: str = Depends(api_actor),
+) -> InsuredOut:
+    person = service.update_person(session, immatriculation, patch, actor)
+    return service.insured_out(session, person)
+
+
+@router.post("/insured/{immatriculation}/end-affiliation", responses=WRITE)
+def end_affiliation(
+    immatriculation: str,
+    data: EndAffiliationIn,
+    session: Session = Depends(get_session),
+    actor: str = Depends(api_actor),
+) -> AffiliationOut:
+    """Conditions stop (job loss, retirement ...): rights are then maintained by rule."""
+    a = service.end_affiliation(session, immatriculation, data, actor)
+    return next(x for x in service.insured_out(session, a.person).affiliations if x.id == a.id)
+
+
+@router.post("/insured/{immatriculation}/affiliations", status_code=201, responses=WRITE)
+def change_regime(
+    immatriculation: str,
+    data: NewAffiliationIn,
+    session: Session = Depends(get_session),
+    actor: str = Depends(api_actor),
+) -> InsuredOut:
+    """A new affiliation (regime change); the running one ends the day before."""
+    return service.insured_out(
+        session, service.change_regime(session, immatriculation, data, actor)
+    )
+
+
+@router.post("/insured/{immatriculation}/dependents", status_code=201, responses=WRITE)
+def add_dependent(
+    immatriculation: str,
+    data: DependentIn,
+    session: Session = Depends(get_session),
+    actor: str = Depends(api_actor),
+) -> DependentOut:
+    """Create and link a dependent, or link an existing person (`transfer` to move them)."""
+    link, person = dependents.add_dependent(session, immatriculation, data, actor)
+    return dependents.dependent_out(link, person, immatriculation.strip().upper())
+
+
+@router.get("/insured/{immatriculation}/dependents", responses=READ)
+def list_dependents(
+    immatriculation: str, session: Session = Depends(get_session)
+) -> list[DependentOut]:
+    return dependents.list_dependents(session, immatriculation)
+
+
+@router.post("/insured/{immatriculation}/contributions", responses=WRITE)
+def record_contributions(
+    immatriculation: str,
+    data: ContributionsIn,
+    session: Session = Depends(get_session),
+    actor: str = Depends(api_actor),
+) -> list[ContributionOut]:
+    """Months of declared days (salaried) or paid contributions; returns all months."""
+    return service.record_contributions(session, immatriculation, data, actor)
+
+
+@router.get("/insured/{immatriculation}/contributions", responses=READ)
+def list_contributions(
+    immatriculation: str, session: Session = Depends(get_session)
+) -> list[ContributionOut]:
+    return service.contributions(session, immatriculation)
+
+
+# -- persons and dependents --------------------------------------------------------------
+
+
+@router.post("/persons/{immatriculation}/death", responses=WRITE)
+def record_death(
+    immatriculation: str,
+    data: DeathIn,
+    session: Session = Depends(get_session),
+    actor: str = Depends(api_actor),
+) -> PersonOut:
+    return PersonOut.model_validate(service.record_death(session, immatriculation, data, actor))
+
+
+@router.post("/persons/{immatriculation}/student-proofs", status_code=201, responses=WRITE)
+def add_student_proof(
+    immatriculation: str,
+    data: StudentProofIn,
+    session: Session = Depends(get_session),
+    actor: str = Depends(api_actor),
+) -> StudentProofOut:
+    return StudentProofOut.model_validate(
+        dependents.add_student_proof(session, immatriculation, data, actor)
+    )
+
+
+@router.get("/persons/{immatriculation}/student-proofs", responses=READ)
+def list_student_proofs(
+    immatriculation: str, session: Session = Depends(get_session)
+) -> list[StudentProofOut]:
+    return [
+        StudentProofOut.model_validate(p)
+        for p in dependents.student_proofs(session, immatriculation)
+    ]
+
+
+@router.post("/dependents/{immatriculation}/end-link", responses=WRITE)
+def end_link(
+    immatriculation: str,
+    data: EndLinkIn,
+    session: Session = Depends(get_session),
+    actor: str = Depends(api_actor),
+) -> DependentOut:
+    return dependents.end_link(session, immatriculation, data, actor)
+
+
+# -- employers ---------------------------------------------------------------------------
+
+
+@router.post("/employers", status_code=201, responses=WRITE)
+def create_employer(
+    data: EmployerIn, session: Session = Depends(get_session), actor: str = Depends(api_actor)
+) -> EmployerOut:
+    return EmployerOut.model_validate(service.create_employer(session, data, actor))
+
+
+@router.get("/employers")
+def list_employers(
+    q: str | None = Query(None, description="words of the name, number or city"),
+    page: PageParams = Depends(page_params),
+    session: Session = Depends(get_session),
+) -> Page[EmployerOut]:
+    found = service.list_employers(session, q, page.limit, page.offset)
+    return Page(
+        items=[EmployerOut.model_validate(e) for e in found.items],
+        total=found.total,
+        limit=found.limit,
+        offset=found.offset,
+    )
+
+
+@router.get("/employers/{number}", responses=READ)
+def get_employer(number: str, session: Session = Depends(get_session)) -> EmployerOut:
+    return EmployerOut.model_validate(service.get_employer(session, number))
+
+
+@router.patch("/employers/{number}", responses=WRITE)
+def update_employer(
+    number: str,
+    patch: EmployerPatch,
+    session: Session = Depends(get_session),
+    actor: str = Depends(api_actor),
+) -> EmployerOut:
+    return EmployerOut.model_validate(service.update_employer(session, number, patch, actor))
+
+
+# -- eligibility -------------------------------------------------------------------------
+
+
+@router.get("/eligibility", responses=READ)
+def eligibility(
+    person: str = Query(description="immatriculation of the person"),
+    on: date | None = Query(None, alias="date", description="date of care (default: today)"),
+    session: Session = Depends(get_session),
+) -> EligibilityOut:
+    """Whether the person is covered on the date, with a reason code and the explanation."""
+    return service.eligibility(session, person, on or today())

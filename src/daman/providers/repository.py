@@ -1,0 +1,64 @@
+"""Every query of the providers domain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from daman.core.dates import covers
+from daman.providers.models import Provider
+
+
+def by_inpe(session: Session, inpe: str) -> Provider | None:
+    return session.scalar(select(Provider).where(Provider.inpe == inpe.strip()))
+
+
+def ids_by_inpe(session: Session, inpes: Iterable[str]) -> dict[str, int]:
+    """INPE -> provider id for the INPEs known (in chunks of 5,000)."""
+    wanted = sorted({i.strip() for i in inpes})
+    out: dict[str, int] = {}
+    for i in range(0, len(wanted), 5000):
+        rows = session.execute(
+            select(Provider.inpe, Provider.id).where(Provider.inpe.in_(wanted[i : i + 5000]))
+        )
+        out.update({inpe: pid for inpe, pid in rows})
+    return out
+
+
+def active_on(provider: Provider, on: date) -> bool:
+    return covers(provider.valid_from, provider.valid_to, on)
+
+
+def search(
+    session: Session,
+    q: str | None,
+    kind: str | None,
+    sector: str | None,
+    city: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Provider], int]:
+    """Providers matching every word of q (name, INPE, specialty, city) and the filters."""
+    stmt = select(Provider)
+    for word in (q or "").split():
+        w = "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Provider.name).like(w, escape="\\"),
+                func.lower(Provider.specialty).like(w, escape="\\"),
+                func.lower(Provider.city).like(w, escape="\\"),
+                Provider.inpe == word,
+            )
+        )
+    if kind:
+        stmt = stmt.where(Provider.kind == kind)
+    if sector:
+        stmt = stmt.where(Provider.sector == sector)
+    if city:
+        stmt = stmt.where(func.lower(Provider.city) == city.strip().lower())
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Provider.name, Provider.id).limit(limit).offset(offset))
+    return list(rows), total

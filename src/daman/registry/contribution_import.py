@@ -1,0 +1,207 @@
+"""Bulk import of monthly contributions (declared days, payments) from a CSV file.
+
+Format: UTF-8, comma- or semicolon-separated, one header line:
+
+| column | required | meaning |
+|---|---|---|
+| immatriculation | yes | the insured person's immatriculation |
+| month | yes | YYYY-MM |
+| declared_days | yes | 0 to 31 |
+| amount | no | contribution in MAD, e.g. 312.50 (default 0) |
+| paid | no | yes/no (default yes) |
+| employer_number | no | CNSS_SAL: the declaring employer (default: the affiliation's) |
+
+A month already recorded for the same person and employer is replaced. Each bad row is
+reported with its line, field and reason; the valid rows load in batches that land
+entirely or not at all.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from daman.core.db import unit_of_work
+from daman.core.money import MoneyError, parse_mad
+from daman.registry.csvfile import (
+    ImportReport,
+    Progress,
+    RowProblems,
+    Scope,
+    batches,
+    read_rows,
+    record_run,
+)
+from daman.registry.models import Affiliation, Contribution, Person
+from daman.registry.validation import Refs
+
+REQUIRED = {"immatriculation", "month", "declared_days"}
+OPTIONAL = {"amount", "paid", "employer_number"}
+BATCH = 5000
+
+
+@dataclass
+class Row:
+    problems: RowProblems
+    immatriculation: str
+    month: date | None
+    declared_days: int | None
+    amount_centimes: int
+    paid: bool
+    employer_number: str | None
+    person_id: int | None = None
+    employer_id: int | None = None
+
+
+def _parse(p: RowProblems) -> Row:
+    amount = 0
+    if text := p.text("amount", max_length=20):
+        try:
+            amount = parse_mad(text)
+        except MoneyError as exc:
+            p.add("amount", str(exc))
+        if amount < 0:
+            p.add("amount", "must not be negative")
+    return Row(
+        problems=p,
+        immatriculation=(p.text("immatriculation", required=True, max_length=12) or "").upper(),
+        month=p.month("month"),
+        declared_days=p.integer("declared_days", 0, 31),
+        amount_centimes=amount,
+        paid=p.boolean("paid", default=True),
+        employer_number=p.text("employer_number", max_length=20),
+    )
+
+
+def _validate(session: Session, rows: list[Row]) -> None:
+    numbers = sorted({r.immatriculation for r in rows if r.immatriculation})
+    ids: dict[str, int] = {}
+    for i in range(0, len(numbers), 5000):
+        chunk = numbers[i : i + 5000]
+        found = session.execute(
+            select(Person.immatriculation, Person.id).where(Person.immatriculation.in_(chunk))
+        )
+        ids.update({number: pid for number, pid in found})
+    affiliations: dict[int, list[tuple[date, date | None, int | None]]] = defaultdict(list)
+    id_list = sorted(set(ids.values()))
+    for i in range(0, len(id_list), 5000):
+        rows_ = session.execute(
+            select(
+                Affiliation.person_id,
+                Affiliation.valid_from,
+                Affiliation.valid_to,
+                Affiliation.employer_id,
+            )
+            .where(Affiliation.person_id.in_(id_list[i : i + 5000]))
+            .order_by(Affiliation.valid_from)
+        )
+        for person_id, start, end, employer in rows_:
+            affiliations[person_id].append((start, end, employer))
+    refs = Refs.load(session, [r.employer_number for r in rows if r.employer_number])
+    seen: dict[tuple[int, date, int | None], int] = {}
+    for r in rows:
+        p = r.problems
+        r.person_id = ids.get(r.immatriculation)
+        if r.immatriculation and r.person_id is None:
+            p.add("immatriculation", f"no person with immatriculation {r.immatriculation}")
+        if r.employer_number:
+            r.employer_id = refs.employers.get(r.employer_number)
+            if r.employer_id is None:
+                p.add("employer_number", f"unknown employer {r.employer_number}")
+        if r.person_id is None or r.month is None:
+            continue
+        month = r.month
+        running = [
+            a
+            for a in affiliations[r.person_id]
+            if a[0].replace(day=1) <= month and (a[1] is None or month <= a[1])
+        ]
+        if not running:
+            p.add("month", f"{month:%Y-%m} is outside every affiliation of {r.immatriculation}")
+            continue
+        if r.employer_number is None:
+            r.employer_id = running[-1][2]
+        key = (r.person_id, month, r.employer_id)
+        if key in seen:
+            p.add("month", f"{month:%Y-%m} repeats line {seen[key]} for the same employer")
+        else:
+            seen[key] = p.line
+
+
+def _load_batch(session: Session, batch: list[Row], actor: str) -> None:
+    pids = sorted({r.person_id for r in batch if r.person_id is not None})
+    existing: dict[tuple[int, date, int | None], int] = {}
+    for cid, pid, month, employer in session.execute(
+        select(
+            Contribution.id, Contribution.person_id, Contribution.month, Contribution.employer_id
+        ).where(Contribution.person_id.in_(pids))
+    ):
+        existing[(pid, month, employer)] = cid
+    new: list[dict[str, object]] = []
+    changed: list[dict[str, object]] = []
+    for r in batch:
+        values = {
+            "declared_days": r.declared_days,
+            "amount_centimes": r.amount_centimes,
+            "paid": r.paid,
+            "updated_by": actor,
+        }
+        assert r.person_id is not None and r.month is not None
+        found = existing.get((r.person_id, r.month, r.employer_id))
+        if found is None:
+            new.append(
+                {
+                    **values,
+                    "person_id": r.person_id,
+                    "month": r.month,
+                    "employer_id": r.employer_id,
+                    "created_by": actor,
+                }
+            )
+        else:
+            changed.append({**values, "id": found})
+    if new:
+        session.execute(insert(Contribution), new)
+    if changed:
+        session.execute(update(Contribution), changed)
+
+
+def import_contributions(
+    path: Path,
+    *,
+    actor: str,
+    scope: Scope = unit_of_work,
+    batch_size: int = BATCH,
+    progress: Progress | None = None,
+) -> ImportReport:
+    report = ImportReport(filename=path.name)
+    rows = [_parse(p) for p in read_rows(path, REQUIRED, OPTIONAL)]
+    report.rows_read = len(rows)
+    with scope() as session:
+        _validate(session, rows)
+    valid = [[r] for r in rows if not r.problems.errors]
+    total = len(valid)
+    for batch in batches(valid, batch_size):
+        try:
+            with scope() as session:
+                _load_batch(session, batch, actor)
+                session.flush()
+            report.rows_loaded += len(batch)
+        except SQLAlchemyError as exc:
+            report.batches_failed += 1
+            cause = getattr(exc, "orig", None) or exc
+            for r in batch:
+                r.problems.add(
+                    "row", f"batch of {len(batch)} rows not loaded: {type(cause).__name__}: {cause}"
+                )
+        if progress is not None:
+            progress(len(batch), total)
+    report.errors = sorted((e for r in rows for e in r.problems.errors), key=lambda e: e.line)
+    record_run(scope, path, "registry_contributions", report, actor)
+    return report

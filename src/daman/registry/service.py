@@ -1,0 +1,467 @@
+"""Use cases of the registry: register, change, link, record. Services only flush.
+
+Every write records the actor in created_by/updated_by. Input that is well formed but
+wrong (unknown regime, bad RIB key, a child of 30 ...) raises ValidationFailed naming each
+field; a clash with what is recorded raises a Conflict with its own code.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from daman.core.dates import day_before, month_start, today
+from daman.core.enums import AffiliationEndReason, LinkEndReason
+from daman.core.errors import FieldError, ValidationFailed
+from daman.core.identifiers import allocate, immatriculation
+from daman.core.pagination import Page
+from daman.registry import repository as repo
+from daman.registry.errors import (
+    AlreadyDeceased,
+    DuplicateCnie,
+    DuplicateEmployer,
+    EmployerNotFound,
+    NoOpenAffiliation,
+    PersonNotFound,
+)
+from daman.registry.models import (
+    Affiliation,
+    Contribution,
+    Employer,
+    Person,
+)
+from daman.registry.rights import check
+from daman.registry.schemas import (
+    AffiliationFields,
+    AffiliationOut,
+    ContributionOut,
+    ContributionsIn,
+    DeathIn,
+    EligibilityOut,
+    EmployerIn,
+    EmployerPatch,
+    EndAffiliationIn,
+    InsuredIn,
+    InsuredOut,
+    InsuredSummary,
+    PersonFields,
+    PersonOut,
+    PersonPatch,
+)
+from daman.registry.validation import (
+    Refs,
+    affiliation_errors,
+    clean_rib,
+    normalised_cnie,
+    person_errors,
+)
+
+# -- employers ---------------------------------------------------------------------------
+
+
+def _ice_errors(ice: str | None) -> list[FieldError]:
+    if ice is not None and not (len(ice) == 15 and ice.isdigit()):
+        return [FieldError(field="ice", reason="must be exactly 15 digits")]
+    return []
+
+
+def create_employer(session: Session, data: EmployerIn, actor: str) -> Employer:
+    if errors := _ice_errors(data.ice):
+        raise ValidationFailed(errors)
+    if repo.employer_by_number(session, data.number):
+        raise DuplicateEmployer(f"employer {data.number} is already registered")
+    row = Employer(
+        number=data.number,
+        name=data.name,
+        ice=data.ice,
+        city=data.city,
+        created_by=actor,
+        updated_by=actor,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_employer(session: Session, number: str) -> Employer:
+    row = repo.employer_by_number(session, number)
+    if row is None:
+        raise EmployerNotFound(f"no employer {number}")
+    return row
+
+
+def update_employer(session: Session, number: str, patch: EmployerPatch, actor: str) -> Employer:
+    row = get_employer(session, number)
+    changes = patch.model_dump(exclude_unset=True)
+    if errors := _ice_errors(changes.get("ice")):
+        raise ValidationFailed(errors)
+    for name, value in changes.items():
+        if value is None and name != "ice":
+            continue
+        setattr(row, name, value)
+    row.updated_by = actor
+    session.flush()
+    return row
+
+
+def list_employers(session: Session, q: str | None, limit: int, offset: int) -> Page[Employer]:
+    rows, total = repo.search_employers(session, q, limit, offset)
+    return Page(items=rows, total=total, limit=limit, offset=offset)
+
+
+# -- persons -----------------------------------------------------------------------------
+
+
+def get_person(session: Session, number: str) -> Person:
+    row = repo.person_by_immatriculation(session, number)
+    if row is None:
+        raise PersonNotFound(f"no person with immatriculation {number}")
+    return row
+
+
+def ensure_cnie_free(session: Session, cnie: str | None, field: str = "cnie") -> None:
+    if cnie and (other := repo.person_by_cnie(session, cnie)):
+        raise DuplicateCnie(
+            [
+                FieldError(
+                    field=field,
+                    reason=f"CNIE {cnie} is already registered to {other.immatriculation}",
+                )
+            ]
+        )
+
+
+def new_person(session: Session, data: PersonFields, actor: str) -> Person:
+    n = allocate(session, "immatriculation")[0]
+    row = Person(
+        immatriculation=immatriculation(n),
+        cnie=normalised_cnie(data.cnie),
+        last_name=data.last_name,
+        first_name=data.first_name,
+        last_name_ar=data.last_name_ar or None,
+        first_name_ar=data.first_name_ar or None,
+        birth_date=data.birth_date,
+        sex=data.sex,
+        disabled=data.disabled,
+        rib=clean_rib(data.rib),
+        phone=data.phone or None,
+        preferred_language=data.preferred_language,
+        created_by=actor,
+        updated_by=actor,
+    )
+    session.add(row)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:  # a concurrent registration took the CNIE
+        raise DuplicateCnie(f"CNIE {row.cnie} is already registered") from exc
+    return row
+
+
+def _new_affiliation(
+    session: Session,
+    person: Person,
+    data: AffiliationFields,
+    valid_from: date,
+    refs: Refs,
+    actor: str,
+) -> Affiliation:
+    row = Affiliation(
+        person_id=person.id,
+        regime_code=data.regime,
+        employer_id=refs.employers.get(data.employer_number) if data.employer_number else None,
+        mutual_code=data.mutual_code or None,
+        rsu_score=data.rsu_score.strip() if data.rsu_score else None,
+        valid_from=valid_from,
+        created_by=actor,
+        updated_by=actor,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def register_insured(session: Session, data: InsuredIn, actor: str) -> Person:
+    """A principal insured: a new person with an immatriculation, and their affiliation."""
+    valid_from = data.valid_from or today()
+    data = data.model_copy(update={"rib": clean_rib(data.rib)})
+    refs = Refs.load(session, [data.employer_number] if data.employer_number else [])
+    errors = person_errors(
+        cnie=data.cnie, birth_date=data.birth_date, rib=data.rib, today=today(), cnie_required=True
+    )
+    errors += affiliation_errors(
+        refs,
+        regime=data.regime,
+        valid_from=valid_from,
+        birth_date=data.birth_date,
+        employer_number=data.employer_number,
+        mutual_code=data.mutual_code,
+        rsu_score=data.rsu_score,
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    ensure_cnie_free(session, normalised_cnie(data.cnie))
+    person = new_person(session, data, actor)
+    _new_affiliation(session, person, data, valid_from, refs, actor)
+    return person
+
+
+def update_person(session: Session, number: str, patch: PersonPatch, actor: str) -> Person:
+    person = get_person(session, number)
+    changes = patch.model_dump(exclude_unset=True)
+    if "rib" in changes:
+        changes["rib"] = clean_rib(changes["rib"])
+    if "cnie" in changes:
+        changes["cnie"] = normalised_cnie(changes["cnie"])
+    errors = person_errors(
+        cnie=changes.get("cnie", person.cnie),
+        birth_date=changes.get("birth_date") or person.birth_date,
+        rib=changes.get("rib", person.rib),
+        today=today(),
+        cnie_required=False,
+    )
+    required = ("last_name", "first_name", "birth_date", "sex", "disabled", "preferred_language")
+    errors += [
+        FieldError(field=k, reason="cannot be empty")
+        for k in required
+        if k in changes and changes[k] is None
+    ]
+    if errors:
+        raise ValidationFailed(errors)
+    if changes.get("cnie") and changes["cnie"] != person.cnie:
+        ensure_cnie_free(session, changes["cnie"])
+    for name, value in changes.items():
+        setattr(person, name, value)
+    person.updated_by = actor
+    session.flush()
+    return person
+
+
+def insured_out(session: Session, person: Person) -> InsuredOut:
+    affiliations = [
+        AffiliationOut(
+            id=a.id,
+            regime_code=a.regime_code,
+            employer_number=number,
+            mutual_code=a.mutual_code,
+            rsu_score=a.rsu_score,
+            valid_from=a.valid_from,
+            valid_to=a.valid_to,
+            end_reason=a.end_reason,
+        )
+        for a, number in repo.affiliations_of(session, person.id)
+    ]
+    return InsuredOut(
+        **PersonOut.model_validate(person).model_dump(),
+        regime_code=affiliations[-1].regime_code if affiliations else None,
+        affiliations=affiliations,
+    )
+
+
+def search_insured(
+    session: Session, q: str | None, regime: str | None, limit: int, offset: int
+) -> Page[InsuredSummary]:
+    rows, total = repo.search_persons(session, q, regime, limit, offset)
+    items = [
+        InsuredSummary(
+            immatriculation=p.immatriculation,
+            cnie=p.cnie,
+            last_name=p.last_name,
+            first_name=p.first_name,
+            last_name_ar=p.last_name_ar,
+            first_name_ar=p.first_name_ar,
+            birth_date=p.birth_date,
+            sex=p.sex,
+            death_date=p.death_date,
+            regime_code=regime_code,
+        )
+        for p, regime_code in rows
+    ]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+# -- affiliations ------------------------------------------------------------------------
+
+
+def end_affiliation(
+    session: Session, number: str, data: EndAffiliationIn, actor: str
+) -> Affiliation:
+    """Conditions stop (job loss, retirement ...): the open affiliation ends on valid_to."""
+    person = get_person(session, number)
+    current = repo.open_affiliation(session, person.id, data.valid_to)
+    if current is None:
+        raise NoOpenAffiliation(f"{number} has no affiliation running on {data.valid_to}")
+    if data.valid_to < current.valid_from:
+        raise ValidationFailed.one(
+            "valid_to", f"is before the affiliation start {current.valid_from}"
+        )
+    current.valid_to = data.valid_to
+    current.end_reason = data.reason
+    current.updated_by = actor
+    session.flush()
+    return current
+
+
+def change_regime(session: Session, number: str, data: AffiliationFields, actor: str) -> Person:
+    """A new affiliation from valid_from; the running one ends the day before."""
+    person = get_person(session, number)
+    valid_from = data.valid_from or today()
+    refs = Refs.load(session, [data.employer_number] if data.employer_number else [])
+    errors = affiliation_errors(
+        refs,
+        regime=data.regime,
+        valid_from=valid_from,
+        birth_date=person.birth_date,
+        employer_number=data.employer_number,
+        mutual_code=data.mutual_code,
+        rsu_score=data.rsu_score,
+    )
+    if person.death_date is not None and valid_from > person.death_date:
+        errors.append(
+            FieldError(field="valid_from", reason=f"after the death on {person.death_date}")
+        )
+    current = repo.open_affiliation(session, person.id, valid_from)
+    if current is not None and current.valid_from >= valid_from:
+        errors.append(
+            FieldError(
+                field="valid_from",
+                reason=f"must be after the current affiliation's start {current.valid_from}",
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    if current is not None:
+        current.valid_to = day_before(valid_from)
+        current.end_reason = AffiliationEndReason.REGIME_CHANGE
+        current.updated_by = actor
+    _new_affiliation(session, person, data, valid_from, refs, actor)
+    return person
+
+
+def record_death(session: Session, number: str, data: DeathIn, actor: str) -> Person:
+    """Death ends the person's affiliations and links; survivors keep rights by rule."""
+    person = get_person(session, number)
+    if person.death_date is not None:
+        raise AlreadyDeceased(f"{number} is recorded as deceased on {person.death_date}")
+    if data.death_date > today():
+        raise ValidationFailed.one("death_date", f"{data.death_date} is in the future")
+    if data.death_date < person.birth_date:
+        raise ValidationFailed.one("death_date", f"is before the birth date {person.birth_date}")
+    person.death_date = data.death_date
+    person.updated_by = actor
+    day = data.death_date
+    current = repo.open_affiliation(session, person.id, day)
+    if current is not None:
+        current.valid_to, current.end_reason, current.updated_by = (
+            day,
+            AffiliationEndReason.DEATH,
+            actor,
+        )
+    own = repo.open_link(session, person.id, day)
+    if own is not None:
+        own.valid_to, own.end_reason, own.updated_by = day, LinkEndReason.DEATH, actor
+    for link in repo.open_links_as_principal(session, person.id, day):
+        link.valid_to, link.end_reason, link.updated_by = (
+            day,
+            LinkEndReason.DEATH_OF_PRINCIPAL,
+            actor,
+        )
+    session.flush()
+    return person
+
+
+# -- contributions -----------------------------------------------------------------------
+
+
+def record_contributions(
+    session: Session, number: str, data: ContributionsIn, actor: str
+) -> list[ContributionOut]:
+    """Months of declared days and payments; a month already recorded (same employer) is
+    replaced. A month must fall within one of the person's affiliations."""
+    person = get_person(session, number)
+    affiliations = repo.affiliations_of(session, person.id)
+    refs = Refs.load(session, [i.employer_number for i in data.items if i.employer_number])
+    errors: list[FieldError] = []
+    resolved: list[tuple[date, int | None]] = []
+    for n, item in enumerate(data.items):
+        month = month_start(item.month)
+        running = [
+            a
+            for a, _ in affiliations
+            if month_start(a.valid_from) <= month and (a.valid_to is None or month <= a.valid_to)
+        ]
+        employer_id = None
+        if item.employer_number:
+            employer_id = refs.employers.get(item.employer_number)
+            if employer_id is None:
+                errors.append(
+                    FieldError(
+                        field=f"items.{n}.employer_number",
+                        reason=f"unknown employer {item.employer_number}",
+                    )
+                )
+        elif running:
+            employer_id = running[-1].employer_id
+        if not running:
+            errors.append(
+                FieldError(
+                    field=f"items.{n}.month",
+                    reason=f"{month:%Y-%m} is outside every affiliation of {number}",
+                )
+            )
+        resolved.append((month, employer_id))
+    if errors:
+        raise ValidationFailed(errors)
+    for item, (month, employer_id) in zip(data.items, resolved, strict=True):
+        row = repo.contribution_at(session, person.id, month, employer_id)
+        if row is None:
+            row = Contribution(
+                person_id=person.id, employer_id=employer_id, month=month, created_by=actor
+            )
+            session.add(row)
+        row.declared_days, row.amount_centimes, row.paid = (
+            item.declared_days,
+            item.amount_centimes,
+            item.paid,
+        )
+        row.updated_by = actor
+        session.flush()
+    return contributions(session, number)
+
+
+def contributions(session: Session, number: str) -> list[ContributionOut]:
+    person = get_person(session, number)
+    return [
+        ContributionOut(
+            month=c.month,
+            declared_days=c.declared_days,
+            amount_centimes=c.amount_centimes,
+            paid=c.paid,
+            employer_number=employer,
+        )
+        for c, employer in repo.contributions_of(session, person.id)
+    ]
+
+
+# -- eligibility -------------------------------------------------------------------------
+
+
+def eligibility(session: Session, number: str, on: date) -> EligibilityOut:
+    e = check(session, number, on)
+    principal = (
+        repo.immatriculations(session, [e.principal_id])[e.principal_id] if e.principal_id else None
+    )
+    return EligibilityOut(
+        immatriculation=number.strip().upper(),
+        on=on,
+        covered=e.covered,
+        reason=e.reason,
+        explanation=e.explanation,
+        regime_code=e.regime_code,
+        as_dependent=e.as_dependent,
+        principal_immatriculation=principal,
+        mutual_code=e.mutual_code,
+        rights_until=e.rights_until,
+    )
