@@ -73,7 +73,9 @@ def _worker() -> str:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     backend = request.param
     tmp = tmp_path_factory.mktemp(backend)
     name = f"daman_test_{_worker()}_{os.getpid()}"

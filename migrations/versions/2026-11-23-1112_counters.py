@@ -19,7 +19,9 @@ counters = sa.table("counters", sa.column("name", sa.String), sa.column("value",
 
 
 def upgrade() -> None:
-    op.bulk_insert(counters, [{"name": "immatriculation", "value": 0}, {"name": "claim", "value": 0}])
+    op.bulk_insert(
+        counters, [{"name": "immatriculation", "value": 0}, {"name": "claim", "value": 0}]
+    )
 
 
 def downgrade() -> None:

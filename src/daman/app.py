@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -38,18 +38,23 @@ def create_app() -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
         detail = [{"field": _field(e["loc"]), "reason": e["msg"]} for e in exc.errors()]
-        return JSONResponse(status_code=422, content={"error": "malformed_request", "detail": detail})
+        return JSONResponse(
+            status_code=422, content={"error": "malformed_request", "detail": detail}
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(status_code=exc.status_code, content={"error": code, "detail": str(exc.detail)})
+        return JSONResponse(
+            status_code=exc.status_code, content={"error": code, "detail": str(exc.detail)}
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return JSONResponse(
-            status_code=500, content={"error": "internal_error", "detail": "unexpected error, logged"}
+            status_code=500,
+            content={"error": "internal_error", "detail": "unexpected error, logged"},
         )
 
     @app.get("/", include_in_schema=False)
@@ -65,7 +70,7 @@ def create_app() -> FastAPI:
     return app
 
 
-def _routers() -> list:  # type: ignore[type-arg]
+def _routers() -> list[APIRouter]:
     from daman.adjudication.endpoints import router as adjudication
     from daman.claims.endpoints import router as claims
     from daman.providers.endpoints import router as providers

@@ -30,9 +30,11 @@ class DamanError(Exception):
         self.detail = detail
         if code:
             self.code = code
-        super().__init__(detail if isinstance(detail, str) else "; ".join(
-            f"{e.field}: {e.reason}" for e in detail
-        ))
+        super().__init__(
+            detail
+            if isinstance(detail, str)
+            else "; ".join(f"{e.field}: {e.reason}" for e in detail)
+        )
 
     def body(self) -> dict[str, Any]:
         return ErrorBody(error=self.code, detail=self.detail).model_dump()

@@ -5,7 +5,7 @@ No float ever touches an amount. Rounding is half-up to the centime, done once p
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 BP = 10_000  # basis points in 100 %
 

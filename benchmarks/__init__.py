@@ -1,0 +1,1 @@
+"""Reproducible benchmarks: `make bench` (or `python -m benchmarks`) writes JSON results."""
