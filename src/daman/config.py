@@ -9,6 +9,7 @@ from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
+DEVELOPMENT_FUND_RIB = "010780000000000012345682"  # refused outside development
 
 
 class Settings(BaseSettings):
@@ -22,6 +23,12 @@ class Settings(BaseSettings):
     currency: str = "MAD"
     page_size_max: int = 200
     demo_seed: int = 20260101
+    max_document_bytes: int = 10 * 1024 * 1024  # claim documents (PDF, JPEG, PNG)
+    # The fund's own account, debited by the payment batches (pain.001 debtor). The defaults
+    # are for development only: bank files are refused with them outside development.
+    fund_name: str = "Daman AMO (development)"
+    fund_iban_or_rib: str = DEVELOPMENT_FUND_RIB
+    fund_bic: str = "DAMNMAMC"
 
     @field_validator("database_url")
     @classmethod

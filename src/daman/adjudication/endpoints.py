@@ -1,5 +1,95 @@
-"""HTTP endpoints of the adjudication domain."""
+"""HTTP endpoints of the adjudication domain: the review queue."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Header
+from sqlalchemy.orm import Session
+
+from daman.adjudication import service
+from daman.adjudication.models import ReviewAction, ReviewItem
+from daman.adjudication.schemas import ReviewDecisionIn, ReviewItemOut
+from daman.claims import service as claims
+from daman.core.actor import api_actor
+from daman.core.db import get_session
+from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
+from daman.core.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["adjudication"])
+
+
+def item_out(
+    session: Session, item: ReviewItem, lang: str, explainer: claims.Explainer | None = None
+) -> ReviewItemOut:
+    claim = item.claim
+    explainer = explainer or claims.Explainer(session, [claim])
+    line = claims.line_out(item.line, explainer, lang)
+    return ReviewItemOut(
+        id=item.id,
+        claim_number=claim.number,
+        claim_status=claim.status,
+        patient=claim.patient.immatriculation,
+        line=line,
+        reasons=item.reasons,
+        explanations=[service.explain(code, lang) for code in item.reasons],
+        documents=claims.documents_out(claim),
+        created_at=item.created_at,
+        created_by=item.created_by,
+        assigned_to=item.assigned_to,
+        assigned_at=item.assigned_at,
+        decided_at=item.decided_at,
+        decided_by=item.decided_by,
+        action=ReviewAction(item.action) if item.action else None,
+        note=item.note,
+    )
+
+
+@router.get("/review-queue", response_model=Page[ReviewItemOut])
+def review_queue(
+    paging: PageParams = Depends(page_params),
+    accept_language: str | None = Header(default=None),
+    session: Session = Depends(get_session),
+) -> Page[ReviewItemOut]:
+    """Lines waiting for a controller, oldest first: the line, why, and the documents."""
+    items, total = service.review_queue(session, limit=paging.limit, offset=paging.offset)
+    lang = claims.language(accept_language)
+    explainer = claims.Explainer(session, list({i.claim_id: i.claim for i in items}.values()))
+    return Page(
+        items=[item_out(session, i, lang, explainer) for i in items],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+@router.post(
+    "/review-queue/{item_id}/assign",
+    response_model=ReviewItemOut,
+    responses=error_responses(NotFound, Conflict),
+)
+def assign(
+    item_id: int,
+    accept_language: str | None = Header(default=None),
+    actor: str = Depends(api_actor),
+    session: Session = Depends(get_session),
+) -> ReviewItemOut:
+    """Take an item: it is assigned to the caller."""
+    item = service.assign(session, item_id, actor)
+    return item_out(session, item, claims.language(accept_language))
+
+
+@router.post(
+    "/review-queue/{item_id}/decision",
+    response_model=ReviewItemOut,
+    responses=error_responses(NotFound, Conflict, ValidationFailed),
+)
+def decide(
+    item_id: int,
+    payload: ReviewDecisionIn,
+    accept_language: str | None = Header(default=None),
+    actor: str = Depends(api_actor),
+    session: Session = Depends(get_session),
+) -> ReviewItemOut:
+    """Accept, reduce (with the AMO amount to pay) or reject the line, with a reason; the
+    claim's totals, outcome and status are updated."""
+    item = service.decide(session, item_id, payload, actor)
+    return item_out(session, item, claims.language(accept_language))

@@ -1,5 +1,141 @@
 """HTTP endpoints of the claims domain."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
+from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
+
+from daman.claims import documents, service
+from daman.claims.models import ClaimStatus
+from daman.claims.schemas import ClaimIn, ClaimOut, ClaimSummary, DocumentOut, StatusChangeIn
+from daman.config import get_settings
+from daman.core.actor import api_actor
+from daman.core.db import get_session
+from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
+from daman.core.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["claims"])
+
+LANGUAGE = Header(
+    default=None, description="ar, fr or en: the language of the explanations (default fr)"
+)
+
+
+@router.post(
+    "/claims",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClaimOut,
+    responses={
+        200: {"model": ClaimOut, "description": "replay of an Idempotency-Key: the first claim"},
+        **error_responses(ValidationFailed, Conflict),
+    },
+)
+def submit_claim(
+    payload: ClaimIn,
+    response: Response,
+    idempotency_key: str | None = Header(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="the same key from the same submitter never creates a second claim",
+    ),
+    accept_language: str | None = LANGUAGE,
+    actor: str = Depends(api_actor),
+    session: Session = Depends(get_session),
+) -> ClaimOut:
+    """Submit a care sheet: it is checked, stored `received`, valued in the same request,
+    and answered with each line's decision and explanation."""
+    claim, created = service.submit(session, payload, actor=actor, idempotency_key=idempotency_key)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return service.claim_out(session, claim, service.language(accept_language))
+
+
+@router.get("/claims", response_model=Page[ClaimSummary])
+def list_claims(
+    patient: str | None = Query(None, max_length=12, description="immatriculation"),
+    claim_status: ClaimStatus | None = Query(None, alias="status"),
+    paging: PageParams = Depends(page_params),
+    session: Session = Depends(get_session),
+) -> Page[ClaimSummary]:
+    items, total = service.page(
+        session, patient=patient, status=claim_status, limit=paging.limit, offset=paging.offset
+    )
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.get("/claims/{number}", response_model=ClaimOut, responses=error_responses(NotFound))
+def get_claim(
+    number: str,
+    accept_language: str | None = LANGUAGE,
+    session: Session = Depends(get_session),
+) -> ClaimOut:
+    """Status, history, documents, and each line with its decision, amounts and reasons."""
+    claim = service.get(session, number)
+    return service.claim_out(session, claim, service.language(accept_language))
+
+
+@router.post(
+    "/claims/{number}/documents",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DocumentOut,
+    responses={
+        200: {"model": DocumentOut, "description": "the same file was already attached"},
+        **error_responses(NotFound, ValidationFailed),
+    },
+)
+def upload_document(
+    number: str,
+    response: Response,
+    file: UploadFile = File(description="PDF, JPEG or PNG"),
+    actor: str = Depends(api_actor),
+    session: Session = Depends(get_session),
+) -> DocumentOut:
+    """Attach a scanned document (type read from the bytes, size capped, sha256 kept)."""
+    claim = service.get(session, number)
+    data = file.file.read(get_settings().max_document_bytes + 1)
+    doc, created = documents.attach(
+        session, claim, file.filename or "document", file.content_type, data, actor
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return DocumentOut(
+        id=doc.id,
+        filename=doc.filename,
+        content_type=doc.content_type,
+        size_bytes=doc.size_bytes,
+        sha256=doc.sha256,
+        uploaded_at=doc.created_at,
+        uploaded_by=doc.created_by,
+    )
+
+
+@router.get(
+    "/claims/{number}/documents/{document_id}",
+    response_class=FileResponse,
+    responses=error_responses(NotFound),
+)
+def download_document(
+    number: str, document_id: int, session: Session = Depends(get_session)
+) -> FileResponse:
+    claim = service.get(session, number)
+    doc, path = documents.open_document(session, claim, document_id)
+    return FileResponse(path, media_type=doc.content_type, filename=doc.filename)
+
+
+@router.post(
+    "/claims/{number}/approve",
+    response_model=ClaimOut,
+    responses=error_responses(NotFound, Conflict),
+)
+def approve_claim(
+    number: str,
+    payload: StatusChangeIn | None = None,
+    accept_language: str | None = LANGUAGE,
+    actor: str = Depends(api_actor),
+    session: Session = Depends(get_session),
+) -> ClaimOut:
+    """Approve an adjudicated claim with a payable amount for payment."""
+    claim = service.approve(session, number, actor, payload.reason if payload else "")
+    return service.claim_out(session, claim, service.language(accept_language))

@@ -1,0 +1,275 @@
+"""Load what the engine needs for a set of claims, as the frames of frames.py.
+
+A fixed number of queries whatever the number of claims (each IN list is cut in chunks of
+5,000 ids): the lines with their claim and provider, rights (daman.registry.rights), the
+tariffs of the keys present, the prices of the drugs present, rates, complementary rates,
+the patients' ALD exemptions, their earlier accepted lines (HISTORY), ceilings and the
+fund's policy.
+
+Policy is effective-dated by the claim's **deposit date**: the filing rules that apply to
+a claim are those in force the day it was handed in. Lines are split by policy row (in
+practice one), and each part is valued with its own Context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from daman.adjudication import frames as f
+from daman.adjudication.models import Ceiling
+from daman.adjudication.repository import PolicyRow, policies, policy_on
+from daman.claims.models import Claim, ClaimDocument, ClaimLine, LineStatus
+from daman.claims.repository import chunks, one_of
+from daman.exemptions.models import AldExemption
+from daman.providers.models import Provider
+from daman.reference.models import ActTariff, AldDisease, ComplementaryRate, CoverageRate, Drug
+from daman.reference.models import DrugPrice as DrugPriceRow
+from daman.registry.rights import Eligibility, evaluate_many
+
+
+def frame(rows: Iterable[Sequence[Any]], schema: dict[str, Any]) -> pl.DataFrame:
+    """A frame of the contract's schema from result rows (columns in schema order)."""
+    data = [tuple(r) for r in rows]
+    if not data:
+        return f.empty(schema)
+    return pl.DataFrame(data, schema=schema, orient="row")
+
+
+def lines_frame(session: Session, claim_ids: Sequence[int]) -> pl.DataFrame:
+    """LINES of the claims, in (claim_id, line_no) order."""
+    has_document = exists().where(ClaimDocument.claim_id == ClaimLine.claim_id)
+    rows: list[Sequence[Any]] = []
+    for part in chunks(sorted(claim_ids)):
+        rows += session.execute(
+            select(
+                ClaimLine.claim_id,
+                ClaimLine.id,
+                ClaimLine.line_no,
+                Claim.patient_id,
+                ClaimLine.care_date,
+                Claim.deposit_date,
+                Claim.continuous_end,
+                ClaimLine.category,
+                Provider.sector,
+                ClaimLine.provider_id,
+                ClaimLine.act_key,
+                ClaimLine.coefficient_milli,
+                ClaimLine.drug_code,
+                ClaimLine.quantity,
+                ClaimLine.charged_centimes,
+                ClaimLine.ald_code,
+                has_document,
+            )
+            .join(Claim, Claim.id == ClaimLine.claim_id)
+            .join(Provider, Provider.id == ClaimLine.provider_id)
+            .where(one_of(session, ClaimLine.claim_id, part))
+            .order_by(ClaimLine.claim_id, ClaimLine.line_no)
+        ).all()
+    return frame(rows, f.LINES)
+
+
+def eligibility(
+    session: Session, lines: pl.DataFrame
+) -> tuple[pl.DataFrame, dict[tuple[int, date], Eligibility]]:
+    """Rights of each distinct (patient, care date), evaluated once each."""
+    pairs = lines.select("patient_id", "care_date").unique().rows()
+    found = evaluate_many(session, pairs)
+    rows = [
+        (pid, on, e.covered, e.reason, e.regime_code, e.mutual_code)
+        for (pid, on), e in found.items()
+    ]
+    return frame(rows, f.ELIGIBILITY), found
+
+
+def tariffs(session: Session, keys: Sequence[str]) -> pl.DataFrame:
+    rows: list[Sequence[Any]] = []
+    for part in chunks(sorted(keys)):
+        rows += session.execute(
+            select(
+                ActTariff.key,
+                ActTariff.regime_code,
+                ActTariff.value_centimes,
+                ActTariff.valid_from,
+                ActTariff.valid_to,
+            ).where(ActTariff.key.in_(part))
+        ).all()
+    return frame(rows, f.TARIFFS)
+
+
+def drug_prices(session: Session, codes: Sequence[str]) -> pl.DataFrame:
+    rows: list[Sequence[Any]] = []
+    for part in chunks(sorted(codes)):
+        rows += session.execute(
+            select(
+                Drug.code,
+                DrugPriceRow.base_centimes,
+                DrugPriceRow.ppv_centimes,
+                DrugPriceRow.rate_bp,
+                DrugPriceRow.valid_from,
+                DrugPriceRow.valid_to,
+            )
+            .join(DrugPriceRow, DrugPriceRow.drug_id == Drug.id)
+            .where(Drug.code.in_(part))
+        ).all()
+    return frame(rows, f.DRUG_PRICES)
+
+
+def rates(session: Session) -> pl.DataFrame:
+    return frame(
+        session.execute(
+            select(
+                CoverageRate.regime_code,
+                CoverageRate.category,
+                CoverageRate.sector,
+                CoverageRate.exemption,
+                CoverageRate.ald_code,
+                CoverageRate.rate_bp,
+                CoverageRate.valid_from,
+                CoverageRate.valid_to,
+            )
+        ).all(),
+        f.RATES,
+    )
+
+
+def complementary(session: Session) -> pl.DataFrame:
+    return frame(
+        session.execute(
+            select(
+                ComplementaryRate.mutual_code,
+                ComplementaryRate.category,
+                ComplementaryRate.rate_bp,
+                ComplementaryRate.valid_from,
+                ComplementaryRate.valid_to,
+            )
+        ).all(),
+        f.COMPLEMENTARY,
+    )
+
+
+def exemptions(session: Session, patient_ids: Sequence[int]) -> pl.DataFrame:
+    rows: list[Sequence[Any]] = []
+    for part in chunks(sorted(patient_ids)):
+        rows += session.execute(
+            select(
+                AldExemption.person_id,
+                AldExemption.ald_code,
+                AldDisease.kind,
+                AldExemption.valid_from,
+                AldExemption.valid_to,
+            )
+            .join(AldDisease, AldDisease.code == AldExemption.ald_code)
+            .where(one_of(session, AldExemption.person_id, part))
+        ).all()
+    return frame(rows, f.EXEMPTIONS)
+
+
+def history(session: Session, patient_ids: Sequence[int], since: date) -> pl.DataFrame:
+    """Accepted or reduced lines of these patients with care on or after `since`.
+
+    Lines of the claims being valued have no status yet (they are `received`), so they
+    never appear here: the engine sees them in LINES.
+    """
+    rows: list[Sequence[Any]] = []
+    for part in chunks(sorted(patient_ids)):
+        rows += session.execute(
+            select(
+                Claim.patient_id,
+                ClaimLine.claim_id,
+                ClaimLine.id,
+                ClaimLine.provider_id,
+                ClaimLine.care_date,
+                ClaimLine.category,
+                ClaimLine.act_key,
+                ClaimLine.drug_code,
+                ClaimLine.allowed_quantity,
+                ClaimLine.base_centimes,
+            )
+            .join(Claim, Claim.id == ClaimLine.claim_id)
+            .where(
+                one_of(session, Claim.patient_id, part),
+                ClaimLine.status.in_([LineStatus.ACCEPTED, LineStatus.REDUCED]),
+                ClaimLine.care_date >= since,
+            )
+        ).all()
+    return frame(rows, f.HISTORY)
+
+
+def ceilings(session: Session) -> pl.DataFrame:
+    return frame(
+        session.execute(
+            select(
+                Ceiling.category,
+                Ceiling.regime_code,
+                Ceiling.max_base_centimes,
+                Ceiling.max_quantity,
+                Ceiling.period_days,
+                Ceiling.valid_from,
+                Ceiling.valid_to,
+            )
+        ).all(),
+        f.CEILINGS,
+    )
+
+
+def to_policy(row: PolicyRow | None) -> f.Policy:
+    if row is None:
+        return f.Policy()
+    return f.Policy(
+        filing_deadline_days=row.filing_deadline_days,
+        review_threshold_centimes=row.review_threshold_centimes,
+        late_policy=row.late_policy,
+        late_penalty_bp=row.late_penalty_bp,
+        document_categories=frozenset(
+            c.strip() for c in row.document_categories.split(",") if c.strip()
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The lines to value, split by the policy in force, each with its Context."""
+
+    lines: pl.DataFrame
+    parts: list[tuple[pl.DataFrame, f.Context]]
+    rights: dict[tuple[int, date], Eligibility]
+
+
+def load(session: Session, claim_ids: Sequence[int]) -> Loaded:
+    lines = lines_frame(session, claim_ids)
+    if lines.is_empty():
+        return Loaded(lines, [], {})
+    elig, rights = eligibility(session, lines)
+    patients = lines.get_column("patient_id").unique().to_list()
+    ceiling_rows = ceilings(session)
+    longest = int(ceiling_rows.get_column("period_days").max() or 0)  # type: ignore[arg-type]
+    first: date = lines.get_column("care_date").min()  # type: ignore[assignment]
+    since = first - timedelta(days=longest)
+    shared = {
+        "eligibility": elig,
+        "tariffs": tariffs(session, lines.get_column("act_key").drop_nulls().unique().to_list()),
+        "drug_prices": drug_prices(
+            session, lines.get_column("drug_code").drop_nulls().unique().to_list()
+        ),
+        "rates": rates(session),
+        "complementary": complementary(session),
+        "exemptions": exemptions(session, patients),
+        "history": history(session, patients, since),
+        "ceilings": ceiling_rows,
+    }
+    rows = policies(session)
+    deposits = lines.get_column("deposit_date").unique().to_list()
+    policy_of = {d: policy_on(rows, d) for d in deposits}
+    parts: list[tuple[pl.DataFrame, f.Context]] = []
+    for row in {p.id if p else None: p for p in policy_of.values()}.values():
+        same = [d for d, p in policy_of.items() if p == row]
+        part = lines.filter(pl.col("deposit_date").is_in(same)) if len(policy_of) > 1 else lines
+        parts.append((part, f.Context(**shared, policy=to_policy(row))))
+    return Loaded(lines, parts, rights)

@@ -1,0 +1,465 @@
+"""Adjudication use cases: value received claims (one in real time or many in a batch)
+and decide the lines of the review queue.
+
+Valuing is three steps in the caller's transaction: load the context (context.py, a fixed
+number of queries), call the pure engine, save everything in bulk (one statement per
+table on PostgreSQL, an executemany on SQLite; never an ORM flush per line): each line's
+decision, one engine LineDecision per line, a ReviewItem per line pending review, the
+claim's totals, regime, outcome and a status event.
+
+Claim totals: charged and base add up every line; AMO and complementary add up the lines
+that are decided (a line pending review shows what it would be paid, but it is not counted
+until a controller decides it); patient = charged - AMO - complementary. Status: pending
+review while any line is; otherwise adjudicated, with outcome accepted (every line
+accepted), rejected (every line rejected) or partly accepted.
+
+Only `received` claims are valued, and the claim's status changes in the same statement
+that checks it still is `received`: a claim is never valued twice, even by two batches.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import polars as pl
+from sqlalchemy import Engine, Table, func, select
+from sqlalchemy.orm import Session
+
+from daman.adjudication import context
+from daman.adjudication import engine as rules
+from daman.adjudication import reasons as rc
+from daman.adjudication import repository as repo
+from daman.adjudication.models import DecisionSource, LineDecision, ReviewAction, ReviewItem
+from daman.adjudication.schemas import ReviewDecisionIn
+from daman.claims import repository as claims_repo
+from daman.claims.models import Claim, ClaimLine, ClaimOutcome, ClaimStatus, LineStatus
+from daman.core.dates import now
+from daman.core.db import make_engine
+from daman.core.errors import Conflict, NotFound, ValidationFailed
+from daman.core.money import format_mad
+
+# Review decisions, explained like the engine's codes (same placeholders, same languages).
+REVIEW_REASONS: dict[str, tuple[rc.Severity, dict[str, str]]] = {
+    "review_accepted": (
+        rc.Severity.INFO,
+        {
+            "fr": "Ligne acceptée après contrôle : {note}",
+            "en": "Line accepted after review: {note}",
+            "ar": "قُبل السطر بعد المراقبة: {note}",
+        },
+    ),
+    "review_reduced": (
+        rc.Severity.REDUCE,
+        {
+            "fr": "Remboursement AMO réduit à {amo} après contrôle : {note}",
+            "en": "AMO reimbursement reduced to {amo} after review: {note}",
+            "ar": "خُفض تعويض التأمين الإجباري إلى {amo} بعد المراقبة: {note}",
+        },
+    ),
+    "review_rejected": (
+        rc.Severity.REJECT,
+        {
+            "fr": "Ligne rejetée après contrôle : {note}",
+            "en": "Line rejected after review: {note}",
+            "ar": "رُفض السطر بعد المراقبة: {note}",
+        },
+    ),
+}
+_ACTION_CODE = {
+    ReviewAction.ACCEPT: "review_accepted",
+    ReviewAction.REDUCE: "review_reduced",
+    ReviewAction.REJECT: "review_rejected",
+}
+
+
+def severity(code: str) -> str:
+    if code in REVIEW_REASONS:
+        return REVIEW_REASONS[code][0]
+    return rc.severity(code)
+
+
+def explain(code: str, lang: str, **values: object) -> str:
+    """A reason code in words (engine codes from the catalogue, review codes from here)."""
+    if code in REVIEW_REASONS:
+        texts = REVIEW_REASONS[code][1]
+        text = texts.get(lang, texts[rc.DEFAULT_LANG])
+        amo = values.get("amo_centimes")
+        unit = "درهم" if lang == "ar" else "MAD"
+        shown = {
+            "note": str(values.get("note") or ""),
+            "amo": f"{format_mad(amo)} {unit}" if isinstance(amo, int) else "",
+        }
+        return text.format_map(shown)
+    return rc.explain(code, lang, **values)
+
+
+# ---------------------------------------------------------------------------------------
+# Valuation
+
+
+@dataclass
+class Valued:
+    claims: int = 0
+    lines: int = 0
+    claim_statuses: Counter[str] = field(default_factory=Counter)
+    line_statuses: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: Valued) -> None:
+        self.claims += other.claims
+        self.lines += other.lines
+        self.claim_statuses.update(other.claim_statuses)
+        self.line_statuses.update(other.line_statuses)
+
+
+def adjudicate_claims(session: Session, claim_ids: Sequence[int], actor: str) -> list[Claim]:
+    """Value `received` claims now, in the caller's transaction; the claims, re-read."""
+    value(session, claim_ids, actor)
+    return claims_repo.by_ids(session, claim_ids)
+
+
+def value(session: Session, claim_ids: Sequence[int], actor: str) -> Valued:
+    """Value `received` claims and save the decisions in bulk (Conflict if one is not)."""
+    ids = sorted(set(claim_ids))
+    if not ids:
+        return Valued()
+    loaded = context.load(session, ids)
+    if loaded.lines.is_empty():
+        raise NotFound(f"no claim lines to value for claims {ids[:10]}", code="claim_not_found")
+    decisions = pl.concat([rules.adjudicate(part, ctx) for part, ctx in loaded.parts])
+    return _save(session, ids, loaded, decisions, actor)
+
+
+def _save(
+    session: Session, ids: list[int], loaded: context.Loaded, decisions: pl.DataFrame, actor: str
+) -> Valued:
+    at = now()
+    lines = loaded.lines.join(decisions.drop("claim_id"), on="line_id", how="left", validate="1:1")
+    if lines.get_column("status").null_count() or lines.height != loaded.lines.height:
+        raise RuntimeError("the engine did not decide every line")
+    claims = _claim_columns(lines, loaded)
+    if len(claims["id"]) != len(ids):
+        missing = sorted(set(ids) - set(claims["id"]))
+        raise NotFound(f"claims without lines or unknown: {missing[:10]}", code="claim_not_found")
+    updated = repo.bulk_update(
+        session,
+        _table(Claim),
+        "id",
+        claims,
+        {"adjudicated_at": at, "updated_at": at, "updated_by": actor},
+        only_if=("status", ClaimStatus.RECEIVED),
+    )
+    if updated != len(claims["id"]):
+        raise Conflict(
+            "some of these claims are not `received` any more (already valued)",
+            code="claim_not_received",
+        )
+    cols = lines.select(
+        "line_id",
+        "status",
+        "reference_centimes",
+        "base_centimes",
+        pl.col("rate_bp").fill_null(0),
+        "amo_centimes",
+        "complementary_centimes",
+        "patient_centimes",
+        "allowed_quantity",
+        "reasons",
+    ).to_dict(as_series=False)
+    decided = {"decided_at": at, "decided_by": actor}
+    repo.bulk_update(session, _table(ClaimLine), "id", {"id": cols.pop("line_id"), **cols}, decided)
+    trail = {"line_id": lines.get_column("line_id").to_list()}
+    trail["claim_id"] = lines.get_column("claim_id").to_list()
+    repo.bulk_insert(
+        session,
+        _table(LineDecision),
+        trail | {k: v for k, v in cols.items() if k != "id"},
+        {"source": DecisionSource.ENGINE, "note": "", **decided},
+    )
+    pending = lines.filter(pl.col("status") == LineStatus.PENDING_REVIEW)
+    if pending.height:
+        review_codes = {c for c, r in rc.REASONS.items() if r.severity is rc.Severity.REVIEW}
+        repo.bulk_insert(
+            session,
+            _table(ReviewItem),
+            {
+                "claim_id": pending.get_column("claim_id").to_list(),
+                "line_id": pending.get_column("line_id").to_list(),
+                "reasons": [
+                    [c for c in codes if c in review_codes]
+                    for codes in pending.get_column("reasons").to_list()
+                ],
+            },
+            {"created_at": at, "created_by": actor},
+        )
+    claims_repo.add_events(
+        session,
+        claims["id"],
+        from_status=ClaimStatus.RECEIVED,
+        to_status=claims["status"],
+        at=at,
+        by=actor,
+        reason="valued by the engine",
+    )
+    return Valued(
+        claims=len(claims["id"]),
+        lines=lines.height,
+        claim_statuses=Counter(claims["status"]),
+        line_statuses=Counter(lines.get_column("status").to_list()),
+    )
+
+
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _claim_columns(lines: pl.DataFrame, loaded: context.Loaded) -> dict[str, list[Any]]:
+    """Totals, status, outcome and regime of every claim, by column, from its lines."""
+    pending = pl.col("status") == LineStatus.PENDING_REVIEW
+    counted = pl.when(pending).then(0)
+    n_accepted = (pl.col("status") == LineStatus.ACCEPTED).sum()
+    n_rejected = (pl.col("status") == LineStatus.REJECTED).sum()
+    totals = (
+        lines.group_by("claim_id")
+        .agg(
+            charged_centimes=pl.col("charged_centimes").sum(),
+            base_centimes=pl.col("base_centimes").sum(),
+            amo_centimes=counted.otherwise(pl.col("amo_centimes")).sum(),
+            complementary_centimes=counted.otherwise(pl.col("complementary_centimes")).sum(),
+            status=pl.when(pending.any())
+            .then(pl.lit(ClaimStatus.PENDING_REVIEW.value))
+            .otherwise(pl.lit(ClaimStatus.ADJUDICATED.value)),
+            outcome=pl.when(pending.any())
+            .then(None)
+            .when(n_accepted == pl.len())
+            .then(pl.lit(ClaimOutcome.ACCEPTED.value))
+            .when(n_rejected == pl.len())
+            .then(pl.lit(ClaimOutcome.REJECTED.value))
+            .otherwise(pl.lit(ClaimOutcome.PARTLY_ACCEPTED.value)),
+            patient_id=pl.col("patient_id").first(),
+            first_care=pl.col("care_date").min(),
+        )
+        .sort("claim_id")
+        .with_columns(
+            patient_centimes=pl.col("charged_centimes")
+            - pl.col("amo_centimes")
+            - pl.col("complementary_centimes")
+        )
+    )
+    regimes = [
+        e.regime_code if (e := loaded.rights.get(key)) else None
+        for key in totals.select("patient_id", "first_care").iter_rows()
+    ]
+    out = (
+        totals.rename({"claim_id": "id"}).drop("patient_id", "first_care").to_dict(as_series=False)
+    )
+    out["regime_code"] = regimes
+    return out
+
+
+def _outcome(n: int, accepted: int, rejected: int) -> ClaimOutcome:
+    if accepted == n:
+        return ClaimOutcome.ACCEPTED
+    if rejected == n:
+        return ClaimOutcome.REJECTED
+    return ClaimOutcome.PARTLY_ACCEPTED
+
+
+# ---------------------------------------------------------------------------------------
+# Batch
+
+
+@dataclass
+class BatchReport:
+    chunks: int = 0
+    valued: Valued = field(default_factory=Valued)
+
+    @property
+    def claims(self) -> int:
+        return self.valued.claims
+
+
+Progress = Callable[[int, int], None]  # (claims valued so far, claims to value)
+
+
+def pick_received(session: Session, limit: int) -> list[int]:
+    """The next `received` claims in id order; on PostgreSQL locked, skipping claims that
+    another batch holds."""
+    stmt = (
+        select(Claim.id).where(Claim.status == ClaimStatus.RECEIVED).order_by(Claim.id).limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))
+
+
+def count_received(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(Claim).where(Claim.status == ClaimStatus.RECEIVED)
+        )
+        or 0
+    )
+
+
+def run_batch(
+    engine_or_url: Engine | str,
+    chunk_size: int = 1000,
+    actor: str = "batch",
+    progress: Progress | None = None,
+) -> BatchReport:
+    """Value every `received` claim, `chunk_size` claims per transaction, in id order.
+
+    Safe to interrupt and re-run: a chunk commits whole or not at all, and only claims
+    still `received` are picked, so no claim is valued twice and none is left out.
+    """
+    if chunk_size < 1:
+        raise ValidationFailed.one("chunk_size", "must be at least 1")
+    engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
+    report = BatchReport()
+    try:
+        with Session(engine) as session, session.begin():
+            total = count_received(session)
+        if progress:
+            progress(0, total)
+        while True:
+            with Session(engine) as session, session.begin():
+                ids = pick_received(session, chunk_size)
+                if not ids:
+                    break
+                valued = value(session, ids, actor)
+            report.chunks += 1
+            report.valued.add(valued)
+            if progress:
+                progress(report.claims, max(total, report.claims))
+    finally:
+        if isinstance(engine_or_url, str):
+            engine.dispose()
+    return report
+
+
+# ---------------------------------------------------------------------------------------
+# Review queue
+
+
+def review_queue(session: Session, *, limit: int, offset: int) -> tuple[list[ReviewItem], int]:
+    return repo.open_items(session, limit=limit, offset=offset)
+
+
+def assign(session: Session, item_id: int, actor: str) -> ReviewItem:
+    item = _open_item(session, item_id)
+    item.assigned_to = actor
+    item.assigned_at = now()
+    session.flush()
+    return item
+
+
+def _open_item(session: Session, item_id: int) -> ReviewItem:
+    item = repo.item_for_update(session, item_id)
+    if item is None:
+        raise NotFound(f"no review item {item_id}", code="review_item_not_found")
+    if item.decided_at is not None:
+        raise Conflict(
+            f"review item {item_id} was decided by {item.decided_by} ({item.action})",
+            code="review_already_decided",
+        )
+    return item
+
+
+def decide(session: Session, item_id: int, decision: ReviewDecisionIn, actor: str) -> ReviewItem:
+    """Accept, reduce or reject a line under review, then re-value its claim's totals."""
+    item = _open_item(session, item_id)
+    line, claim = item.line, item.claim
+    if line.status != LineStatus.PENDING_REVIEW or claim.status != ClaimStatus.PENDING_REVIEW:
+        raise Conflict(f"line {line.line_no} of claim {claim.number} is not pending review")
+    at = now()
+    kept = [c for c in line.reasons or [] if severity(c) in (rc.Severity.INFO, rc.Severity.REDUCE)]
+    kept = [c for c in kept if c != "ok"]
+    proposed_amo = line.amo_centimes or 0
+    if decision.action == ReviewAction.REDUCE:
+        amount = decision.amo_centimes
+        if amount is None or not 0 <= amount < proposed_amo:
+            raise ValidationFailed.one(
+                "amo_centimes",
+                f"reduce needs an amount from 0 to less than the valued {proposed_amo}",
+            )
+        line.amo_centimes = amount
+        line.status = LineStatus.REDUCED
+    elif decision.amo_centimes is not None:
+        raise ValidationFailed.one("amo_centimes", "only a reduction carries an amount")
+    elif decision.action == ReviewAction.ACCEPT:
+        reduced = any(severity(c) == rc.Severity.REDUCE for c in kept)
+        line.status = LineStatus.REDUCED if reduced else LineStatus.ACCEPTED
+    else:
+        line.status = LineStatus.REJECTED
+        line.base_centimes = line.amo_centimes = line.complementary_centimes = 0
+        line.allowed_quantity = 0
+        kept = []
+    line.complementary_centimes = min(
+        line.complementary_centimes or 0, line.charged_centimes - (line.amo_centimes or 0)
+    )
+    line.patient_centimes = (
+        line.charged_centimes - (line.amo_centimes or 0) - line.complementary_centimes
+    )
+    line.reasons = [_ACTION_CODE[decision.action], *kept]
+    line.decided_at, line.decided_by = at, actor
+    session.add(
+        LineDecision(
+            line_id=line.id,
+            claim_id=claim.id,
+            source=DecisionSource.REVIEW,
+            status=line.status,
+            reference_centimes=line.reference_centimes,
+            base_centimes=line.base_centimes or 0,
+            rate_bp=line.rate_bp or 0,
+            amo_centimes=line.amo_centimes or 0,
+            complementary_centimes=line.complementary_centimes,
+            patient_centimes=line.patient_centimes,
+            allowed_quantity=line.allowed_quantity or 0,
+            reasons=line.reasons,
+            decided_at=at,
+            decided_by=actor,
+            note=decision.reason,
+        )
+    )
+    item.decided_at, item.decided_by = at, actor
+    item.action, item.note = decision.action, decision.reason
+    session.flush()
+    revalue(session, claim, actor, f"review of line {line.line_no}: {decision.action}")
+    return item
+
+
+def revalue(session: Session, claim: Claim, actor: str, why: str) -> None:
+    """Recompute a claim's totals, outcome and status from its lines' decisions."""
+    session.refresh(claim, ["lines"])
+    lines = claim.lines
+    decided = [ln for ln in lines if ln.status != LineStatus.PENDING_REVIEW]
+    claim.charged_centimes = sum(ln.charged_centimes for ln in lines)
+    claim.base_centimes = sum(ln.base_centimes or 0 for ln in lines)
+    claim.amo_centimes = sum(ln.amo_centimes or 0 for ln in decided)
+    claim.complementary_centimes = sum(ln.complementary_centimes or 0 for ln in decided)
+    claim.patient_centimes = (
+        claim.charged_centimes - claim.amo_centimes - claim.complementary_centimes
+    )
+    claim.updated_by = actor
+    if len(decided) == len(lines):
+        before = claim.status
+        claim.status = ClaimStatus.ADJUDICATED
+        claim.outcome = _outcome(
+            len(lines),
+            sum(ln.status == LineStatus.ACCEPTED for ln in lines),
+            sum(ln.status == LineStatus.REJECTED for ln in lines),
+        )
+        claim.adjudicated_at = now()
+        claims_repo.add_events(
+            session,
+            [claim.id],
+            from_status=before,
+            to_status=ClaimStatus.ADJUDICATED,
+            at=claim.adjudicated_at,
+            by=actor,
+            reason=why,
+        )
+    session.flush()

@@ -1,0 +1,159 @@
+"""Claims (dossier maladie / feuille de soins): the claim, its lines, documents and history.
+
+A claim belongs to one patient and one care event. Its lines carry what was charged and,
+once valued, the decision of the engine or of a reviewer (the full trail of decisions is
+in adjudication's LineDecision). Every change of status is a ClaimStatusEvent row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from daman.core.dates import now
+from daman.core.db import Base, Tracked
+from daman.providers.models import Provider
+from daman.registry.models import Person
+
+
+class ClaimStatus(StrEnum):
+    RECEIVED = "received"
+    PENDING_REVIEW = "pending_review"
+    ADJUDICATED = "adjudicated"
+    APPROVED = "approved"  # approved for payment
+    PAID = "paid"
+
+
+class ClaimOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    PARTLY_ACCEPTED = "partly_accepted"
+    REJECTED = "rejected"
+
+
+class LineStatus(StrEnum):
+    ACCEPTED = "accepted"
+    REDUCED = "reduced"
+    REJECTED = "rejected"
+    PENDING_REVIEW = "pending_review"
+
+
+class Channel(StrEnum):
+    ELECTRONIC = "electronic"  # sent by a provider or the portal: deposited when it arrives
+    AGENCY = "agency"  # paper handed in at an agency, keyed in by an agent
+    IMPORT = "import"  # paper files keyed in at agencies, loaded from a file
+
+
+class Claim(Tracked, Base):
+    __tablename__ = "claims"
+    __table_args__ = (
+        UniqueConstraint("submitter", "idempotency_key", name="submitter_idempotency_key"),
+        Index("ix_claims_status_id", "status", "id"),
+        Index("ix_claims_patient", "patient_id", "deposit_date"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(12), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    channel: Mapped[str] = mapped_column(String(12))  # Channel
+    deposit_date: Mapped[date] = mapped_column(Date)  # the filing deadline counts from it
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    continuous_end: Mapped[date | None] = mapped_column(Date)  # end of continuous treatment
+    ald_code: Mapped[str | None] = mapped_column(String(20))
+    regime_code: Mapped[str | None] = mapped_column(String(20))  # rights on the care date
+    status: Mapped[str] = mapped_column(String(20), default=ClaimStatus.RECEIVED)
+    outcome: Mapped[str | None] = mapped_column(String(20))  # ClaimOutcome once decided
+    charged_centimes: Mapped[int] = mapped_column(Integer, default=0)
+    base_centimes: Mapped[int] = mapped_column(Integer, default=0)
+    amo_centimes: Mapped[int] = mapped_column(Integer, default=0)
+    complementary_centimes: Mapped[int] = mapped_column(Integer, default=0)
+    patient_centimes: Mapped[int] = mapped_column(Integer, default=0)
+    adjudicated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who sent it and the key it sent: a retry with the same key returns this claim.
+    submitter: Mapped[str] = mapped_column(String(120))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+
+    patient: Mapped[Person] = relationship()
+    lines: Mapped[list[ClaimLine]] = relationship(
+        back_populates="claim", order_by="ClaimLine.line_no"
+    )
+    documents: Mapped[list[ClaimDocument]] = relationship(order_by="ClaimDocument.id")
+    events: Mapped[list[ClaimStatusEvent]] = relationship(order_by="ClaimStatusEvent.id")
+
+    @property
+    def payable_centimes(self) -> int:
+        return self.amo_centimes + self.complementary_centimes
+
+
+class ClaimLine(Base):
+    __tablename__ = "claim_lines"
+    __table_args__ = (UniqueConstraint("claim_id", "line_no", name="claim_line_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))  # unique key indexes it
+    line_no: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(30))  # CareCategory
+    care_date: Mapped[date] = mapped_column(Date)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    prescriber_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    prescription_date: Mapped[date | None] = mapped_column(Date)
+    act_key: Mapped[str | None] = mapped_column(String(20))  # TNR letter key or day tariff
+    coefficient_milli: Mapped[int | None] = mapped_column(Integer)  # K 22.5 -> 22500
+    act_code: Mapped[str | None] = mapped_column(String(40))  # code of the act, as billed
+    drug_code: Mapped[str | None] = mapped_column(String(13))  # EAN-13
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    charged_centimes: Mapped[int] = mapped_column(Integer)
+    ald_code: Mapped[str | None] = mapped_column(String(20))
+    # The decision in force (the trail of every decision is in line_decisions).
+    status: Mapped[str | None] = mapped_column(String(20))  # LineStatus; None until valued
+    reference_centimes: Mapped[int | None] = mapped_column(Integer)
+    base_centimes: Mapped[int | None] = mapped_column(Integer)
+    rate_bp: Mapped[int | None] = mapped_column(Integer)
+    amo_centimes: Mapped[int | None] = mapped_column(Integer)
+    complementary_centimes: Mapped[int | None] = mapped_column(Integer)
+    patient_centimes: Mapped[int | None] = mapped_column(Integer)
+    allowed_quantity: Mapped[int | None] = mapped_column(Integer)  # units covered
+    reasons: Mapped[list[str] | None] = mapped_column(JSON)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+
+    claim: Mapped[Claim] = relationship(back_populates="lines")
+    provider: Mapped[Provider] = relationship(foreign_keys=[provider_id])
+    prescriber: Mapped[Provider | None] = relationship(foreign_keys=[prescriber_id])
+
+
+class ClaimDocument(Tracked, Base):
+    """A scanned document; the bytes live under settings.documents_dir, named by sha256."""
+
+    __tablename__ = "claim_documents"
+    __table_args__ = (UniqueConstraint("claim_id", "sha256", name="claim_sha256"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(40))  # sniffed from the bytes
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class ClaimStatusEvent(Base):
+    """One change of a claim's status: from, to, who, when and why."""
+
+    __tablename__ = "claim_status_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    by: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text, default="")

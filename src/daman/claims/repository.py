@@ -1,0 +1,208 @@
+"""Every query of the claims domain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import ColumnElement, Table, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import QueryableAttribute, Session, selectinload
+
+from daman.adjudication.repository import bulk_insert
+from daman.claims.models import Claim, ClaimLine, ClaimStatusEvent
+from daman.core.errors import NotFound
+from daman.providers.models import Provider
+from daman.reference.models import ActTariff, AldDisease, Drug
+from daman.registry.models import Person
+
+T = TypeVar("T")
+CHUNK = 5_000  # ids per IN list (well under SQLite's bound-parameter limit)
+
+
+def chunks(values: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def one_of(
+    session: Session, column: QueryableAttribute[Any], values: Sequence[Any]
+) -> ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter however
+    many values (a query with thousands of parameters costs more to send than to run)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+@dataclass(frozen=True)
+class ProviderRef:
+    id: int
+    inpe: str
+    kind: str
+    sector: str
+    valid_from: date
+    valid_to: date | None
+
+
+def _full() -> tuple[object, ...]:
+    return (
+        selectinload(Claim.patient),
+        selectinload(Claim.lines).selectinload(ClaimLine.provider),
+        selectinload(Claim.lines).selectinload(ClaimLine.prescriber),
+        selectinload(Claim.documents),
+        selectinload(Claim.events),
+    )
+
+
+def by_number(session: Session, number: str) -> Claim:
+    """A claim with its patient, lines, documents and history, freshly read (bulk updates
+    and inserts bypass the identity map), or NotFound."""
+    claim = session.scalars(
+        select(Claim)
+        .where(Claim.number == number.strip().upper())
+        .options(*_full())  # type: ignore[arg-type]
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if claim is None:
+        raise NotFound(f"no claim numbered {number}", code="claim_not_found")
+    return claim
+
+
+def by_ids(session: Session, ids: Sequence[int]) -> list[Claim]:
+    """Claims by id, freshly read (bulk updates bypass the identity map), in id order."""
+    out: list[Claim] = []
+    for part in chunks(list(ids)):
+        out += session.scalars(
+            select(Claim)
+            .where(one_of(session, Claim.id, part))
+            .options(*_full())  # type: ignore[arg-type]
+            .execution_options(populate_existing=True)
+        )
+    return sorted(out, key=lambda c: c.id)
+
+
+def by_key(session: Session, submitter: str, key: str) -> Claim | None:
+    return session.scalars(
+        select(Claim).where(Claim.submitter == submitter, Claim.idempotency_key == key)
+    ).one_or_none()
+
+
+def hashes_by_key(session: Session, submitter: str, keys: Sequence[str]) -> dict[str, str | None]:
+    """request_hash of the claims already sent under these keys by this submitter."""
+    found: dict[str, str | None] = {}
+    for part in chunks(list(keys)):
+        for key, digest in session.execute(
+            select(Claim.idempotency_key, Claim.request_hash).where(
+                Claim.submitter == submitter, Claim.idempotency_key.in_(part)
+            )
+        ):
+            if key is not None:
+                found[key] = digest
+    return found
+
+
+def page(
+    session: Session,
+    *,
+    patient: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Claim], int]:
+    where = []
+    if patient:
+        where.append(Person.immatriculation == patient.strip().upper())
+    if status:
+        where.append(Claim.status == status)
+    base = select(Claim).join(Person, Person.id == Claim.patient_id).where(*where)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.scalars(
+        base.options(selectinload(Claim.patient))
+        .order_by(Claim.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def patients(session: Session, numbers: Iterable[str]) -> dict[str, int]:
+    wanted = sorted(set(numbers))
+    out: dict[str, int] = {}
+    for part in chunks(wanted):
+        out.update(
+            session.execute(
+                select(Person.immatriculation, Person.id).where(Person.immatriculation.in_(part))
+            ).all()
+        )
+    return out
+
+
+def providers(session: Session, inpes: Iterable[str]) -> dict[str, ProviderRef]:
+    wanted = sorted(set(inpes))
+    out: dict[str, ProviderRef] = {}
+    for part in chunks(wanted):
+        for row in session.execute(
+            select(
+                Provider.id,
+                Provider.inpe,
+                Provider.kind,
+                Provider.sector,
+                Provider.valid_from,
+                Provider.valid_to,
+            ).where(Provider.inpe.in_(part))
+        ):
+            out[row.inpe] = ProviderRef(*row)
+    return out
+
+
+def act_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    wanted = sorted(set(keys))
+    out: set[str] = set()
+    for part in chunks(wanted):
+        out.update(session.scalars(select(ActTariff.key).where(ActTariff.key.in_(part))))
+    return out
+
+
+def drug_codes(session: Session, codes: Iterable[str]) -> set[str]:
+    wanted = sorted(set(codes))
+    out: set[str] = set()
+    for part in chunks(wanted):
+        out.update(session.scalars(select(Drug.code).where(Drug.code.in_(part))))
+    return out
+
+
+def ald_codes(session: Session, codes: Iterable[str]) -> set[str]:
+    wanted = sorted(set(codes))
+    out: set[str] = set()
+    for part in chunks(wanted):
+        out.update(session.scalars(select(AldDisease.code).where(AldDisease.code.in_(part))))
+    return out
+
+
+def add_events(
+    session: Session,
+    claim_ids: Sequence[int],
+    *,
+    from_status: str | list[str | None] | None,
+    to_status: str | list[str],
+    at: datetime,
+    by: str,
+    reason: str = "",
+) -> None:
+    """One status event per claim, in one bulk insert."""
+    if not claim_ids:
+        return
+    n = len(claim_ids)
+    bulk_insert(
+        session,
+        cast(Table, ClaimStatusEvent.__table__),
+        {
+            "claim_id": list(claim_ids),
+            "from_status": from_status if isinstance(from_status, list) else [from_status] * n,
+            "to_status": to_status if isinstance(to_status, list) else [to_status] * n,
+        },
+        {"at": at, "by": by, "reason": reason},
+    )

@@ -1,0 +1,312 @@
+"""Claims use cases: submit (and value in the same transaction), read, approve, pay.
+
+Status steps (each one a ClaimStatusEvent with who, when and why):
+
+    received -> adjudicated (accepted / partly_accepted / rejected)
+             -> pending_review -> adjudicated (once every line under review is decided)
+    adjudicated -> approved (for payment) -> paid
+
+**Approval rule:** a claim is approved for payment only when it is adjudicated and has a
+payable amount (AMO + complementary > 0). A rejected claim, or one whose lines all came
+to 0, stays adjudicated: there is nothing to pay and its decision is final.
+`approve_all` approves every such claim in one statement (the day's run before the
+payment batch); `mark_paid` is what the payments domain calls once a payment went out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from daman.adjudication import service as adjudication
+from daman.adjudication.models import Ceiling, DecisionSource, LineDecision
+from daman.adjudication.repository import policies, policy_on
+from daman.claims import intake
+from daman.claims import repository as repo
+from daman.claims.models import Claim, ClaimLine, ClaimStatus
+from daman.claims.schemas import (
+    ClaimIn,
+    ClaimLineOut,
+    ClaimOut,
+    ClaimSummary,
+    DecisionOut,
+    DocumentOut,
+    Explanation,
+    StatusEventOut,
+    Totals,
+)
+from daman.core.dates import covers, now
+from daman.core.errors import Conflict
+
+LANGS = ("fr", "en", "ar")
+_LANG = re.compile(r"^\s*([a-zA-Z]{1,8})(?:-[a-zA-Z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
+
+
+def language(accept_language: str | None, default: str = "fr") -> str:
+    """The best of ar/fr/en in an Accept-Language header (by q value, then order)."""
+    best, best_q = default, -1.0
+    for part in (accept_language or "").split(","):
+        m = _LANG.match(part)
+        if not m or m.group(1).lower() not in LANGS:
+            continue
+        try:
+            q = float(m.group(2)) if m.group(2) else 1.0
+        except ValueError:
+            continue
+        if q > best_q:
+            best, best_q = m.group(1).lower(), q
+    return best
+
+
+def submit(
+    session: Session, draft: ClaimIn, *, actor: str, idempotency_key: str | None
+) -> tuple[Claim, bool]:
+    """Store a claim and value it in the same transaction (the real-time path).
+
+    A retry with the same Idempotency-Key returns the first claim, as it stands now, and
+    False; nothing is stored or valued twice.
+    """
+    claim, created = intake.submit(session, draft, actor=actor, key=idempotency_key)
+    if created:
+        adjudication.value(session, [claim.id], actor)
+    return repo.by_number(session, claim.number), created
+
+
+def get(session: Session, number: str) -> Claim:
+    return repo.by_number(session, number)
+
+
+def page(
+    session: Session, *, patient: str | None, status: str | None, limit: int, offset: int
+) -> tuple[list[ClaimSummary], int]:
+    rows, total = repo.page(session, patient=patient, status=status, limit=limit, offset=offset)
+    return [summary(c) for c in rows], total
+
+
+def approve(session: Session, number: str, actor: str, reason: str = "") -> Claim:
+    """Approve one adjudicated claim with a payable amount for payment."""
+    claim = repo.by_number(session, number)
+    if claim.status != ClaimStatus.ADJUDICATED:
+        raise Conflict(
+            f"claim {claim.number} is {claim.status}; only adjudicated claims are approved",
+            code="claim_not_adjudicated",
+        )
+    if claim.payable_centimes <= 0:
+        raise Conflict(f"claim {claim.number} has nothing to pay", code="nothing_payable")
+    _move(session, [claim.id], ClaimStatus.ADJUDICATED, ClaimStatus.APPROVED, actor, reason)
+    return repo.by_number(session, number)
+
+
+def approve_all(session: Session, actor: str, reason: str = "") -> int:
+    """Approve every adjudicated claim that has something to pay; how many were."""
+    ids = list(
+        session.scalars(
+            select(Claim.id).where(
+                Claim.status == ClaimStatus.ADJUDICATED,
+                Claim.amo_centimes + Claim.complementary_centimes > 0,
+            )
+        )
+    )
+    _move(session, ids, ClaimStatus.ADJUDICATED, ClaimStatus.APPROVED, actor, reason)
+    return len(ids)
+
+
+def mark_paid(session: Session, claim_ids: Sequence[int], actor: str, reason: str = "") -> int:
+    """approved -> paid (called by the payments domain); Conflict if one is not approved."""
+    _move(session, list(claim_ids), ClaimStatus.APPROVED, ClaimStatus.PAID, actor, reason)
+    return len(claim_ids)
+
+
+def mark_returned(session: Session, claim_ids: Sequence[int], actor: str, reason: str = "") -> int:
+    """paid -> approved: the bank returned the payment (called by the payments domain), so
+    the claim waits for the next batch; Conflict if one is not paid."""
+    _move(session, list(claim_ids), ClaimStatus.PAID, ClaimStatus.APPROVED, actor, reason)
+    return len(claim_ids)
+
+
+def _move(
+    session: Session,
+    ids: list[int],
+    before: ClaimStatus,
+    after: ClaimStatus,
+    actor: str,
+    reason: str,
+) -> None:
+    if not ids:
+        return
+    at = now()
+    for part in repo.chunks(ids):
+        result = session.execute(
+            update(Claim)
+            .where(Claim.id.in_(part), Claim.status == before)
+            .values(status=after, updated_at=at, updated_by=actor)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != len(part):  # type: ignore[attr-defined]
+            raise Conflict(f"every claim must be {before} to become {after}")
+    repo.add_events(
+        session, ids, from_status=before, to_status=after, at=at, by=actor, reason=reason
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Views
+
+
+def summary(claim: Claim) -> ClaimSummary:
+    return ClaimSummary(
+        number=claim.number,
+        patient=claim.patient.immatriculation,
+        channel=claim.channel,
+        deposit_date=claim.deposit_date,
+        received_at=claim.received_at,
+        status=claim.status,
+        outcome=claim.outcome,
+        totals=Totals(
+            charged_centimes=claim.charged_centimes,
+            base_centimes=claim.base_centimes,
+            amo_centimes=claim.amo_centimes,
+            complementary_centimes=claim.complementary_centimes,
+            patient_centimes=claim.patient_centimes,
+        ),
+    )
+
+
+def documents_out(claim: Claim) -> list[DocumentOut]:
+    return [
+        DocumentOut(
+            id=d.id,
+            filename=d.filename,
+            content_type=d.content_type,
+            size_bytes=d.size_bytes,
+            sha256=d.sha256,
+            uploaded_at=d.created_at,
+            uploaded_by=d.created_by,
+        )
+        for d in claim.documents
+    ]
+
+
+def claim_out(session: Session, claim: Claim, lang: str) -> ClaimOut:
+    """The claim as the API shows it, each line's reasons explained in `lang`."""
+    explainer = Explainer(session, [claim])
+    return ClaimOut(
+        **summary(claim).model_dump(),
+        continuous_treatment_end=claim.continuous_end,
+        ald_code=claim.ald_code,
+        lines=[line_out(ln, explainer, lang) for ln in claim.lines],
+        documents=documents_out(claim),
+        history=[
+            StatusEventOut(
+                from_status=e.from_status, to_status=e.to_status, at=e.at, by=e.by, reason=e.reason
+            )
+            for e in claim.events
+        ],
+    )
+
+
+def line_out(line: ClaimLine, explainer: Explainer, lang: str) -> ClaimLineOut:
+    decision = None
+    if line.status is not None:
+        decision = DecisionOut(
+            status=line.status,
+            reference_centimes=line.reference_centimes,
+            base_centimes=line.base_centimes or 0,
+            rate_bp=line.rate_bp or 0,
+            amo_centimes=line.amo_centimes or 0,
+            complementary_centimes=line.complementary_centimes or 0,
+            patient_centimes=line.patient_centimes or 0,
+            reasons=explainer.explain(line, lang),
+            decided_at=line.decided_at,
+            decided_by=line.decided_by,
+        )
+    coefficient = None
+    if line.coefficient_milli is not None:
+        coefficient = f"{line.coefficient_milli / 1000:.3f}".rstrip("0").rstrip(".")
+    return ClaimLineOut(
+        line_no=line.line_no,
+        category=line.category,
+        care_date=line.care_date,
+        provider_inpe=line.provider.inpe,
+        act_key=line.act_key,
+        coefficient=coefficient,
+        act_code=line.act_code,
+        drug_code=line.drug_code,
+        quantity=line.quantity,
+        charged_centimes=line.charged_centimes,
+        ald_code=line.ald_code,
+        prescriber_inpe=line.prescriber.inpe if line.prescriber else None,
+        prescription_date=line.prescription_date,
+        decision=decision,
+    )
+
+
+class Explainer:
+    """Fills the explanations of reason codes with the figures behind them: the line's
+    amounts, the deadline and review threshold of the policy, the category's ceiling, the
+    reviewer's note."""
+
+    def __init__(self, session: Session, claims: Sequence[Claim]) -> None:
+        self.claims = {c.id: c for c in claims}
+        self.policies = policies(session)
+        self.ceilings = list(session.scalars(select(Ceiling)))
+        line_ids = [ln.id for c in claims for ln in c.lines if ln.status is not None]
+        self.notes: dict[int, str] = defaultdict(str)
+        for part in repo.chunks(line_ids):
+            for line_id, note in session.execute(
+                select(LineDecision.line_id, LineDecision.note)
+                .where(LineDecision.line_id.in_(part), LineDecision.source == DecisionSource.REVIEW)
+                .order_by(LineDecision.id)
+            ):
+                self.notes[line_id] = note
+
+    def _ceiling(self, category: str, regime: str | None, on: date) -> Ceiling | None:
+        found = [
+            c
+            for c in self.ceilings
+            if c.category == category
+            and c.regime_code in (None, regime)
+            and covers(c.valid_from, c.valid_to, on)
+        ]
+        found.sort(key=lambda c: (c.regime_code is None, -c.valid_from.toordinal()))
+        return found[0] if found else None
+
+    def explain(self, line: ClaimLine, lang: str) -> list[Explanation]:
+        claim = line.claim
+        start = claim.continuous_end or line.care_date
+        policy = policy_on(self.policies, claim.deposit_date)
+        ceiling = self._ceiling(line.category, claim.regime_code, line.care_date)
+        values: dict[str, object] = {
+            "amo_centimes": line.amo_centimes,
+            "base_centimes": line.base_centimes,
+            "charged_centimes": line.charged_centimes,
+            "rate_bp": line.rate_bp,
+            "care_date": line.care_date,
+            "deposit_date": claim.deposit_date,
+            "days": (claim.deposit_date - start).days,
+            "act_key": line.act_key,
+            "drug_code": line.drug_code,
+            "ald_code": line.ald_code,
+            "quantity": line.allowed_quantity,
+            "note": self.notes.get(line.id, ""),
+        }
+        if policy is not None:
+            values["deadline_days"] = policy.filing_deadline_days
+            values["threshold_centimes"] = policy.review_threshold_centimes
+        if ceiling is not None:
+            values["period_days"] = ceiling.period_days
+            values["ceiling_centimes"] = ceiling.max_base_centimes
+            values["max_quantity"] = ceiling.max_quantity
+        return [
+            Explanation(
+                code=code,
+                severity=adjudication.severity(code),
+                text=adjudication.explain(code, lang, **values),
+            )
+            for code in line.reasons or []
+        ]
