@@ -129,6 +129,9 @@ DECISIONS = {
     "complementary_centimes": pl.Int64,
     "patient_centimes": pl.Int64,
     "reasons": pl.List(pl.String),  # catalogued reason codes, see reasons.py
+    # Units covered: the line's quantity, less what a frequency limit cut; 0 when rejected.
+    # HISTORY.quantity of an accepted/reduced line is this value.
+    "allowed_quantity": pl.Int64,
 }
 
 
@@ -140,6 +143,10 @@ class Policy:
     review_threshold_centimes: int = 500_000  # lines with a base above go to review
     late_policy: str = "reject"  # or "penalty": late_penalty_bp per started month late
     late_penalty_bp: int = 500
+    # Categories whose lines wait for review until a supporting document is attached.
+    document_categories: frozenset[str] = frozenset(
+        {"hospitalisation", "dental_prosthesis", "optical", "device"}
+    )
 
 
 @dataclass(frozen=True)
