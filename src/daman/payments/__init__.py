@@ -1,0 +1,1 @@
+"""Payments: payment batches, bank files, reconciliation and statements."""

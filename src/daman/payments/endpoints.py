@@ -1,0 +1,160 @@
+"""HTTP endpoints of the payments domain."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, File, Header, Response, UploadFile, status
+from sqlalchemy.orm import Session
+
+from daman.claims.service import language
+from daman.core.actor import api_actor
+from daman.core.db import get_session
+from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
+from daman.core.pagination import Page, PageParams, page_params
+from daman.payments import documents, service
+from daman.payments.bankfile import BankFileInvalid
+from daman.payments.schemas import (
+    BatchOut,
+    BatchSummary,
+    HeldOut,
+    RemittanceOut,
+    ReturnOut,
+    RunIn,
+    RunOut,
+    TransferOut,
+)
+from daman.payments.statement import FontMissing
+
+router = APIRouter(prefix="/payments", tags=["payments"])
+
+MAX_RETURN_BYTES = 50 * 1024 * 1024
+
+
+@router.post(
+    "/batches",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RunOut,
+    responses={
+        200: {"model": RunOut, "description": "nothing to pay: no batch formed"},
+        **error_responses(ValidationFailed, Conflict),
+    },
+)
+def run_payments(
+    response: Response,
+    payload: RunIn | None = None,
+    actor: str = Depends(api_actor),
+    session: Session = Depends(get_session),
+) -> RunOut:
+    """Pay every approved claim: claims whose payee can be paid move to `paid` and their
+    lines form a batch, one transfer per payee; the others are held back with the reason."""
+    report = service.run(session, actor, execution_date=payload.execution_date if payload else None)
+    if report.batch is None:
+        response.status_code = status.HTTP_200_OK
+    return report.out()
+
+
+@router.get("/batches", response_model=Page[BatchSummary])
+def list_batches(
+    paging: PageParams = Depends(page_params), session: Session = Depends(get_session)
+) -> Page[BatchSummary]:
+    items, total = service.batches(session, limit=paging.limit, offset=paging.offset)
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.get("/batches/{number}", response_model=BatchOut, responses=error_responses(NotFound))
+def get_batch(
+    number: str,
+    paging: PageParams = Depends(page_params),
+    session: Session = Depends(get_session),
+) -> BatchOut:
+    """The batch, how many transfers are pending, settled or rejected, and a page of them."""
+    return service.batch_out(session, number, limit=paging.limit, offset=paging.offset)
+
+
+@router.get(
+    "/batches/{number}/pain001",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/xml": {}}, "description": "the pain.001.001.09 file"},
+        **error_responses(NotFound, ValidationFailed, BankFileInvalid),
+    },
+)
+def export_batch(
+    number: str, actor: str = Depends(api_actor), session: Session = Depends(get_session)
+) -> Response:
+    """The batch as an ISO 20022 credit-transfer file (checked against its XSD)."""
+    filename, document = service.export_pain001(session, number, actor)
+    return Response(
+        document,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.post(
+    "/returns",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReturnOut,
+    responses=error_responses(ValidationFailed),
+)
+def import_return(
+    file: UploadFile = File(description="camt.054 XML, or a CSV rejected-payment list"),
+    actor: str = Depends(api_actor),
+    session: Session = Depends(get_session),
+) -> ReturnOut:
+    """Import the bank's return: transfers settled or rejected; a rejected transfer's claims
+    go back to be paid once the RIB is fixed. Importing it again changes nothing."""
+    data = file.file.read(MAX_RETURN_BYTES + 1)
+    if len(data) > MAX_RETURN_BYTES:
+        raise ValidationFailed.one("file", f"larger than {MAX_RETURN_BYTES} bytes")
+    return service.import_return(session, file.filename or "return", data, actor)
+
+
+@router.get("/held", response_model=Page[HeldOut])
+def list_held(
+    accept_language: str | None = Header(
+        default=None, description="ar, fr or en: the language of the reasons (default fr)"
+    ),
+    paging: PageParams = Depends(page_params),
+    session: Session = Depends(get_session),
+) -> Page[HeldOut]:
+    """Payees whose approved claims are held back, with the reason, oldest first."""
+    items, total = service.held(
+        session, language(accept_language), limit=paging.limit, offset=paging.offset
+    )
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.get(
+    "/transfers/{reference}", response_model=TransferOut, responses=error_responses(NotFound)
+)
+def get_transfer(reference: str, session: Session = Depends(get_session)) -> TransferOut:
+    return service.transfer_out(session, reference)
+
+
+@router.get(
+    "/transfers/{reference}/statement.pdf",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "statement, French and Arabic"},
+        **error_responses(NotFound, Conflict, FontMissing),
+    },
+)
+def get_statement(reference: str, session: Session = Depends(get_session)) -> Response:
+    """The insured person's statement of a payment: each claim and line, what was charged,
+    the base, the rate, what AMO and the mutual paid, what the patient kept, and why."""
+    filename, content = documents.statement_pdf(session, reference)
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@router.get(
+    "/transfers/{reference}/remittance",
+    response_model=RemittanceOut,
+    responses=error_responses(NotFound, Conflict),
+)
+def get_remittance(reference: str, session: Session = Depends(get_session)) -> RemittanceOut:
+    """The remittance advice of a payment to a facility or provider: the claims it pays."""
+    return documents.remittance(session, reference)

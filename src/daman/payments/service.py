@@ -1,0 +1,549 @@
+"""Payments use cases: the payment run, batches, the bank file, the bank's return, holds.
+
+**The run.** Approved claims are taken in id order, `chunk_size` at a time (on PostgreSQL
+locked with SKIP LOCKED, so that two runs share the work). For each claim the payee of
+every payable line is found (by default the principal insured, see `insured_principal`).
+A claim whose payee cannot be paid (no RIB, a bad RIB, a RIB the bank rejected, a payee
+who died) is held back with the reason and stays approved. The others are moved to
+`paid` and, in the same transaction, one PaymentItem per payable line is written. Then the
+batch is formed: every item not yet in a batch, one transfer per payee and RIB.
+
+**A line is paid once.** The claim's move approved -> paid only succeeds for claims still
+approved, and the unique index on the items' claim line (over items not returned) refuses
+a second item for the same line, whatever happens. A run killed mid-way leaves committed
+chunks whose items wait unassigned; the next run forms its batch with them. Two runs at
+once lock disjoint claims, and each item goes to the batch of the run that locks it first.
+
+**The bank's return.** A settlement marks the transfer settled; a rejection marks it
+rejected, its items returned and its claims approved again, with the bank's reason in the
+claims' history; they are held back until the payee's RIB differs from the one rejected.
+Importing a return twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from daman.adjudication.repository import bulk_update
+from daman.claims import service as claims_service
+from daman.config import get_settings
+from daman.core.dates import now, today
+from daman.core.db import make_engine
+from daman.core.errors import FieldError, NotFound, ValidationFailed
+from daman.core.identifiers import allocate, rib_problem
+from daman.payments import bankfile, returns
+from daman.payments import repository as repo
+from daman.payments.models import (
+    BatchStatus,
+    HoldReason,
+    PayeeKind,
+    PaymentBatch,
+    PaymentItem,
+    PaymentReturn,
+    PaymentTransfer,
+    TransferStatus,
+)
+from daman.payments.repository import PayableLine, Payee, PayeeRow, Rejection
+from daman.payments.schemas import (
+    BatchOut,
+    BatchSummary,
+    HeldOut,
+    ReturnOut,
+    RunOut,
+    TransferOut,
+)
+
+PayeeRule = Callable[[Session, Sequence[PayableLine]], dict[int, Payee]]  # line id -> payee
+Progress = Callable[[int], None]  # claims looked at so far
+
+HOLD_TEXT: dict[str, dict[str, str]] = {
+    HoldReason.RIB_MISSING: {
+        "fr": "Aucun RIB n'est enregistré pour le bénéficiaire.",
+        "en": "No RIB is recorded for the payee.",
+        "ar": "لا يوجد رقم حساب بنكي مسجل للمستفيد.",
+    },
+    HoldReason.RIB_INVALID: {
+        "fr": "RIB invalide ({detail}).",
+        "en": "Invalid RIB ({detail}).",
+        "ar": "رقم الحساب البنكي غير صحيح ({detail}).",
+    },
+    HoldReason.RIB_REJECTED: {
+        "fr": "La banque a rejeté le dernier virement sur ce RIB ({detail}) : corriger le RIB.",
+        "en": "The bank rejected the last transfer to this RIB ({detail}): fix the RIB.",
+        "ar": "رفض البنك آخر تحويل إلى هذا الحساب ({detail}): يجب تصحيح رقم الحساب البنكي.",
+    },
+    HoldReason.PAYEE_DECEASED: {
+        "fr": "Le bénéficiaire est décédé le {detail} : désigner la personne à payer.",
+        "en": "The payee died on {detail}: designate who is to be paid.",
+        "ar": "توفي المستفيد بتاريخ {detail}: يجب تعيين الشخص الذي يتم الأداء له.",
+    },
+}
+
+
+def insured_principal(session: Session, lines: Sequence[PayableLine]) -> dict[int, Payee]:
+    """Reimbursements go to the principal insured: the patient, or for a dependent the
+    principal of the dependent link covering the claim's first care date. Once that
+    principal has died, the surviving patient is paid in their own name."""
+    principals = repo.principals_on(session, {(ln.patient_id, ln.care_date) for ln in lines})
+    out: dict[int, Payee] = {}
+    for line in lines:
+        found = principals.get((line.patient_id, line.care_date))
+        payee = found[0] if found is not None and found[1] is None else line.patient_id
+        out[line.line_id] = Payee(PayeeKind.PERSON, payee)
+    return out
+
+
+def hold_of(row: PayeeRow | None, rejected: Sequence[Rejection]) -> tuple[HoldReason, str] | None:
+    """Why a payee cannot be paid now, or None."""
+    if row is None:
+        raise NotFound("a payee of the run does not exist", code="payee_not_found")
+    if row.death_date is not None:
+        return HoldReason.PAYEE_DECEASED, row.death_date.isoformat()
+    if not row.rib:
+        return HoldReason.RIB_MISSING, ""
+    problem = rib_problem(row.rib)
+    if problem:
+        return HoldReason.RIB_INVALID, problem
+    for r in rejected:
+        if r.rib == row.rib:
+            return HoldReason.RIB_REJECTED, f"{r.code or '?'}: {r.reason or 'rejected'}"
+    return None
+
+
+@dataclass
+class RunReport:
+    chunks: int = 0
+    claims_paid: int = 0
+    lines_paid: int = 0
+    amount_centimes: int = 0
+    held: set[int] = field(default_factory=set)  # claims held back
+    batch: PaymentBatch | None = None
+
+    def out(self) -> RunOut:
+        return RunOut(
+            claims_paid=self.claims_paid,
+            lines_paid=self.lines_paid,
+            amount_centimes=self.amount_centimes,
+            claims_held=len(self.held),
+            chunks=self.chunks,
+            batch=batch_summary(self.batch) if self.batch else None,
+        )
+
+
+def pay_chunk(
+    session: Session,
+    claim_ids: Sequence[int],
+    actor: str,
+    report: RunReport,
+    payee_rule: PayeeRule = insured_principal,
+) -> None:
+    """Queue the payable lines of these approved (and, on PostgreSQL, locked) claims, move
+    them to paid, and hold back those whose payee cannot be paid."""
+    at = now()
+    lines = repo.payable_lines(session, claim_ids)
+    payee_of = payee_rule(session, lines)
+    wanted = set(payee_of.values())
+    rows, rejected = repo.payees(session, wanted), repo.rejections(session, wanted)
+    blocked = {p: hold_of(rows.get(p), rejected.get(p, [])) for p in wanted}
+    by_claim: dict[int, list[PayableLine]] = defaultdict(list)
+    for line in lines:
+        by_claim[line.claim_id].append(line)
+
+    paid: list[int] = []
+    held: dict[int, tuple[Payee, HoldReason, str, int]] = {}
+    for claim_id in claim_ids:
+        mine = by_claim.get(claim_id, [])
+        why = next(
+            ((payee_of[ln.line_id], h) for ln in mine if (h := blocked[payee_of[ln.line_id]])),
+            None,
+        )
+        if why is None:
+            paid.append(claim_id)
+        else:
+            payee, (reason, detail) = why
+            held[claim_id] = (payee, reason, detail, sum(ln.amount_centimes for ln in mine))
+
+    items = [ln for claim_id in paid for ln in by_claim.get(claim_id, [])]
+    payees = [payee_of[ln.line_id] for ln in items]
+    repo.add_items(
+        session,
+        {
+            "claim_id": [ln.claim_id for ln in items],
+            "claim_line_id": [ln.line_id for ln in items],
+            "payee_kind": [p.kind.value for p in payees],
+            "person_id": [p.id if p.kind == PayeeKind.PERSON else None for p in payees],
+            "provider_id": [p.id if p.kind == PayeeKind.PROVIDER else None for p in payees],
+            "rib": [rows[p].rib for p in payees],
+            "amo_centimes": [ln.amo_centimes for ln in items],
+            "complementary_centimes": [ln.complementary_centimes for ln in items],
+        },
+        {"created_at": at, "created_by": actor},
+    )
+    claims_service.mark_paid(session, paid, actor, "payment run: queued for the next bank file")
+
+    since = repo.held_since(session, list(held))
+    repo.delete_holds(session, claim_ids)
+    held_rows = [(claim_id, *h) for claim_id, h in held.items()]
+    repo.add_holds(
+        session,
+        {
+            "claim_id": [h[0] for h in held_rows],
+            "payee_kind": [h[1].kind.value for h in held_rows],
+            "person_id": [h[1].id if h[1].kind == PayeeKind.PERSON else None for h in held_rows],
+            "provider_id": [
+                h[1].id if h[1].kind == PayeeKind.PROVIDER else None for h in held_rows
+            ],
+            "reason_code": [h[2].value for h in held_rows],
+            "detail": [h[3] for h in held_rows],
+            "amount_centimes": [h[4] for h in held_rows],
+            "held_since": [since.get(h[0], at) for h in held_rows],
+        },
+        {"checked_at": at, "checked_by": actor},
+    )
+    session.flush()
+    report.chunks += 1
+    report.claims_paid += len(paid)
+    report.lines_paid += len(items)
+    report.amount_centimes += sum(ln.amount_centimes for ln in items)
+    report.held.update(held)
+
+
+def form_batch(
+    session: Session, actor: str, execution_date: date | None = None
+) -> PaymentBatch | None:
+    """One batch of every item waiting for one: a transfer per payee and RIB, grouping the
+    lines it pays. None when nothing waits."""
+    items = repo.unassigned_items(session)
+    if not items:
+        return None
+    groups: dict[tuple[Payee, str], list[repo.QueuedItem]] = defaultdict(list)
+    for item in items:
+        groups[(item.payee, item.rib)].append(item)
+    ordered = sorted(groups.items(), key=lambda g: (g[0][0].kind, g[0][0].id, g[0][1]))
+    names = repo.payees(session, {payee for payee, _ in groups})
+    at = now()
+    number = f"PB{allocate(session, 'payment_batch')[0]:08d}"
+    batch = PaymentBatch(
+        number=number,
+        status=BatchStatus.READY,
+        execution_date=execution_date or today(),
+        currency=get_settings().currency,
+        transfers_count=len(groups),
+        items_count=len(items),
+        total_centimes=sum(i.amount_centimes for i in items),
+        created_at=at,
+        created_by=actor,
+        updated_at=at,
+        updated_by=actor,
+    )
+    session.add(batch)
+    session.flush()
+    references = [f"{number}-{n:07d}" for n in range(1, len(ordered) + 1)]
+    ids = repo.add_transfers(
+        session,
+        {
+            "reference": references,
+            "payee_kind": [payee.kind.value for (payee, _), _ in ordered],
+            "person_id": [p.id if p.kind == PayeeKind.PERSON else None for (p, _), _ in ordered],
+            "provider_id": [
+                p.id if p.kind == PayeeKind.PROVIDER else None for (p, _), _ in ordered
+            ],
+            "creditor_name": [names[payee].name[:140] for (payee, _), _ in ordered],
+            "rib": [rib for (_, rib), _ in ordered],
+            "amount_centimes": [sum(i.amount_centimes for i in group) for _, group in ordered],
+            "items_count": [len(group) for _, group in ordered],
+            "claims_count": [len({i.claim_id for i in group}) for _, group in ordered],
+        },
+        {
+            "batch_id": batch.id,
+            "status": TransferStatus.PENDING.value,
+            "created_at": at,
+            "created_by": actor,
+            "updated_at": at,
+            "updated_by": actor,
+        },
+    )
+    item_ids = [i.id for _, group in ordered for i in group]
+    transfer_ids = [
+        ids[ref] for ref, (_, group) in zip(references, ordered, strict=True) for _ in group
+    ]
+    bulk_update(
+        session, repo.table(PaymentItem), "id", {"id": item_ids, "transfer_id": transfer_ids}
+    )
+    session.flush()
+    return batch
+
+
+def _check_execution_date(execution_date: date | None) -> None:
+    if execution_date is not None and execution_date < today():
+        raise ValidationFailed.one("execution_date", "must be today or later")
+
+
+def run(
+    session: Session,
+    actor: str,
+    *,
+    execution_date: date | None = None,
+    chunk_size: int = 1000,
+    payee_rule: PayeeRule = insured_principal,
+) -> RunReport:
+    """The whole run in the caller's transaction (the API's admin action)."""
+    _check_execution_date(execution_date)
+    report, after = RunReport(), 0
+    while ids := repo.pick_approved(session, after, chunk_size):
+        pay_chunk(session, ids, actor, report, payee_rule)
+        after = ids[-1]
+    report.batch = form_batch(session, actor, execution_date)
+    return report
+
+
+def run_chunked(
+    engine_or_url: Engine | str,
+    actor: str,
+    *,
+    chunk_size: int = 1000,
+    execution_date: date | None = None,
+    payee_rule: PayeeRule = insured_principal,
+    progress: Progress | None = None,
+) -> RunReport:
+    """The run as a batch job: one transaction per chunk of claims, then one that forms
+    the batch. Safe to kill and re-run, and to run twice at once on PostgreSQL."""
+    if chunk_size < 1:
+        raise ValidationFailed.one("chunk_size", "must be at least 1")
+    _check_execution_date(execution_date)
+    engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
+    report, after, seen = RunReport(), 0, 0
+    try:
+        while True:
+            with Session(engine, expire_on_commit=False) as session, session.begin():
+                ids = repo.pick_approved(session, after, chunk_size)
+                if not ids:
+                    break
+                pay_chunk(session, ids, actor, report, payee_rule)
+            after, seen = ids[-1], seen + len(ids)
+            if progress:
+                progress(seen)
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            report.batch = form_batch(session, actor, execution_date)
+    finally:
+        if isinstance(engine_or_url, str):
+            engine.dispose()
+    return report
+
+
+# ---------------------------------------------------------------------------------------
+# Batches and the bank file
+
+
+def batch_summary(batch: PaymentBatch) -> BatchSummary:
+    return BatchSummary.model_validate(batch, from_attributes=True)
+
+
+def transfers_out(
+    session: Session, batch_number: str, transfers: Sequence[PaymentTransfer]
+) -> list[TransferOut]:
+    payees = [repo.payee_key(t) for t in transfers]
+    labels = repo.payee_labels(session, payees)
+    return [
+        TransferOut(
+            reference=t.reference,
+            batch=batch_number,
+            payee_kind=PayeeKind(t.payee_kind),
+            payee=labels[p][0],
+            creditor_name=t.creditor_name,
+            rib=t.rib,
+            amount_centimes=t.amount_centimes,
+            claims_count=t.claims_count,
+            items_count=t.items_count,
+            status=TransferStatus(t.status),
+            settled_at=t.settled_at,
+            rejected_at=t.rejected_at,
+            return_code=t.return_code,
+            return_reason=t.return_reason,
+        )
+        for t, p in zip(transfers, payees, strict=True)
+    ]
+
+
+def batches(session: Session, *, limit: int, offset: int) -> tuple[list[BatchSummary], int]:
+    rows, total = repo.batches(session, limit=limit, offset=offset)
+    return [batch_summary(b) for b in rows], total
+
+
+def batch_out(session: Session, number: str, *, limit: int, offset: int) -> BatchOut:
+    batch = repo.batch_by_number(session, number)
+    transfers, total = repo.transfers_of(session, batch.id, limit=limit, offset=offset)
+    counts = repo.status_counts(session, batch.id)
+    return BatchOut(
+        **batch_summary(batch).model_dump(),
+        pending=counts.get(TransferStatus.PENDING, 0),
+        settled=counts.get(TransferStatus.SETTLED, 0),
+        rejected=counts.get(TransferStatus.REJECTED, 0),
+        transfers=transfers_out(session, batch.number, transfers),
+        transfers_total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def transfer_out(session: Session, reference: str) -> TransferOut:
+    transfer = repo.transfer_by_reference(session, reference)
+    return transfers_out(session, transfer.batch.number, [transfer])[0]
+
+
+def export_pain001(session: Session, number: str, actor: str) -> tuple[str, bytes]:
+    """The batch's pain.001 file (file name, bytes); records who exported it and when."""
+    batch = repo.batch_by_number(session, number)
+    transfers, _ = repo.transfers_of(session, batch.id)
+    document = bankfile.pain001(batch, transfers, bankfile.debtor(get_settings()), batch.currency)
+    at = now()
+    batch.exported_at, batch.exported_by = at, actor
+    batch.updated_at, batch.updated_by = at, actor
+    session.flush()
+    return f"{batch.number}.{bankfile.PAIN_VERSION}.xml", document
+
+
+# ---------------------------------------------------------------------------------------
+# The bank's return
+
+
+def import_return(session: Session, filename: str, data: bytes, actor: str) -> ReturnOut:
+    """Apply a camt.054 notification or a rejected-payment list (see `returns`)."""
+    parsed = returns.parse(data, get_settings().currency)
+    transfers = repo.transfers_for_update(
+        session, [n.end_to_end_id.upper() for n in parsed.notices]
+    )
+    mismatched = [
+        FieldError(
+            field=f"{n.place}.Amt",
+            reason=f"{n.amount_centimes} centimes; transfer {t.reference} is "
+            f"{t.amount_centimes} centimes",
+        )
+        for n in parsed.notices
+        if n.outcome == returns.Outcome.SETTLED
+        and n.amount_centimes is not None
+        and (t := transfers.get(n.end_to_end_id.upper())) is not None
+        and n.amount_centimes != t.amount_centimes
+    ]
+    if mismatched:
+        raise ValidationFailed(mismatched, code="return_amount_mismatch")
+
+    at = now()
+    record = PaymentReturn(
+        filename=filename[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        format=parsed.format,
+        message_id=(parsed.message_id or "")[:35] or None,
+        settled=0,
+        rejected=0,
+        unchanged=0,
+        unmatched=0,
+        created_at=at,
+        created_by=actor,
+        updated_at=at,
+        updated_by=actor,
+    )
+    session.add(record)
+    session.flush()
+    unmatched: dict[str, None] = {}
+    batches_touched: set[int] = set()
+    for notice in parsed.notices:
+        transfer = transfers.get(notice.end_to_end_id.upper())
+        if transfer is None:
+            unmatched[notice.end_to_end_id] = None
+        elif _apply(session, transfer, notice, record, actor):
+            batches_touched.add(transfer.batch_id)
+        else:
+            record.unchanged += 1
+    for batch_id, pending in repo.pending_transfers(session, sorted(batches_touched)).items():
+        if pending == 0:
+            batch = session.get(PaymentBatch, batch_id)
+            assert batch is not None
+            batch.status, batch.updated_at, batch.updated_by = BatchStatus.RECONCILED, at, actor
+    record.unmatched = len(unmatched)
+    session.flush()
+    return ReturnOut(
+        id=record.id,
+        filename=record.filename,
+        format=record.format,
+        message_id=record.message_id,
+        settled=record.settled,
+        rejected=record.rejected,
+        unchanged=record.unchanged,
+        ignored=parsed.ignored,
+        unmatched=list(unmatched),
+        imported_at=record.created_at,
+        imported_by=record.created_by,
+    )
+
+
+def _apply(
+    session: Session,
+    transfer: PaymentTransfer,
+    notice: returns.Notice,
+    record: PaymentReturn,
+    actor: str,
+) -> bool:
+    """One notice on its transfer; False when it changes nothing. A rejection is final: a
+    settlement notice for a rejected transfer changes nothing; a return after settlement
+    rejects a settled transfer."""
+    at = record.created_at
+    if notice.outcome == returns.Outcome.SETTLED:
+        if transfer.status != TransferStatus.PENDING:
+            return False
+        transfer.status, transfer.settled_at = TransferStatus.SETTLED, at
+        record.settled += 1
+    else:
+        if transfer.status == TransferStatus.REJECTED:
+            return False
+        transfer.status, transfer.rejected_at = TransferStatus.REJECTED, at
+        transfer.return_code = (notice.reason_code or "")[:35] or None
+        transfer.return_reason = notice.reason
+        claim_ids = repo.return_items(session, transfer.id, at)
+        claims_service.mark_returned(
+            session,
+            claim_ids,
+            actor,
+            f"bank returned transfer {transfer.reference} "
+            f"({transfer.return_code or '?'}: {transfer.return_reason}); "
+            "paid again once the RIB is fixed",
+        )
+        record.rejected += 1
+    transfer.return_id = record.id
+    transfer.updated_at, transfer.updated_by = at, actor
+    return True
+
+
+# ---------------------------------------------------------------------------------------
+# Held back
+
+
+def hold_text(code: str, detail: str, lang: str) -> str:
+    texts = HOLD_TEXT[code]
+    return texts.get(lang, texts["fr"]).format(detail=detail)
+
+
+def held(session: Session, lang: str, *, limit: int, offset: int) -> tuple[list[HeldOut], int]:
+    rows, total = repo.held(session, limit=limit, offset=offset)
+    labels = repo.payee_labels(session, [r.payee for r in rows])
+    return [
+        HeldOut(
+            payee_kind=r.payee.kind,
+            payee=labels[r.payee][0],
+            name=labels[r.payee][1],
+            reason_code=HoldReason(r.reason_code),
+            reason=hold_text(r.reason_code, r.detail, lang),
+            claims=r.claims,
+            amount_centimes=r.amount_centimes,
+            held_since=r.held_since,
+            checked_at=r.checked_at,
+        )
+        for r in rows
+    ], total

@@ -1,0 +1,246 @@
+"""The insured person's statement of a payment (décompte, كشف التعويض) as a PDF.
+
+French and Arabic on the same page: every heading and label in both languages, each line's
+explanation in both. Arabic is shaped (HarfBuzz) and laid out right to left, in IBM Plex
+Sans Arabic, a font that also covers Latin and that ships as a Python package; the PDF
+embeds the subset of the glyphs it uses. `render` is a pure function of the data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from daman.core.errors import DamanError
+from daman.core.money import BP, format_mad
+
+FONT_PACKAGE = "fontpkg-ibm-plex-sans-arabic"
+FONT_FILES = {"": "IBMPlexSansArabic-Regular.ttf", "B": "IBMPlexSansArabic-Bold.ttf"}
+FAMILY = "plex"
+WIDTHS = (8, 19, 37, 20, 20, 14, 20, 22, 26)  # mm, 186 in all
+HEAD_FR = ("N°", "Date", "Soin", "Facturé", "Base", "Taux", "AMO", "Mutuelle", "À charge")
+HEAD_AR = (
+    "رقم",
+    "التاريخ",
+    "العلاج",
+    "المفوتر",
+    "الأساس",
+    "النسبة",
+    "التأمين",
+    "التعاضدية",
+    "الباقي",
+)
+_ISO_DATE = re.compile(r"\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b")
+STATUS = {
+    "pending": ("envoyé à la banque", "أرسل إلى البنك"),
+    "settled": ("payé", "تم الأداء"),
+    "rejected": ("rejeté par la banque", "رفضه البنك"),
+}
+
+
+class FontMissing(DamanError):
+    code = "statement_font_missing"
+    status = 503
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    line_no: int
+    care_date: date
+    care: str  # the act key and coefficient, or the medicine
+    charged_centimes: int
+    base_centimes: int
+    rate_bp: int
+    amo_centimes: int
+    complementary_centimes: int
+    patient_centimes: int
+    reasons_fr: tuple[str, ...]
+    reasons_ar: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StatementClaim:
+    number: str
+    patient: str  # immatriculation
+    patient_name: str
+    patient_name_ar: str
+    deposit_date: date
+    paid_centimes: int
+    lines: tuple[StatementLine, ...]
+
+
+@dataclass(frozen=True)
+class Statement:
+    fund_name: str
+    reference: str
+    batch: str
+    execution_date: date
+    status: str
+    payee: str  # immatriculation
+    payee_name: str
+    payee_name_ar: str
+    rib: str
+    amount_centimes: int
+    claims: tuple[StatementClaim, ...]
+
+
+def font_paths() -> dict[str, Path]:
+    """The font files, or FontMissing naming the package to install."""
+    try:
+        import fontpkg_ibm_plex_sans_arabic as package
+    except ImportError as exc:
+        raise FontMissing(
+            f"the statement needs the IBM Plex Sans Arabic font: install {FONT_PACKAGE}"
+        ) from exc
+    paths = {style: package.ROOT / "files" / name for style, name in FONT_FILES.items()}
+    missing = [str(p) for p in paths.values() if not p.is_file()]
+    if missing:
+        raise FontMissing(f"font file missing: {', '.join(missing)} (reinstall {FONT_PACKAGE})")
+    return paths
+
+
+def ltr_dates(text: str) -> str:
+    """ISO dates kept left to right inside Arabic text (first-strong isolates)."""
+    return _ISO_DATE.sub(lambda m: f"\u2066{m.group(0)}\u2069", text)
+
+
+def percent(bp: int) -> str:
+    whole, rest = divmod(bp, BP // 100)
+    return f"{whole} %" if not rest else f"{whole}.{rest:02d}".rstrip("0") + " %"
+
+
+class _Pdf(FPDF):
+    def __init__(self, fund: str, reference: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.fund, self.reference = fund, reference
+        for style, path in font_paths().items():
+            self.add_font(FAMILY, style, str(path))
+        self.set_text_shaping(True)
+        self.set_margins(12, 12, 12)
+        self.set_auto_page_break(True, margin=14)
+
+    def footer(self) -> None:
+        self.set_y(-11)
+        self.set_font(FAMILY, "", 7)
+        self.cell(0, 4, f"{self.fund} · {self.reference} · {self.page_no()}/{{nb}}", align="C")
+
+    def pair(
+        self, french: str, arabic: str, *, size: float = 9, style: str = "", h: float = 5.5
+    ) -> None:
+        """French on the left and Arabic on the right, on one row when both fit."""
+        self.set_font(FAMILY, style, size)
+        arabic = ltr_dates(arabic)
+        if self.get_string_width(french) + self.get_string_width(arabic) + 6 > self.epw:
+            self.multi_cell(0, h, french, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.multi_cell(0, h, arabic, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            return
+        self.cell(self.epw / 2, h, french, align="L")
+        self.cell(self.epw / 2, h, arabic, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def row(self, cells: Sequence[str], *, style: str = "", fill: bool = False) -> None:
+        self.set_font(FAMILY, style, 8)
+        for n, (width, text) in enumerate(zip(WIDTHS, cells, strict=True)):
+            align = "L" if n in (1, 2) else ("C" if n == 0 else "R")
+            self.cell(width, 5, text, border="B" if style else 0, align=align, fill=fill)
+        self.ln(5)
+
+
+def render(statement: Statement) -> bytes:
+    pdf = _Pdf(statement.fund_name, statement.reference)
+    pdf.set_title(f"Décompte {statement.reference}")
+    pdf.set_author(statement.fund_name)
+    pdf.set_creator("Daman")
+    pdf.add_page()
+
+    pdf.pair(
+        "Décompte de remboursement AMO", "كشف التعويض عن مصاريف العلاج", size=14, style="B", h=8
+    )
+    pdf.pair(statement.fund_name, "التأمين الإجباري الأساسي عن المرض", size=9)
+    pdf.ln(2)
+    amount = format_mad(statement.amount_centimes)
+    status_fr, status_ar = STATUS.get(statement.status, (statement.status, statement.status))
+    for french, arabic in (
+        (f"Bénéficiaire : {statement.payee_name}", f"المستفيد: {statement.payee_name_ar}"),
+        (f"Immatriculation : {statement.payee}", f"رقم التسجيل: {statement.payee}"),
+        (
+            f"Virement : {statement.reference} (lot {statement.batch})",
+            f"التحويل: {statement.reference}",
+        ),
+        (
+            f"Date d'exécution : {statement.execution_date.isoformat()}",
+            f"تاريخ التنفيذ: {statement.execution_date.isoformat()}",
+        ),
+        (f"RIB : {statement.rib}", f"رقم الحساب البنكي: {statement.rib}"),
+        (
+            f"Montant viré : {amount} MAD ({status_fr})",
+            f"المبلغ المحول: {amount} درهم ({status_ar})",
+        ),
+    ):
+        pdf.pair(french, arabic)
+    pdf.ln(3)
+
+    for claim in statement.claims:
+        _claim(pdf, claim)
+
+    pdf.ln(2)
+    pdf.pair(
+        f"Total viré : {amount} MAD", f"المجموع المحول: {amount} درهم", size=11, style="B", h=7
+    )
+    return bytes(pdf.output())
+
+
+def _claim(pdf: _Pdf, claim: StatementClaim) -> None:
+    if pdf.will_page_break(30):
+        pdf.add_page()
+    pdf.pair(
+        f"Dossier {claim.number} · {claim.patient_name} ({claim.patient}) · "
+        f"déposé le {claim.deposit_date.isoformat()}",
+        f"الملف {claim.number} · المريض: {claim.patient_name_ar}",
+        size=9.5,
+        style="B",
+        h=6,
+    )
+    pdf.set_fill_color(235, 238, 242)
+    pdf.row(HEAD_FR, style="B", fill=True)
+    pdf.row(HEAD_AR, style="B", fill=True)
+    for line in claim.lines:
+        pdf.row(
+            (
+                str(line.line_no),
+                line.care_date.isoformat(),
+                line.care,
+                format_mad(line.charged_centimes),
+                format_mad(line.base_centimes),
+                percent(line.rate_bp),
+                format_mad(line.amo_centimes),
+                format_mad(line.complementary_centimes),
+                format_mad(line.patient_centimes),
+            )
+        )
+        pdf.set_font(FAMILY, "", 7.5)
+        for text in line.reasons_fr:
+            pdf.multi_cell(
+                0, 4, f"{line.line_no}. {text}", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
+        for text in line.reasons_ar:
+            pdf.multi_cell(
+                0,
+                4,
+                ltr_dates(f"السطر {line.line_no}: {text}"),
+                align="R",
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
+            )
+    paid = format_mad(claim.paid_centimes)
+    pdf.pair(
+        f"Payé pour ce dossier (AMO + mutuelle) : {paid} MAD",
+        f"المبلغ المؤدى عن هذا الملف: {paid} درهم",
+        style="B",
+    )
+    pdf.ln(3)
