@@ -73,8 +73,9 @@ def create_app() -> FastAPI:
 def _routers() -> list[APIRouter]:
     from daman.adjudication.endpoints import router as adjudication
     from daman.claims.endpoints import router as claims
+    from daman.payments.endpoints import router as payments
     from daman.providers.endpoints import router as providers
     from daman.reference.endpoints import router as reference
     from daman.registry.endpoints import router as registry
 
-    return [reference, registry, providers, claims, adjudication]
+    return [reference, registry, providers, claims, adjudication, payments]

@@ -56,6 +56,7 @@ def serve(
 def _register() -> None:
     from daman.adjudication.commands import register as adjudication
     from daman.claims.commands import app as claims
+    from daman.payments.commands import app as payments
     from daman.reference.commands import app as reference
     from daman.registry.commands import app as registry
     from daman.synth.commands import register as synth
@@ -63,6 +64,7 @@ def _register() -> None:
     app.add_typer(reference, name="reference", help="Reference data: drug list, ALD list.")
     app.add_typer(registry, name="registry", help="Registry: bulk import of persons.")
     app.add_typer(claims, name="claims", help="Claims: bulk import of care sheets.")
+    app.add_typer(payments, name="payments", help="Payments: batches, bank files, returns.")
     adjudication(app)
     synth(app)
 
