@@ -1,8 +1,22 @@
 """Imports every table so that Alembic and the tests see the whole schema."""
 
+from daman.adjudication.models import (
+    AdjudicationPolicy,
+    Ceiling,
+    LineDecision,
+    ReviewItem,
+)
+from daman.claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatusEvent
 from daman.core.db import Base
 from daman.core.identifiers import Counter
 from daman.exemptions.models import AldExemption
+from daman.payments.models import (
+    PaymentBatch,
+    PaymentHold,
+    PaymentItem,
+    PaymentReturn,
+    PaymentTransfer,
+)
 from daman.providers.models import Provider
 from daman.reference.models import (
     ActTariff,
@@ -27,10 +41,16 @@ from daman.registry.models import (
 
 __all__ = [
     "ActTariff",
+    "AdjudicationPolicy",
     "Affiliation",
     "AldDisease",
     "AldExemption",
     "Base",
+    "Ceiling",
+    "Claim",
+    "ClaimDocument",
+    "ClaimLine",
+    "ClaimStatusEvent",
     "ComplementaryRate",
     "Contribution",
     "Counter",
@@ -40,10 +60,17 @@ __all__ = [
     "DrugPrice",
     "Employer",
     "ImportRun",
+    "LineDecision",
     "Mutual",
+    "PaymentBatch",
+    "PaymentHold",
+    "PaymentItem",
+    "PaymentReturn",
+    "PaymentTransfer",
     "Person",
     "Provider",
     "Regime",
+    "ReviewItem",
     "RightsRule",
     "StudentProof",
 ]
