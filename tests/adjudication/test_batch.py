@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -38,6 +37,7 @@ from tests.claims.support import (
     paper,
     provider,
 )
+from tests.processes import kill_when_flagged
 
 CARE = date(2024, 5, 6)
 
@@ -144,23 +144,7 @@ service.run_batch(sys.argv[1], chunk_size=5, actor="batch:killed")
 def test_interrupted_batch_then_rerun_values_every_claim_exactly_once(database_url, tmp_path):
     lines = seed_claims(database_url, 32)
     flag = tmp_path / "in-chunk-3"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_BATCH, database_url, str(flag)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 600  # a guard against hanging, not a timing assertion
-        while not flag.exists():
-            if proc.poll() is not None:
-                pytest.fail(f"the batch ended before it was killed: {proc.stderr.read().decode()}")
-            assert time.monotonic() < deadline, "the batch never reached its third chunk"
-            time.sleep(0.02)
-        proc.kill()
-    finally:
-        proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+    kill_when_flagged(_KILLED_BATCH, [database_url, str(flag)], flag)
     killed = census(database_url)
     assert (killed["valued"], killed["received"]) == (10, 22), killed  # two chunks of 5
     assert (killed["lines_decided"], killed["max_decisions_per_line"]) == (20, 1), killed

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from daman.core.db import make_engine
 from daman.payments import bankfile, service
 from daman.payments import repository as repo
 from tests.payments.support import census, seed_approved
+from tests.processes import kill_when_flagged
 
 # `daman payments run` in another process, stopped for good inside its third chunk: two
 # chunks committed, the third's items written but not committed.
@@ -64,24 +64,13 @@ def every_line_paid_once(after: dict, claims: int) -> None:
 def test_a_killed_run_then_a_rerun_pays_every_line_exactly_once(database_url, tmp_path):
     seed_approved(database_url, 32)
     flag = tmp_path / "in-chunk-3"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_RUN, str(flag)],
+    kill_when_flagged(
+        _KILLED_RUN,
+        [str(flag)],
+        flag,
         env={**os.environ, "DAMAN_DATABASE_URL": database_url},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        guard_seconds=120,
     )
-    try:
-        deadline = time.monotonic() + 120  # a guard against hanging, not a timing assertion
-        while not flag.exists():
-            if proc.poll() is not None:
-                pytest.fail(f"the run ended before it was killed: {proc.stderr.read().decode()}")
-            assert time.monotonic() < deadline, "the run never reached its third chunk"
-            time.sleep(0.02)
-        proc.kill()
-    finally:
-        proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
 
     killed = census(database_url)
     assert killed["claims"] == {"paid": 10, "approved": 22}  # two chunks of 5 committed
