@@ -55,6 +55,7 @@ def serve(
 
 def _register() -> None:
     from daman.adjudication.commands import register as adjudication
+    from daman.auth.commands import register as auth
     from daman.claims.commands import app as claims
     from daman.payments.commands import app as payments
     from daman.reference.commands import app as reference
@@ -67,6 +68,7 @@ def _register() -> None:
     app.add_typer(payments, name="payments", help="Payments: batches, bank files, returns.")
     adjudication(app)
     synth(app)
+    auth(app)
 
 
 _register()

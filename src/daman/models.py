@@ -1,11 +1,14 @@
 """Imports every table so that Alembic and the tests see the whole schema."""
 
 from daman.adjudication.models import (
+    AdjudicationChunk,
     AdjudicationPolicy,
     Ceiling,
     LineDecision,
     ReviewItem,
 )
+from daman.auth.audit import AuditEntry
+from daman.auth.models import User
 from daman.claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatusEvent
 from daman.core.db import Base
 from daman.core.identifiers import Counter
@@ -41,10 +44,12 @@ from daman.registry.models import (
 
 __all__ = [
     "ActTariff",
+    "AdjudicationChunk",
     "AdjudicationPolicy",
     "Affiliation",
     "AldDisease",
     "AldExemption",
+    "AuditEntry",
     "Base",
     "Ceiling",
     "Claim",
@@ -73,4 +78,5 @@ __all__ = [
     "ReviewItem",
     "RightsRule",
     "StudentProof",
+    "User",
 ]

@@ -91,6 +91,20 @@ def test_lookups_pick_the_most_specific_row_in_force(
         assert found.get_column("out").to_list() == truth
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(rows, min_size=2, max_size=12), st.lists(lines, min_size=1, max_size=12))
+def test_lookups_without_wildcards_agree_both_ways(
+    table: list[dict[str, Any]], wanted: list[dict[str, Any]]
+) -> None:
+    """Tables keyed exactly (a patient's exemptions) are resolved by a join: same rule."""
+    plain = [r | {"w1": None, "w2": None} for r in table]
+    lookup = Lookup(pl.DataFrame(plain, schema=TABLE).drop("w1", "w2"), ["k"], {"v": "out"})
+    frame = pl.DataFrame(wanted, schema=LINES)
+    truth = [expected(line, plain) for line in wanted]
+    for row_wise in (True, False):
+        assert resolve(frame, [[lookup]], row_wise=row_wise).get_column("out").to_list() == truth
+
+
 def _pick(table: list[dict[str, Any]], line: dict[str, Any]) -> list[Any]:
     lookup = Lookup(
         pl.DataFrame(table, schema=TABLE), exact=["k"], wild=["w1", "w2"], values={"v": "out"}

@@ -13,13 +13,24 @@ def adjudicate(
     chunk_size: int = typer.Option(
         1000, "--chunk-size", min=1, help="claims per transaction (one commit per chunk)"
     ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        help="worker processes on this machine sharing the batch by patient chunks "
+        "(PostgreSQL); run the same command on other machines to add theirs",
+    ),
 ) -> None:
-    """Value every `received` claim, chunk by chunk, in claim order.
+    """Value every `received` claim, chunk by chunk.
 
     Safe to interrupt and re-run: each chunk commits whole or not at all, and only claims
-    still `received` are picked, so no claim is valued twice and none is lost.
+    still `received` are picked, so no claim is valued twice and none is lost. With
+    --workers, the claims are cut into chunks by patient that every worker, here or on
+    another machine, takes with a row lock; a worker that dies leaves its chunk to the
+    others.
     """
-    from daman.adjudication.service import run_batch
+    from daman.adjudication.service import Valued, run_batch
+    from daman.adjudication.workers import run_workers
     from daman.core.actor import cli_actor
     from daman.core.db import get_engine
 
@@ -36,10 +47,23 @@ def adjudicate(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = run_batch(get_engine(), chunk_size, f"batch:{cli_actor()}", progress)
-    v = report.valued
+        actor = f"batch:{cli_actor()}"
+        engine = get_engine()
+        v: Valued
+        if workers is None:
+            report = run_batch(engine, chunk_size, actor, progress)
+            v, chunks = report.valued, report.chunks
+        else:
+            url = engine.url.render_as_string(hide_password=False)
+            shared = run_workers(url, workers, chunk_size, actor, progress)
+            v, chunks = shared.valued, shared.chunks
+            if shared.failed_workers:
+                out.print(
+                    f"[yellow]{shared.failed_workers} worker(s) died; "
+                    "the others valued their chunks[/yellow]"
+                )
     out.print(
-        f"{v.claims} claims ({v.lines} lines) valued in {report.chunks} chunks: "
+        f"{v.claims} claims ({v.lines} lines) valued in {chunks} chunks: "
         + ", ".join(f"{k} {n}" for k, n in sorted(v.claim_statuses.items()))
         + (" | lines " + ", ".join(f"{k} {n}" for k, n in sorted(v.line_statuses.items())))
     )

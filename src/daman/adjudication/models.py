@@ -1,4 +1,5 @@
-"""Adjudication tables: the trail of line decisions, the review queue and the fund's policy.
+"""Adjudication tables: the trail of line decisions, the review queue, the fund's policy and
+the chunks batch workers share.
 
 AdjudicationPolicy and Ceiling are effective-dated reference rows (seeded by migration
 0003 with rules.md's defaults) that an administrator edits as data.
@@ -131,3 +132,20 @@ class Ceiling(Tracked, Base):
     valid_to: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text, default="")
     confidence: Mapped[str] = mapped_column(String(12), default="H")
+
+
+class AdjudicationChunk(Base):
+    """A share of a batch: received claims of a run of patients (a patient's claims are all
+    in one chunk), valued by whichever worker locks the row first (see workers.py)."""
+
+    __tablename__ = "adjudication_chunks"
+    __table_args__ = (Index("ix_adjudication_chunks_open", "done_at", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch: Mapped[int] = mapped_column(Integer)  # chunks planned together share a number
+    claim_ids: Mapped[list[int]] = mapped_column(JSON)
+    claims: Mapped[int] = mapped_column(Integer)  # claims planned in the chunk
+    planned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    planned_by: Mapped[str] = mapped_column(String(120))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_by: Mapped[str | None] = mapped_column(String(120))  # the worker
+    valued: Mapped[int | None] = mapped_column(Integer)  # claims valued (others had moved on)

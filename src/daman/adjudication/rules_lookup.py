@@ -128,6 +128,8 @@ def _resolved(combos: pl.DataFrame, lookup: Lookup, period: str, days: list[date
     """The winning values for each distinct (exact, wild, period) of `combos`."""
     on = [*lookup.exact, *lookup.wild, period]
     distinct = combos.select(on).unique()
+    if not lookup.wild:
+        return _joined(distinct, lookup, period, days)
     index = _candidates(lookup)
     n_exact, n_wild = len(lookup.exact), len(lookup.wild)
     first_day = [days[0] - timedelta(days=1) if days else date.min, *days]
@@ -137,6 +139,36 @@ def _resolved(combos: pl.DataFrame, lookup: Lookup, period: str, days: list[date
         usable = at is not None and None not in exact
         chosen.append(winner(index.get(exact, ()), wild, first_day[at]) if usable else None)
     return distinct.hstack(_columns(lookup, chosen))
+
+
+def _joined(distinct: pl.DataFrame, lookup: Lookup, period: str, days: list[date]) -> pl.DataFrame:
+    """`_resolved` for a table without wildcards (one row per patient's exemption, say: as
+    many keys as patients), in one join instead of a Python loop over the keys: the rows
+    in force on the period's first day, the latest valid_from first, then the smallest
+    values (nulls last), as `winner` ranks them."""
+    on = [*lookup.exact, period]
+    first_day = pl.Series([days[0] - timedelta(days=1) if days else date.min, *days], dtype=pl.Date)
+    day = pl.col("_day")
+    in_force = (
+        day.is_not_null()  # no date of care (no period): no row
+        & (pl.col("valid_from").is_null() | (pl.col("valid_from") <= day))
+        & (pl.col("valid_to").is_null() | (day <= pl.col("valid_to")))
+    )
+    table = lookup.table.lazy().select(*lookup.exact, "valid_from", "valid_to", *lookup.values)
+    won = run(
+        distinct.lazy()
+        .with_columns(_day=pl.lit(first_day).gather(pl.col(period)))
+        .join(table, on=list(lookup.exact), how="inner")  # null keys match no row
+        .filter(in_force)
+        .sort(
+            ["valid_from", *lookup.values],
+            descending=[True] + [False] * len(lookup.values),
+            nulls_last=True,
+        )
+        .unique(subset=on, keep="first", maintain_order=True)
+        .select(*on, *(pl.col(src).alias(name) for src, name in lookup.values.items()))
+    )
+    return distinct.join(won, on=on, how="left", nulls_equal=True, maintain_order="left")
 
 
 def resolve(

@@ -167,11 +167,11 @@ def _save(
         "patient_centimes",
         "allowed_quantity",
         "reasons",
-    ).to_dict(as_series=False)
+    ).to_dict()
     decided = {"decided_at": at, "decided_by": actor}
     repo.bulk_update(session, _table(ClaimLine), "id", {"id": cols.pop("line_id"), **cols}, decided)
-    trail = {"line_id": lines.get_column("line_id").to_list()}
-    trail["claim_id"] = lines.get_column("claim_id").to_list()
+    trail: dict[str, Any] = {"line_id": lines.get_column("line_id")}
+    trail["claim_id"] = lines.get_column("claim_id")
     repo.bulk_insert(
         session,
         _table(LineDecision),

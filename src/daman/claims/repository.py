@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Table, any_, bindparam, func, select
+from sqlalchemy import ColumnElement, Integer, Table, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import QueryableAttribute, Session, selectinload
 
 from daman.adjudication.repository import bulk_insert
 from daman.claims.models import Claim, ClaimLine, ClaimStatusEvent
+from daman.core.db import any_id
 from daman.core.errors import NotFound
 from daman.providers.models import Provider
 from daman.reference.models import ActTariff, AldDisease, Drug
@@ -33,6 +34,8 @@ def one_of(
     """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter however
     many values (a query with thousands of parameters costs more to send than to run)."""
     if session.get_bind().dialect.name == "postgresql":
+        if isinstance(column.type, Integer):
+            return any_id(column, values)
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)
 

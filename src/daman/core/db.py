@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, String, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    MetaData,
+    String,
+    any_,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -34,6 +45,14 @@ class Tracked:
     created_by: Mapped[str] = mapped_column(String(120), default="system")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
     updated_by: Mapped[str] = mapped_column(String(120), default="system")
+
+
+@event.listens_for(Session, "after_flush")
+def _audit(session: Session, flush: Any) -> None:
+    """Every ORM write of every session lands in the audit trail (see daman.auth.audit)."""
+    from daman.auth.audit import record_flush
+
+    record_flush(session, flush)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -101,3 +120,11 @@ def get_session() -> Iterator[Session]:
     """FastAPI dependency: one transaction per request."""
     with unit_of_work() as session:
         yield session
+
+
+def any_id(column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
+    """PostgreSQL `column = ANY('{1,2,3}'::int[])`: thousands of ids in one parameter, sent
+    as one text literal (the driver adapts a Python list value by value, which costs more
+    than the query itself for a batch)."""
+    literal = "{" + ",".join(map(str, map(int, ids))) + "}"
+    return column == any_(cast(bindparam(None, literal, type_=String), ARRAY(column.type)))

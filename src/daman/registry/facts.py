@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, any_, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from daman.core.dates import covers
+from daman.core.db import any_id
 from daman.exemptions.models import AldExemption
 from daman.reference.models import RightsRule
 from daman.registry.models import Affiliation, Contribution, DependentLink, Person, StudentProof
@@ -104,7 +104,7 @@ def rule_on(rules: Mapping[str, Sequence[Rule]], regime: str, on: date) -> Rule 
 def _among(column: Any, ids: Sequence[int], dialect: str) -> Any:
     """`column IN ids`; on PostgreSQL one array parameter (= ANY) instead of thousands."""
     if dialect == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+        return any_id(column, ids)
     return column.in_(list(ids))
 
 
@@ -112,42 +112,119 @@ def _rows(session: Session, stmt: Any, column: Any, ids: Sequence[int]) -> Itera
     """Rows of `stmt` for ids, by chunks of CHUNK ids (Core: no ORM overhead per row)."""
     conn = session.connection()
     for i in range(0, len(ids), CHUNK):
-        yield from conn.execute(stmt.where(_among(column, ids[i : i + CHUNK], conn.dialect.name)))
+        part = ids[i : i + CHUNK]
+        yield from conn.execute(stmt.where(_among(column, part, conn.dialect.name))).all()
+
+
+RULE_COLUMNS = (
+    "regime_code",
+    "valid_from",
+    "valid_to",
+    "opening_days",
+    "opening_window_months",
+    "needs_paid_contribution",
+    "waiting_months",
+    "rsu_max",
+    "maintain_job_loss_months",
+    "maintain_divorce_months",
+    "maintain_survivor_months",
+    "child_max_age",
+    "student_max_age",
+    "ald_keeps_rights",
+)
 
 
 def load_rules(session: Session) -> dict[str, tuple[Rule, ...]]:
     by_regime: dict[str, list[Rule]] = defaultdict(list)
-    for r in session.scalars(select(RightsRule)):
-        by_regime[r.regime_code].append(
-            Rule(
-                regime_code=r.regime_code,
-                valid_from=r.valid_from,
-                valid_to=r.valid_to,
-                opening_days=r.opening_days,
-                opening_window_months=r.opening_window_months,
-                needs_paid_contribution=r.needs_paid_contribution,
-                waiting_months=r.waiting_months,
-                rsu_max=r.rsu_max,
-                maintain_job_loss_months=r.maintain_job_loss_months,
-                maintain_divorce_months=r.maintain_divorce_months,
-                maintain_survivor_months=r.maintain_survivor_months,
-                child_max_age=r.child_max_age,
-                student_max_age=r.student_max_age,
-                ald_keeps_rights=r.ald_keeps_rights,
-            )
-        )
+    columns = [getattr(RightsRule, name) for name in RULE_COLUMNS]
+    for row in session.execute(select(*columns).order_by(RightsRule.id)):
+        by_regime[row[0]].append(Rule(**dict(zip(RULE_COLUMNS, row, strict=True))))
     return {k: tuple(v) for k, v in by_regime.items()}
 
 
+@dataclass
+class _Gathered:
+    """The rows facts are built from, by person id."""
+
+    people: dict[int, tuple[str, date, date | None, bool]] = field(default_factory=dict)
+    links: defaultdict[int, list[LinkFact]] = field(default_factory=lambda: defaultdict(list))
+    affiliations: defaultdict[int, list[AffiliationFact]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    contributions: defaultdict[int, list[ContributionFact]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    proofs: defaultdict[int, list[Period]] = field(default_factory=lambda: defaultdict(list))
+    ald: defaultdict[int, list[Period]] = field(default_factory=lambda: defaultdict(list))
+
+
 def load_facts(session: Session, person_ids: Iterable[int]) -> dict[int, PersonFacts]:
-    """The facts of many persons (and of their principals), in a fixed number of queries."""
+    """The facts of many persons (and of their principals), in a fixed number of queries:
+    on PostgreSQL one statement for every CHUNK persons, elsewhere one per table."""
     ids = sorted(set(person_ids))
     rules = load_rules(session)
+    if session.get_bind().dialect.name == "postgresql":
+        got = _gather_postgres(session, ids)
+    else:
+        got = _gather(session, ids)
+    return _build(got, ids, rules)
+
+
+def load_facts_of(session: Session, immatriculation: str) -> PersonFacts | None:
+    """The facts of one person by immatriculation (None when unknown); on PostgreSQL the
+    look-up and every fact come in one statement."""
+    number = immatriculation.strip().upper()
+    rules = load_rules(session)
+    if session.get_bind().dialect.name == "postgresql":
+        got = _collect(session.connection().execute(_FAMILY_OF_NUMBER, {"number": number}))
+        pid = next((k for k, person in got.people.items() if person[0] == number), None)
+        return None if pid is None else _build(got, [pid], rules)[pid]
+    pid = session.execute(select(Person.id).where(Person.immatriculation == number)).scalar()
+    return None if pid is None else _build(_gather(session, [pid]), [pid], rules)[pid]
+
+
+def _build(
+    got: _Gathered, ids: Iterable[int], rules: dict[str, tuple[Rule, ...]]
+) -> dict[int, PersonFacts]:
+    people, links = got.people, got.links
+
+    def build(pid: int, full: bool) -> PersonFacts:
+        immatriculation, birth, death, disabled = people[pid]
+        mine = links.get(pid, ()) if full else ()
+        return PersonFacts(
+            person_id=pid,
+            immatriculation=immatriculation,
+            birth_date=birth,
+            death_date=death,
+            disabled=disabled,
+            affiliations=tuple(got.affiliations.get(pid, ())),
+            contributions=tuple(got.contributions.get(pid, ())),
+            links=tuple(mine),
+            student_proofs=tuple(got.proofs.get(pid, ())) if full else (),
+            ald_exemptions=tuple(got.ald.get(pid, ())) if full else (),
+            principals={lk.principal_id: principal_facts[lk.principal_id] for lk in mine},
+            rules=rules,
+        )
+
+    # a principal's facts, as their dependents see them, are shared by the whole family
+    principal_facts: dict[int, PersonFacts] = {}
+    for pid in sorted({lk.principal_id for ls in links.values() for lk in ls}):
+        principal_facts[pid] = build(pid, full=False)
+    return {pid: build(pid, full=True) for pid in ids if pid in people}
+
+
+def _gather(session: Session, ids: list[int]) -> _Gathered:
+    """One query per table: the persons and their links, then their principals, then the
+    affiliations and months of both, the student proofs and ALD exemptions of the asked."""
+    got = _Gathered()
     person_columns = select(
         Person.id, Person.immatriculation, Person.birth_date, Person.death_date, Person.disabled
     )
-    people = {row.id: row for row in _rows(session, person_columns, Person.id, ids)}
-    links: dict[int, list[LinkFact]] = defaultdict(list)
+    for pid, immatriculation, birth, death, disabled in _rows(
+        session, person_columns, Person.id, ids
+    ):
+        got.people[pid] = (immatriculation, birth, death, bool(disabled))
+    asked = sorted(got.people)
     link_columns = select(
         DependentLink.dependent_id,
         DependentLink.principal_id,
@@ -155,13 +232,15 @@ def load_facts(session: Session, person_ids: Iterable[int]) -> dict[int, PersonF
         DependentLink.valid_from,
         DependentLink.valid_to,
         DependentLink.end_reason,
-    )
-    for row in _rows(session, link_columns, DependentLink.dependent_id, list(people)):
-        links[row[0]].append(LinkFact(*row[1:]))
-    missing = sorted({link.principal_id for ls in links.values() for link in ls} - set(people))
-    people.update({row.id: row for row in _rows(session, person_columns, Person.id, missing)})
-    every = sorted(people)
-    affiliations: dict[int, list[AffiliationFact]] = defaultdict(list)
+    ).order_by(DependentLink.dependent_id, DependentLink.valid_from, DependentLink.id)
+    for row in _rows(session, link_columns, DependentLink.dependent_id, asked):
+        got.links[row[0]].append(LinkFact(*row[1:]))
+    principals = {link.principal_id for ls in got.links.values() for link in ls}
+    for pid, immatriculation, birth, death, disabled in _rows(
+        session, person_columns, Person.id, sorted(principals - set(got.people))
+    ):
+        got.people[pid] = (immatriculation, birth, death, bool(disabled))
+    every = sorted(got.people)
     affiliation_columns = select(
         Affiliation.person_id,
         Affiliation.regime_code,
@@ -171,10 +250,9 @@ def load_facts(session: Session, person_ids: Iterable[int]) -> dict[int, PersonF
         Affiliation.mutual_code,
         Affiliation.employer_id,
         Affiliation.rsu_score,
-    )
+    ).order_by(Affiliation.person_id, Affiliation.valid_from, Affiliation.id)
     for row in _rows(session, affiliation_columns, Affiliation.person_id, every):
-        affiliations[row[0]].append(AffiliationFact(*row[1:]))
-    contributions: dict[int, list[ContributionFact]] = defaultdict(list)
+        got.affiliations[row[0]].append(AffiliationFact(*row[1:]))
     months = (
         select(
             Contribution.person_id,
@@ -183,40 +261,90 @@ def load_facts(session: Session, person_ids: Iterable[int]) -> dict[int, PersonF
             Contribution.paid,
         )
         .group_by(Contribution.person_id, Contribution.month, Contribution.paid)
-        .order_by(Contribution.person_id, Contribution.month)
+        .order_by(Contribution.person_id, Contribution.month, Contribution.paid)
     )
     for pid, month, days, paid in _rows(session, months, Contribution.person_id, every):
-        contributions[pid].append(ContributionFact(month, int(days or 0), bool(paid)))
-    asked = [i for i in ids if i in people]
-    proofs: dict[int, list[Period]] = defaultdict(list)
-    proof_columns = select(StudentProof.person_id, StudentProof.valid_from, StudentProof.valid_to)
+        got.contributions[pid].append(ContributionFact(month, int(days or 0), bool(paid)))
+    proof_columns = select(
+        StudentProof.person_id, StudentProof.valid_from, StudentProof.valid_to
+    ).order_by(StudentProof.person_id, StudentProof.valid_from, StudentProof.id)
     for pid, start, end in _rows(session, proof_columns, StudentProof.person_id, asked):
-        proofs[pid].append(Period(start, end))
-    ald: dict[int, list[Period]] = defaultdict(list)
-    ald_columns = select(AldExemption.person_id, AldExemption.valid_from, AldExemption.valid_to)
+        got.proofs[pid].append(Period(start, end))
+    ald_columns = select(
+        AldExemption.person_id, AldExemption.valid_from, AldExemption.valid_to
+    ).order_by(AldExemption.person_id, AldExemption.valid_from, AldExemption.id)
     for pid, start, end in _rows(session, ald_columns, AldExemption.person_id, asked):
-        ald[pid].append(Period(start, end))
+        got.ald[pid].append(Period(start, end))
+    return got
 
-    def build(pid: int, full: bool) -> PersonFacts:
-        p = people[pid]
-        mine = links.get(pid, ()) if full else ()
-        return PersonFacts(
-            person_id=pid,
-            immatriculation=p.immatriculation,
-            birth_date=p.birth_date,
-            death_date=p.death_date,
-            disabled=bool(p.disabled),
-            affiliations=tuple(affiliations.get(pid, ())),
-            contributions=tuple(contributions.get(pid, ())),
-            links=tuple(mine),
-            student_proofs=tuple(proofs.get(pid, ())) if full else (),
-            ald_exemptions=tuple(ald.get(pid, ())) if full else (),
-            principals={lk.principal_id: principal_facts[lk.principal_id] for lk in mine},
-            rules=rules,
-        )
 
-    # a principal's facts, as their dependents see them, are shared by the whole family
-    principal_facts: dict[int, PersonFacts] = {}
-    for pid in sorted({lk.principal_id for ls in links.values() for lk in ls}):
-        principal_facts[pid] = build(pid, full=False)
-    return {pid: build(pid, full=True) for pid in asked}
+# Every fact of CHUNK persons and of their principals in one statement: one row per fact,
+# the kind first (1 person, 2 link, 3 affiliation, 4 month, 5 student proof, 6 ALD), in the
+# same order as _gather's. Columns: kind, person, t1..t4 (text), d1, d2 (dates), n
+# (integer), b (boolean), id (order within a kind).
+_FAMILY_SQL = """
+    WITH asked AS ({asked}),
+    links AS (
+        SELECT id, dependent_id, principal_id, relationship, valid_from, valid_to, end_reason
+        FROM dependent_links WHERE dependent_id = ANY(ARRAY(SELECT id FROM asked))
+    ),
+    family AS (SELECT ARRAY(SELECT id FROM asked UNION SELECT principal_id FROM links) AS ids)
+    SELECT 1, id, immatriculation, NULL, NULL, NULL, birth_date, death_date, NULL::integer,
+           disabled, id
+    FROM persons WHERE id = ANY((SELECT ids FROM family)::integer[])
+    UNION ALL
+    SELECT 2, dependent_id, relationship, end_reason, NULL, NULL, valid_from, valid_to,
+           principal_id, NULL, id
+    FROM links
+    UNION ALL
+    SELECT 3, person_id, regime_code, end_reason, mutual_code, rsu_score, valid_from, valid_to,
+           employer_id, NULL, id
+    FROM affiliations WHERE person_id = ANY((SELECT ids FROM family)::integer[])
+    UNION ALL
+    SELECT 4, person_id, NULL, NULL, NULL, NULL, month, NULL, sum(declared_days)::integer,
+           paid, NULL
+    FROM contributions WHERE person_id = ANY((SELECT ids FROM family)::integer[])
+    GROUP BY person_id, month, paid
+    UNION ALL
+    SELECT 5, person_id, NULL, NULL, NULL, NULL, valid_from, valid_to, NULL, NULL, id
+    FROM student_proofs WHERE person_id = ANY(ARRAY(SELECT id FROM asked))
+    UNION ALL
+    SELECT 6, person_id, NULL, NULL, NULL, NULL, valid_from, valid_to, NULL, NULL, id
+    FROM ald_exemptions WHERE person_id = ANY(ARRAY(SELECT id FROM asked))
+    ORDER BY 1, 2, 7, 10, 11
+    """
+_FAMILY = text(_FAMILY_SQL.format(asked="SELECT unnest(CAST(:ids AS integer[])) AS id"))
+_FAMILY_OF_NUMBER = text(
+    _FAMILY_SQL.format(asked="SELECT id FROM persons WHERE immatriculation = :number")
+)
+
+
+_PERSON, _LINK, _AFFILIATION, _MONTH, _PROOF = 1, 2, 3, 4, 5
+
+
+def _gather_postgres(session: Session, ids: list[int]) -> _Gathered:
+    got = _Gathered()
+    conn = session.connection()
+    for i in range(0, len(ids), CHUNK):
+        literal = "{" + ",".join(map(str, map(int, ids[i : i + CHUNK]))) + "}"
+        _collect(conn.execute(_FAMILY, {"ids": literal}), got)
+    return got
+
+
+def _collect(rows: Iterable[Any], got: _Gathered | None = None) -> _Gathered:
+    """The rows of the family statement, by kind and person."""
+    got = got if got is not None else _Gathered()
+    for kind, pid, t1, t2, t3, t4, d1, d2, n, b, _ in rows:
+        if kind == _MONTH:
+            got.contributions[pid].append(ContributionFact(d1, n or 0, bool(b)))
+        elif kind == _AFFILIATION:
+            got.affiliations[pid].append(AffiliationFact(t1, d1, d2, t2, t3, n, t4))
+        elif kind == _PERSON:
+            got.people[pid] = (t1, d1, d2, bool(b))
+        elif kind == _LINK:
+            got.links[pid].append(LinkFact(n, t1, d1, d2, t2))
+        elif kind == _PROOF:
+            got.proofs[pid].append(Period(d1, d2))
+        else:
+            got.ald[pid].append(Period(d1, d2))
+    return got

@@ -56,7 +56,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daman.core.dates import add_months, covers, day_before, month_start
@@ -70,10 +69,10 @@ from daman.registry.facts import (
     PersonFacts,
     Rule,
     load_facts,
+    load_facts_of,
     load_rules,
     rule_on,
 )
-from daman.registry.models import Person
 from daman.registry.spans import (
     Span,
     min_date,
@@ -473,12 +472,10 @@ def evaluate_many(
 
 def check(session: Session, immatriculation: str, on: date) -> Eligibility:
     """Eligibility of one person, by immatriculation (NotFound when unknown)."""
-    pid = session.execute(
-        select(Person.id).where(Person.immatriculation == immatriculation.strip().upper())
-    ).scalar_one_or_none()
-    if pid is None:
+    facts = load_facts_of(session, immatriculation)
+    if facts is None:
         raise NotFound(f"no person with immatriculation {immatriculation}", code="person_not_found")
-    return evaluate(load_facts(session, [pid])[pid], on)
+    return evaluate(facts, on)
 
 
 __all__ = [

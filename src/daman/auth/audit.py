@@ -1,0 +1,234 @@
+"""The audit trail: one entry per row inserted, updated or deleted through the ORM, chained
+by hashes so that an entry edited or removed behind the application's back is detected.
+
+Every flush of every session appends its entries (``record_flush``, registered once on the
+``Session`` class by ``daman.core.db``). An entry names the actor (the row's ``updated_by``,
+else ``created_by``, else "system"), the action, the table, the row's primary key, and the
+columns before and after: all loaded columns for an insert (after) or a delete (before), the
+changed columns for an update. An old value that was never loaded into the session is left
+out of ``before`` rather than guessed.
+
+Not seen, by design of SQLAlchemy's flush events: writes that bypass the unit of work, i.e.
+``session.execute(insert(...) / update(...) / delete(...))``, ``bulk_*`` methods, COPY and
+raw SQL (the bulk imports of the registry and claims, the synthetic population, batch
+updates of the adjudication and payment runs). Recording a summary entry for those is left
+for later.
+
+The chain: ``hash = sha256(previous_hash + canonical JSON of the entry)``, the entry including
+its id, which is assigned here (last id + 1), so ids have no gaps. Appends are serialised so
+that two transactions can never chain onto the same previous entry: on PostgreSQL each
+appending transaction takes ``pg_advisory_xact_lock(AUDIT_LOCK)`` before reading the last
+entry, and holds it until it commits or rolls back (this serialises writing transactions
+from their first flush to their end); on SQLite the database's single write lock, already
+held once the flush has written its rows, does the same. A chain proves that no entry was
+altered, removed or inserted in the middle; removing the newest entries leaves a valid,
+shorter chain, which only comparing with a head hash kept elsewhere can reveal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from enum import Enum, StrEnum
+from typing import Any, cast
+
+from sqlalchemy import JSON, DateTime, Integer, String, Table, inspect, select, text
+from sqlalchemy.orm import InstanceState, Mapped, Mapper, Session, mapped_column
+from sqlalchemy.orm.unitofwork import UOWTransaction
+from sqlalchemy.schema import Column
+
+from daman.core.dates import now
+from daman.core.db import Base
+
+GENESIS = "0" * 64  # the previous hash of the first entry
+AUDIT_LOCK = 0x44414D414E  # "DAMAN": the advisory lock key of audit appends on PostgreSQL
+
+
+class AuditAction(StrEnum):
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(10))  # AuditAction
+    table_name: Mapped[str] = mapped_column(String(63))
+    row_key: Mapped[str] = mapped_column(String(200))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+AUDIT: Table = AuditEntry.__table__  # type: ignore[assignment]
+
+
+# -- recording ---------------------------------------------------------------------------
+
+
+def record_flush(session: Session, _flush: UOWTransaction) -> None:
+    """``after_flush`` listener: append one chained entry per row the flush wrote."""
+    changes = [
+        *_changes(AuditAction.INSERT, session.new),
+        *_changes(AuditAction.UPDATE, session.dirty),
+        *_changes(AuditAction.DELETE, session.deleted),
+    ]
+    if not changes:
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
+    last = conn.execute(select(AUDIT.c.id, AUDIT.c.hash).order_by(AUDIT.c.id.desc()).limit(1))
+    last_id, previous = last.first() or (0, GENESIS)
+    at = now()
+    rows = []
+    for offset, entry in enumerate(changes, start=1):
+        entry.update(id=last_id + offset, at=at, previous_hash=previous)
+        entry["hash"] = previous = entry_hash(entry)
+        rows.append(entry)
+    conn.execute(AUDIT.insert(), rows)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the listener needs of a mapped class, computed once per class."""
+
+    table: str
+    columns: tuple[tuple[str, str], ...]  # (attribute key, column name)
+    key: tuple[str, ...]  # attribute keys of the primary key
+
+
+_shapes: dict[Mapper[Any], _Shape | None] = {}
+
+
+def _shape(mapper: Mapper[Any]) -> _Shape | None:
+    if mapper not in _shapes:
+        if mapper.class_ is AuditEntry:
+            _shapes[mapper] = None
+        else:
+            columns = tuple(
+                (prop.key, prop.columns[0].name)
+                for prop in mapper.column_attrs
+                if isinstance(prop.columns[0], Column)
+            )
+            key = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+            _shapes[mapper] = _Shape(cast(Table, mapper.local_table).name, columns, key)
+    return _shapes[mapper]
+
+
+def _changes(action: AuditAction, objects: Iterable[object]) -> Iterator[dict[str, Any]]:
+    for obj in objects:
+        state: InstanceState[Any] = inspect(obj)
+        shape = _shape(state.mapper)
+        if shape is None:
+            continue
+        loaded = state.dict
+        before: dict[str, Any] | None = None
+        after: dict[str, Any] | None = None
+        if action is AuditAction.INSERT:
+            after = {name: _jsonable(loaded[k]) for k, name in shape.columns if k in loaded}
+        elif action is AuditAction.DELETE:
+            before = {name: _jsonable(loaded[k]) for k, name in shape.columns if k in loaded}
+        else:
+            before, after = {}, {}
+            for k, name in shape.columns:
+                history = state.attrs[k].history
+                if not history.has_changes():
+                    continue
+                if history.deleted:
+                    before[name] = _jsonable(history.deleted[0])
+                after[name] = _jsonable(history.added[0]) if history.added else None
+            if not after:
+                continue  # touched, but no column changed (a relationship, the same value)
+        yield {
+            "actor": str(loaded.get("updated_by") or loaded.get("created_by") or "system"),
+            "action": action.value,
+            "table_name": shape.table,
+            "row_key": ",".join(str(loaded.get(k)) for k in shape.key),
+            "before": before,
+            "after": after,
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if value is None or isinstance(value, bool | int | float | str | list | dict):
+        return value
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return {"bytes": len(value), "sha256": hashlib.sha256(value).hexdigest()}
+    return str(value)
+
+
+# -- the chain ---------------------------------------------------------------------------
+
+
+def _utc(at: datetime) -> str:
+    # SQLite gives back naive datetimes (stored as UTC); PostgreSQL aware ones.
+    aware = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return aware.isoformat(timespec="microseconds")
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    """sha256 of the previous hash followed by the canonical JSON of the entry's fields."""
+    content = {
+        "id": entry["id"],
+        "at": _utc(entry["at"]),
+        "actor": entry["actor"],
+        "action": entry["action"],
+        "table": entry["table_name"],
+        "key": entry["row_key"],
+        "before": entry["before"],
+        "after": entry["after"],
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((entry["previous_hash"] + canonical).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int  # entries checked (all of them when intact, up to the broken one otherwise)
+    broken_id: int | None = None
+    reason: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_id is None
+
+
+def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
+    """Recompute the chain from the first entry; stop at the first entry that breaks it."""
+    expected_id, previous, checked = 1, GENESIS, 0
+    rows = session.execute(
+        select(AUDIT).order_by(AUDIT.c.id).execution_options(yield_per=batch)
+    ).mappings()
+    for row in rows:
+        if row["id"] != expected_id:
+            missing = (
+                f"entry {expected_id} is missing"
+                if row["id"] == expected_id + 1
+                else f"entries {expected_id} to {row['id'] - 1} are missing"
+            )
+            return ChainReport(checked, row["id"], f"{missing} (deleted)")
+        if row["previous_hash"] != previous:
+            return ChainReport(
+                checked,
+                row["id"],
+                "its previous hash does not match the hash of the entry before it",
+            )
+        if entry_hash(dict(row)) != row["hash"]:
+            return ChainReport(checked, row["id"], "its content does not match its hash (altered)")
+        expected_id, previous, checked = expected_id + 1, row["hash"], checked + 1
+    return ChainReport(checked)

@@ -1,0 +1,183 @@
+"""Accounts: create, list, disable, and check a password (with lockout after failures).
+
+Passwords are hashed with argon2id (argon2-cffi's RFC 9106 defaults) and never stored or
+logged in clear. Lockout: ``MAX_FAILED_LOGINS`` wrong passwords in a row lock the account
+for ``LOCKOUT``; a correct password afterwards resets the count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from daman.auth import repository as repo
+from daman.auth.errors import (
+    AccountDisabled,
+    AccountLocked,
+    DuplicateUsername,
+    UnknownUser,
+    UserNotFound,
+    WrongPassword,
+)
+from daman.auth.models import Role, User
+from daman.core.dates import now
+from daman.core.errors import FieldError, ValidationFailed
+from daman.providers.repository import by_inpe
+from daman.registry.repository import person_by_immatriculation
+
+MIN_PASSWORD_LENGTH = 12
+MAX_FAILED_LOGINS = 5  # wrong passwords in a row before the account locks
+LOCKOUT = timedelta(minutes=15)
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{2,79}")
+
+_hasher = PasswordHasher()
+# Checked against when the username is unknown, so that a refusal takes the same time
+# whether or not the account exists.
+_DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    role: Role
+    password: str
+    full_name: str = ""
+    person: str | None = None  # immatriculation, for an insured user
+    provider: str | None = None  # INPE, for a provider user
+
+
+def create_user(session: Session, new: NewUser, actor: str) -> User:
+    errors = _new_user_errors(new)
+    person_id = provider_id = None
+    if new.person is not None and not errors:
+        person = person_by_immatriculation(session, new.person)
+        if person is None:
+            errors.append(FieldError(field="person", reason=f"no insured person {new.person}"))
+        else:
+            person_id = person.id
+    if new.provider is not None and not errors:
+        provider = by_inpe(session, new.provider)
+        if provider is None:
+            errors.append(FieldError(field="provider", reason=f"no provider {new.provider}"))
+        else:
+            provider_id = provider.id
+    if errors:
+        raise ValidationFailed(errors)
+    if repo.user_by_username(session, new.username):
+        raise DuplicateUsername(f"user {new.username} already exists")
+    user = User(
+        username=new.username,
+        full_name=new.full_name,
+        role=new.role.value,
+        person_id=person_id,
+        provider_id=provider_id,
+        password_hash=_hasher.hash(new.password),
+        active=True,
+        failed_logins=0,
+        created_by=actor,
+        updated_by=actor,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _new_user_errors(new: NewUser) -> list[FieldError]:
+    errors = []
+    if not USERNAME.fullmatch(new.username):
+        errors.append(
+            FieldError(
+                field="username",
+                reason="3 to 80 characters: lowercase letters, digits and . _ @ -, "
+                "starting with a letter or digit",
+            )
+        )
+    if len(new.password) < MIN_PASSWORD_LENGTH:
+        errors.append(
+            FieldError(
+                field="password", reason=f"must be at least {MIN_PASSWORD_LENGTH} characters"
+            )
+        )
+    links = (
+        ("person", new.person, Role.INSURED, "an insured user"),
+        ("provider", new.provider, Role.PROVIDER, "a provider user"),
+    )
+    for field, value, role, who in links:
+        if new.role is role and value is None:
+            errors.append(FieldError(field=field, reason=f"{who} needs --{field}"))
+        if new.role is not role and value is not None:
+            errors.append(FieldError(field=field, reason=f"only {who} links to a {field}"))
+    return errors
+
+
+def list_users(session: Session) -> list[tuple[User, str | None, str | None]]:
+    """Users by username, each with the immatriculation or INPE it is linked to."""
+    return repo.users_with_links(session)
+
+
+def get_user(session: Session, username: str) -> User:
+    user = repo.user_by_username(session, username)
+    if user is None:
+        raise UserNotFound(f"no user {username}")
+    return user
+
+
+def disable_user(session: Session, username: str, actor: str) -> User:
+    user = get_user(session, username)
+    user.active = False
+    user.updated_by = actor
+    session.flush()
+    return user
+
+
+def verify_password(
+    session: Session, username: str, password: str, at: datetime | None = None
+) -> User:
+    """The user whose password this is, or a LoginRefused subclass saying why not.
+
+    A wrong password is counted (and may lock the account) before the error is raised: the
+    caller must commit the session even when this raises, or the count is lost.
+    """
+    at = at or now()
+    user = repo.user_by_username(session, username)
+    if user is None:
+        _matches(_DUMMY_HASH, password)
+        raise UnknownUser(f"no user {username}")
+    if not user.active:
+        raise AccountDisabled(f"user {username} is disabled")
+    if user.locked_until is not None and _aware(user.locked_until) > at:
+        raise AccountLocked(
+            f"user {username} is locked until {_aware(user.locked_until):%Y-%m-%d %H:%M} UTC "
+            f"after {MAX_FAILED_LOGINS} wrong passwords"
+        )
+    if not _matches(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.failed_logins = 0
+            user.locked_until = at + LOCKOUT
+        session.flush()
+        raise WrongPassword(f"wrong password for user {username}")
+    if user.failed_logins or user.locked_until or _hasher.check_needs_rehash(user.password_hash):
+        user.failed_logins = 0
+        user.locked_until = None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        session.flush()
+    return user
+
+
+def _matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite gives back naive datetimes; they were stored in UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=now().tzinfo)

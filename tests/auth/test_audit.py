@@ -1,0 +1,151 @@
+"""The audit trail: every ORM write is an entry, chained by hashes that reveal tampering."""
+
+import json
+import threading
+import time
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
+
+from daman.auth.audit import AuditEntry, entry_hash, verify_chain
+from daman.core.db import make_engine
+from daman.registry import builders as registry
+
+API = "/api/v1"
+
+
+def entries_of(session, table, key):
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.table_name == table, AuditEntry.row_key == str(key))
+        .order_by(AuditEntry.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def create_and_patch_employer(client):
+    body = {"number": "7654321", "name": "Souss Agrumes SA", "city": "Agadir"}
+    created = client.post(f"{API}/employers", json=body, headers={"X-Daman-Actor": "alice"})
+    assert created.status_code == 201, created.text
+    patched = client.patch(
+        f"{API}/employers/7654321", json={"city": "Taroudant"}, headers={"X-Daman-Actor": "bob"}
+    )
+    assert patched.status_code == 200, patched.text
+    return created.json()["id"]
+
+
+def test_api_writes_are_recorded_with_actor_before_and_after(client, session):
+    employer_id = create_and_patch_employer(client)
+    insert, update = entries_of(session, "employers", employer_id)
+    assert (insert.action, insert.actor, insert.before) == ("insert", "api:alice", None)
+    assert insert.after is not None
+    assert {k: insert.after[k] for k in ("number", "name", "city", "created_by")} == {
+        "number": "7654321",
+        "name": "Souss Agrumes SA",
+        "city": "Agadir",
+        "created_by": "api:alice",
+    }
+    assert (update.action, update.actor) == ("update", "api:bob")
+    assert update.before == {"city": "Agadir", "updated_by": "api:alice"}
+    assert update.after == {"city": "Taroudant", "updated_by": "api:bob"}
+    assert update.previous_hash == insert.hash
+    assert verify_chain(session).intact
+
+
+def test_a_refused_request_leaves_no_entry_and_the_chain_intact(client, session):
+    create_and_patch_employer(client)
+    before = session.scalar(select(func.count()).select_from(AuditEntry))
+    dup = client.post(f"{API}/employers", json={"number": "7654321", "name": "Again"})
+    assert dup.status_code == 409
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
+    registry.employer(session)  # the next write chains onto the last surviving entry
+    report = verify_chain(session)
+    assert (report.intact, report.entries) == (True, before + 1)
+
+
+def test_deletes_keep_the_row_as_it_was_and_unchanged_rows_make_no_entry(session):
+    employer = registry.employer(session, name="Rif Textiles")
+    employer.name = "Rif Textiles"  # the same value: no change, no entry
+    session.flush()
+    assert [e.action for e in entries_of(session, "employers", employer.id)] == ["insert"]
+    session.delete(employer)
+    session.flush()
+    deleted = entries_of(session, "employers", employer.id)[-1]
+    assert (deleted.action, deleted.after) == ("delete", None)
+    assert deleted.before is not None
+    assert deleted.before["name"] == "Rif Textiles"
+
+
+def test_an_entry_edited_behind_the_apps_back_is_reported(client, session):
+    employer_id = create_and_patch_employer(client)
+    _, update = entries_of(session, "employers", employer_id)
+    last = session.scalar(select(func.max(AuditEntry.id)))
+    session.execute(
+        text("UPDATE audit_entries SET after = :after WHERE id = :id"),
+        {"after": '{"city": "Casablanca", "updated_by": "api:bob"}', "id": update.id},
+    )
+    report = verify_chain(session)
+    assert (report.broken_id, report.reason) == (
+        update.id,
+        "its content does not match its hash (altered)",
+    )
+    assert report.entries == update.id - 1 and update.id <= last
+
+
+def test_an_entry_edited_and_rehashed_breaks_the_next_link(client, session):
+    employer_id = create_and_patch_employer(client)
+    insert, update = entries_of(session, "employers", employer_id)
+    forged = {c.key: getattr(insert, c.key) for c in AuditEntry.__mapper__.column_attrs}
+    forged["after"] = {**insert.after, "name": "Forged"}
+    session.execute(
+        text("UPDATE audit_entries SET after = :after, hash = :hash WHERE id = :id"),
+        {"after": json.dumps(forged["after"]), "hash": entry_hash(forged), "id": insert.id},
+    )
+    report = verify_chain(session)
+    assert (report.broken_id, report.reason) == (
+        update.id,
+        "its previous hash does not match the hash of the entry before it",
+    )
+
+
+def test_a_deleted_entry_is_reported(client, session):
+    employer_id = create_and_patch_employer(client)
+    insert, update = entries_of(session, "employers", employer_id)
+    session.execute(delete(AuditEntry).where(AuditEntry.id == insert.id))
+    report = verify_chain(session)
+    assert (report.broken_id, report.reason) == (
+        update.id,
+        f"entry {insert.id} is missing (deleted)",
+    )
+
+
+def test_concurrent_transactions_append_one_after_the_other(database_url):
+    """The second writer waits for the first to commit, so the chain never forks."""
+    engine = make_engine(database_url)
+    done = threading.Event()
+
+    def second_writer():
+        with Session(engine) as s:
+            registry.employer(s, name="Second")
+            s.commit()
+        done.set()
+
+    with Session(engine) as first:
+        registry.employer(first, name="First")  # flushed: holds the audit lock
+        writer = threading.Thread(target=second_writer)
+        writer.start()
+        time.sleep(0.5)
+        assert not done.is_set(), "the second transaction appended while the first was open"
+        first.commit()
+    writer.join(timeout=30)
+    assert done.is_set()
+    with Session(engine) as s:
+        report = verify_chain(s)
+        names = s.scalars(
+            select(AuditEntry.after["name"].as_string())
+            .where(AuditEntry.table_name == "employers")
+            .order_by(AuditEntry.id)
+        ).all()
+    engine.dispose()
+    assert report.intact
+    assert names == ["First", "Second"]
