@@ -1,5 +1,6 @@
 """Benchmark 7: days of claims valued in chunks by `daman adjudicate`, in a child process
-whose peak resident memory is read from the kernel (getrusage of that child, via wait4).
+whose peak resident memory is read from the kernel (getrusage of that child, via wait4, in
+the launcher benchmarks.rusage).
 
 Memory is held per chunk, not per batch: the peak does not depend on the number of days.
 Run with the whole set, the figure is the peak of growth's largest batch (1.1M claims, ten
@@ -9,12 +10,14 @@ month (3.3M claims) is `python -m benchmarks --only memory --month-days 30`.
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
+from pathlib import Path
 from time import perf_counter
 
 from benchmarks.database import BenchDatabase
@@ -23,14 +26,19 @@ from benchmarks.report import Result, Target
 TARGET_PEAK_GIB = 2.0
 DAYS = 30
 TIMEOUT = 3_600.0  # seconds: the run is bounded
+ROOT = Path(__file__).resolve().parents[1]  # where `benchmarks` is importable from
 
 
 def adjudicate_in_child(url: str, chunk_size: int, workers: int = 0) -> tuple[float, int, str]:
-    """Run `daman adjudicate --chunk-size N [--workers W]` as a child process: its wall
-    seconds, the peak resident memory in KiB of it and of the worker processes it waited
-    for (the kernel keeps the largest), and the last line it printed."""
+    """Run `daman adjudicate --chunk-size N [--workers W]` in a child process, through the
+    small launcher benchmarks.rusage: its wall seconds, the peak resident memory in KiB of
+    it and of its worker processes (the kernel keeps the largest), and its summary line."""
     env = os.environ | {"DAMAN_DATABASE_URL": url, "COLUMNS": "200"}
     command = [
+        sys.executable,
+        "-m",
+        "benchmarks.rusage",
+        "--",
         sys.executable,
         "-c",
         "from daman.cli import main; main()",
@@ -40,26 +48,22 @@ def adjudicate_in_child(url: str, chunk_size: int, workers: int = 0) -> tuple[fl
         *(["--workers", str(workers)] if workers else []),
     ]
     with tempfile.TemporaryFile() as log:
-        started = perf_counter()
-        child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        while True:
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
-            if perf_counter() - started > TIMEOUT:
-                child.kill()
-                os.wait4(child.pid, 0)
-                child.returncode = -9
-                raise TimeoutError(f"daman adjudicate ran over {TIMEOUT:.0f} s")
-            time.sleep(0.2)
-        seconds = perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        launcher = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            launcher.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(launcher.pid, signal.SIGKILL)  # the launcher's own session: ours only
+            launcher.wait()
+            raise TimeoutError(f"daman adjudicate ran over {TIMEOUT:.0f} s") from None
         log.seek(0)
-        output = log.read().decode(errors="replace").strip()
-    if child.returncode:
-        raise RuntimeError(f"daman adjudicate failed ({child.returncode}): {output[-2000:]}")
-    last = output.splitlines()[-1] if output else ""
-    return seconds, int(usage.ru_maxrss), last  # Linux: ru_maxrss in KiB
+        lines = log.read().decode(errors="replace").strip().splitlines()
+    report = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    if launcher.returncode or report.get("returncode") != 0:
+        raise RuntimeError(f"daman adjudicate failed: {' | '.join(lines[-20:])}")
+    summary = next((line for line in reversed(lines[:-1]) if "valued in" in line), "")
+    return float(report["seconds"]), int(report["maxrss_kib"]), summary
 
 
 def from_growth(growth: Result) -> Result:

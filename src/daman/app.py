@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from daman import __version__
+from daman.core.admission import Admission
 from daman.core.errors import DamanError
 
 log = logging.getLogger("daman")
@@ -30,6 +31,7 @@ def create_app() -> FastAPI:
         openapi_url=f"{API}/openapi.json",
         docs_url="/docs",
     )
+    app.add_middleware(Admission)
 
     @app.exception_handler(DamanError)
     async def _domain_error(_: Request, exc: DamanError) -> JSONResponse:
