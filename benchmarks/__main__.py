@@ -14,6 +14,7 @@ DAMAN_BENCH_DATABASE_URL, filled by daman.synth and dropped at the end.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import traceback
@@ -133,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
 
     def done(result: Result) -> None:
+        result.load_average = [round(x, 2) for x in os.getloadavg()]
         results.append(result)
         path = write(result, header, args.results)
         print(_line(result), f"-> {path}", flush=True)
@@ -183,6 +185,7 @@ def _with_database(
                         day=day,
                         seed=args.seed,
                         api=api.base,
+                        headers=api.headers,
                     ),
                 )
             )

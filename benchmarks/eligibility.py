@@ -52,10 +52,12 @@ def direct(db: BenchDatabase, people: list[str], day: date) -> tuple[list[float]
     return times, covered
 
 
-def over_http(base: str, people: list[str], day: date) -> tuple[list[float], int]:
+def over_http(
+    base: str, people: list[str], day: date, headers: dict[str, str] | None = None
+) -> tuple[list[float], int]:
     errors = 0
     times = []
-    with httpx.Client(base_url=base, timeout=10.0) as client:
+    with httpx.Client(base_url=base, timeout=10.0, headers=headers or {}) as client:
         for person in people[:WARM_UP]:
             client.get("/api/v1/eligibility", params={"person": person, "date": day.isoformat()})
         for person in people:
@@ -69,7 +71,14 @@ def over_http(base: str, people: list[str], day: date) -> tuple[list[float], int
 
 
 def run(
-    db: BenchDatabase, *, persons: int, lookups: int, day: date, seed: int, api: str | None
+    db: BenchDatabase,
+    *,
+    persons: int,
+    lookups: int,
+    day: date,
+    seed: int,
+    api: str | None,
+    headers: dict[str, str] | None = None,
 ) -> Result:
     started = perf_counter()
     people = sample(db, lookups, seed)
@@ -82,7 +91,7 @@ def run(
     targets = [Target("check_p99_ms", TARGET_P99_MS)]
     figures["check_p99_ms"] = figures["check"]["p99_ms"]  # type: ignore[index]
     if api is not None:
-        http_times, errors = over_http(api, people, day)
+        http_times, errors = over_http(api, people, day, headers)
         figures["http"] = percentiles(http_times)
         figures["http_p99_ms"] = figures["http"]["p99_ms"]  # type: ignore[index]
         figures["http_errors"] = errors

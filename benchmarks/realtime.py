@@ -95,7 +95,11 @@ async def _one(
 
 
 async def drive(
-    bases: list[str], bodies: list[dict[str, Any]], rate: float, seconds: float
+    bases: list[str],
+    bodies: list[dict[str, Any]],
+    rate: float,
+    seconds: float,
+    headers: dict[str, str] | None = None,
 ) -> Load:
     """Send len(bodies) claims (at most rate x seconds) at `rate` a second, spread over the
     servers at `bases` in turn."""
@@ -105,7 +109,10 @@ async def drive(
     share = max(1, CONNECTIONS // len(bases))
     limits = httpx.Limits(max_connections=share, max_keepalive_connections=share)
     clients = [
-        httpx.AsyncClient(base_url=base, limits=limits, timeout=REQUEST_TIMEOUT) for base in bases
+        httpx.AsyncClient(
+            base_url=base, limits=limits, timeout=REQUEST_TIMEOUT, headers=headers or {}
+        )
+        for base in bases
     ]
     try:
         start = perf_counter() + 0.2
@@ -131,14 +138,21 @@ async def drive(
 
 
 async def capacity(
-    bases: list[str], bodies: list[dict[str, Any]], clients: int, seconds: float
+    bases: list[str],
+    bodies: list[dict[str, Any]],
+    clients: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
 ) -> Load:
     """Closed loop: `clients` clients each send their next claim as soon as the last one
     is answered, for `seconds`: the most this server answers without a queue building."""
     load = Load()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     pool = [
-        httpx.AsyncClient(base_url=base, limits=limits, timeout=REQUEST_TIMEOUT) for base in bases
+        httpx.AsyncClient(
+            base_url=base, limits=limits, timeout=REQUEST_TIMEOUT, headers=headers or {}
+        )
+        for base in bases
     ]
     gate = asyncio.Semaphore(clients)
     feed = iter(bodies)
@@ -182,14 +196,14 @@ def run(
             session, int(probe_seconds * MOST_PER_CLIENT * probe_clients), seed + 1, day
         )
     with Server(db.url, instances) as api:
-        load = asyncio.run(drive(api.bases, bodies, rate, seconds))
+        load = asyncio.run(drive(api.bases, bodies, rate, seconds, api.headers))
         tracebacks = api.errors()
     figures = load.figures(rate, seconds)
     figures["server_tracebacks"] = tracebacks
     notes = []
     if probe_seconds:
         with Server(db.url, instances) as api:
-            most = asyncio.run(capacity(api.bases, more, probe_clients, probe_seconds))
+            most = asyncio.run(capacity(api.bases, more, probe_clients, probe_seconds, api.headers))
         figures["capacity"] = most.figures(0.0, probe_seconds) | {"clients": probe_clients}
         notes.append(
             f"capacity with {probe_clients} clients in a closed loop: "

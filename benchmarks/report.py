@@ -45,6 +45,9 @@ class Result:
     targets: Sequence[Target] = ()
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0  # wall time of the benchmark, set-up included
+    # the machine's 1, 5 and 15 minute load averages when it ended: a figure taken while
+    # other work shared the cores says so
+    load_average: list[float] = field(default_factory=list)
 
     @property
     def met(self) -> bool | None:
@@ -62,6 +65,7 @@ class Result:
             "met": self.met,
             "notes": self.notes,
             "seconds": round(self.seconds, 1),
+            "load_average": self.load_average,
         }
 
 

@@ -9,6 +9,7 @@ the connections they accept, and every response waits ~40 ms for a delayed ACK.)
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,6 +20,12 @@ from types import TracebackType
 from typing import IO
 
 import httpx
+from sqlalchemy.orm import Session
+
+from daman.auth.models import Role, TokenKind
+from daman.auth.service import NewUser, create_user
+from daman.auth.tokens import issue
+from daman.core.db import make_engine
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 60.0
@@ -43,6 +50,7 @@ class Server:
         self.processes: list[subprocess.Popen[bytes]] = []
         self.instances = instances
         self.log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
+        self.headers: dict[str, str] = {}  # a credential every request sends
 
     @property
     def base(self) -> str:
@@ -79,7 +87,23 @@ class Server:
             command, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
+    def credential(self) -> dict[str, str]:
+        """An agent's bearer token, made in the database once (the API needs a credential;
+        an agent may submit any care sheet and check anyone's rights)."""
+        engine = make_engine(self.database_url)
+        try:
+            with Session(engine) as session, session.begin():
+                name = f"bench-{os.getpid()}-{time.monotonic_ns()}"
+                user = create_user(
+                    session, NewUser(name, Role.AGENT, secrets.token_urlsafe(24)), actor="bench"
+                )
+                token = issue(session, TokenKind.BEARER, "bench", user=user).token
+        finally:
+            engine.dispose()
+        return {"Authorization": f"Bearer {token}"}
+
     def __enter__(self) -> Server:
+        self.headers = self.credential()
         for _ in range(self.instances):
             port = free_port()
             self.processes.append(self._start(port))

@@ -6,6 +6,10 @@ Fixtures:
   inside a transaction that is rolled back after the test.
 - ``client``: a FastAPI TestClient whose requests use that same session; each request
   runs in a SAVEPOINT rolled back on error, like the real one-transaction-per-request.
+  It acts as an unrestricted principal (every role rule passes, every object is in
+  scope), named ``user:<X-Daman-Actor header>`` (default ``user:tester``): the tests of a
+  domain's behaviour need no sign-in. ``anonymous`` is the same app with no such
+  override: real credentials, real role rules (tests/auth/).
 - ``database_url``: a fresh, migrated, committed-to database of the same backend, for
   tests of commands and batches that commit and run in other processes.
 """
@@ -18,11 +22,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI, Header
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
+from daman.auth.access import Principal, current_principal
 from daman.core import db as core_db
 from daman.core.db import get_session, make_engine
 from daman.core.migrate import upgrade
@@ -104,8 +110,9 @@ def session(engine: Engine) -> Iterator[Session]:
         conn.close()
 
 
-@pytest.fixture
-def client(session: Session) -> Iterator[TestClient]:
+def _app_on(session: Session) -> FastAPI:
+    """The app whose requests use the test's session, each in a SAVEPOINT rolled back on
+    error, like the real one-transaction-per-request."""
     from daman.app import create_app
 
     app = create_app()
@@ -121,7 +128,25 @@ def client(session: Session) -> Iterator[TestClient]:
             raise
 
     app.dependency_overrides[get_session] = _session
+    return app
+
+
+@pytest.fixture
+def client(session: Session) -> Iterator[TestClient]:
+    app = _app_on(session)
+
+    def _unrestricted(x_daman_actor: str = Header("tester")) -> Principal:
+        return Principal.system(f"user:{x_daman_actor}")
+
+    app.dependency_overrides[current_principal] = _unrestricted
     with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def anonymous(session: Session) -> Iterator[TestClient]:
+    """The app with real authentication, on the test's session; no credential attached."""
+    with TestClient(_app_on(session), raise_server_exceptions=False) as c:
         yield c
 
 

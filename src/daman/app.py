@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from daman import __version__
+from daman.auth.access import PUBLIC
+from daman.config import get_settings
 from daman.core.admission import Admission
 from daman.core.errors import DamanError
+from daman.core.hardening import BodyLimit, RefuseNul, SecurityHeaders
+from daman.web.pages import router as pages
 
 log = logging.getLogger("daman")
 
 API = "/api/v1"
+STATIC = Path(__file__).parent / "web" / "static"
 
 
 def _field(loc: tuple[object, ...] | list[object]) -> str:
@@ -31,7 +39,11 @@ def create_app() -> FastAPI:
         openapi_url=f"{API}/openapi.json",
         docs_url="/docs",
     )
+    settings = get_settings()
+    app.add_middleware(RefuseNul)
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
     app.add_middleware(Admission)
+    app.add_middleware(SecurityHeaders, https=settings.environment != "development")
 
     @app.exception_handler(DamanError)
     async def _domain_error(_: Request, exc: DamanError) -> JSONResponse:
@@ -46,7 +58,9 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(
+            exc.status_code, "http_error"
+        )
         return JSONResponse(
             status_code=exc.status_code, content={"error": code, "detail": str(exc.detail)}
         )
@@ -59,25 +73,74 @@ def create_app() -> FastAPI:
             content={"error": "internal_error", "detail": "unexpected error, logged"},
         )
 
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
-    @app.get(f"{API}/health", tags=["meta"])
+    @app.get(f"{API}/health", tags=["meta"], dependencies=[PUBLIC])
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
     for router in _routers():
         app.include_router(router, prefix=API)
+    _document_malformed_requests(app)
+    app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+# What a 422 looks like here (the handler above), in place of FastAPI's default shape.
+MALFORMED = {
+    "title": "MalformedRequest",
+    "type": "object",
+    "required": ["error", "detail"],
+    "properties": {
+        "error": {"type": "string", "const": "malformed_request"},
+        "detail": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "reason"],
+                "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def _document_malformed_requests(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            components = schema.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in components:
+                components["HTTPValidationError"] = MALFORMED
+                components.pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _routers() -> list[APIRouter]:
     from daman.adjudication.endpoints import router as adjudication
+    from daman.auth.endpoints import router as accounts
     from daman.claims.endpoints import router as claims
+    from daman.exemptions.endpoints import router as exemptions
     from daman.payments.endpoints import router as payments
+    from daman.preauth.endpoints import router as preauth
     from daman.providers.endpoints import router as providers
     from daman.reference.endpoints import router as reference
     from daman.registry.endpoints import router as registry
+    from daman.reports.endpoints import router as reports
 
-    return [reference, registry, providers, claims, adjudication, payments]
+    return [
+        accounts,
+        reference,
+        registry,
+        providers,
+        claims,
+        adjudication,
+        payments,
+        preauth,
+        exemptions,
+        reports,
+    ]

@@ -19,13 +19,16 @@ out = Console()
 @app.command()
 def init() -> None:
     """Create or upgrade the database schema and load the default reference data."""
-    from daman.core.db import get_engine
+    from daman.core.db import get_engine, unit_of_work
     from daman.core.migrate import upgrade
+    from daman.preauth.seed import load_requirements
     from daman.reference.seed import load_defaults
 
     engine = get_engine()
     upgrade(engine)
     summary = load_defaults()
+    with unit_of_work() as session:
+        summary["care needing authorisation"] = load_requirements(session)
     out.print(f"[green]database ready[/green] ({engine.url.render_as_string(hide_password=True)})")
     out.print("reference data: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
 
@@ -57,6 +60,7 @@ def _register() -> None:
     from daman.adjudication.commands import register as adjudication
     from daman.auth.commands import register as auth
     from daman.claims.commands import app as claims
+    from daman.notifications.commands import app as notifications
     from daman.payments.commands import app as payments
     from daman.reference.commands import app as reference
     from daman.registry.commands import app as registry
@@ -66,6 +70,7 @@ def _register() -> None:
     app.add_typer(registry, name="registry", help="Registry: bulk import of persons.")
     app.add_typer(claims, name="claims", help="Claims: bulk import of care sheets.")
     app.add_typer(payments, name="payments", help="Payments: batches, bank files, returns.")
+    app.add_typer(notifications, name="notifications", help="Notifications: send the outbox.")
     adjudication(app)
     synth(app)
     auth(app)

@@ -24,11 +24,26 @@ class Settings(BaseSettings):
     page_size_max: int = 200
     demo_seed: int = 20260101
     max_document_bytes: int = 10 * 1024 * 1024  # claim documents (PDF, JPEG, PNG)
+    max_request_bytes: int = 11 * 1024 * 1024  # any request body: a document and its form
     # The fund's own account, debited by the payment batches (pain.001 debtor). The defaults
     # are for development only: bank files are refused with them outside development.
     fund_name: str = "Daman AMO (development)"
     fund_iban_or_rib: str = DEVELOPMENT_FUND_RIB
     fund_bic: str = "DAMNMAMC"
+    # Pre-authorisations: the legal answer time, counted from timestamps (paused while the
+    # fund waits for information from the requester).
+    preauth_answer_hours: int = 48
+    # ALD exemptions: how long a grant lasts when the controller gives no end date.
+    ald_default_years: int = 5
+    # Notifications (outbox): delivered by `daman notifications send` through this server.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "Daman <no-reply@daman.localhost>"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    notification_max_attempts: int = 5
 
     @field_validator("database_url")
     @classmethod

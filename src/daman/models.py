@@ -8,17 +8,31 @@ from daman.adjudication.models import (
     ReviewItem,
 )
 from daman.auth.audit import AuditEntry
-from daman.auth.models import User
+from daman.auth.models import AccessToken, ReadLog, User
 from daman.claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatusEvent
 from daman.core.db import Base
 from daman.core.identifiers import Counter
-from daman.exemptions.models import AldExemption
+from daman.exemptions.models import (
+    AldExemption,
+    AldExemptionRequest,
+    AldRequestDocument,
+    AldRequestEvent,
+)
+from daman.notifications.models import Notification
 from daman.payments.models import (
     PaymentBatch,
     PaymentHold,
     PaymentItem,
     PaymentReturn,
     PaymentTransfer,
+)
+from daman.preauth.models import (
+    PreauthDocument,
+    PreauthEvent,
+    PreauthInvoice,
+    PreauthLine,
+    PreauthRequest,
+    PreauthRequirement,
 )
 from daman.providers.models import Provider
 from daman.reference.models import (
@@ -43,12 +57,16 @@ from daman.registry.models import (
 )
 
 __all__ = [
+    "AccessToken",
     "ActTariff",
     "AdjudicationChunk",
     "AdjudicationPolicy",
     "Affiliation",
     "AldDisease",
     "AldExemption",
+    "AldExemptionRequest",
+    "AldRequestDocument",
+    "AldRequestEvent",
     "AuditEntry",
     "Base",
     "Ceiling",
@@ -67,13 +85,21 @@ __all__ = [
     "ImportRun",
     "LineDecision",
     "Mutual",
+    "Notification",
     "PaymentBatch",
     "PaymentHold",
     "PaymentItem",
     "PaymentReturn",
     "PaymentTransfer",
     "Person",
+    "PreauthDocument",
+    "PreauthEvent",
+    "PreauthInvoice",
+    "PreauthLine",
+    "PreauthRequest",
+    "PreauthRequirement",
     "Provider",
+    "ReadLog",
     "Regime",
     "ReviewItem",
     "RightsRule",

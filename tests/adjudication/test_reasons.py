@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import polars as pl
 import pytest
 
+from daman.adjudication import frames as f
 from daman.adjudication.engine import adjudicate
 from daman.adjudication.reasons import LANGS, REASONS, Severity, explain, explain_all, severity
 
@@ -19,6 +21,7 @@ from .engine_builders import (
     ceiling,
     context,
     exemption,
+    frame,
     history_row,
     line,
     lines_frame,
@@ -87,6 +90,40 @@ def test_unknown_codes_and_languages_do_not_fail() -> None:
 def _emitted(lines: pl.DataFrame, **world: object) -> set[str]:
     decisions = adjudicate(lines, context(lines, **world))
     return set(decisions.get_column("reasons").explode().to_list())
+
+
+def _preauth_codes() -> set[str]:
+    """Hospital stays needing an authorisation: none (rejected), one (rated by it) and an
+    over-run of it (review)."""
+    stay = {"category": "hospitalisation", "act_key": "HOSP_MED", "has_document": True}
+    lines = lines_frame(
+        line(claim_id=30, quantity=2, charged_centimes=170_000, **stay),
+        line(claim_id=31, patient_id=3, quantity=2, charged_centimes=170_000, **stay),
+        line(claim_id=32, patient_id=3, quantity=4, care_date=D(2020, 2, 9), **stay),
+    )
+    world = context(lines)
+    ctx = replace(
+        world,
+        requirements=frame(f.REQUIREMENTS, [{"category": "hospitalisation"}]),
+        authorisations=frame(
+            f.AUTHORISATIONS,
+            [
+                {
+                    "auth_id": 1,
+                    "patient_id": 3,
+                    "provider_id": 100,
+                    "category": "hospitalisation",
+                    "item": "HOSP_MED",
+                    "valid_from": D(2020, 1, 1),
+                    "valid_to": D(2020, 3, 1),
+                    "rate_bp": 9000,
+                    "max_base_centimes": 340_000,
+                    "max_quantity": 4,
+                }
+            ],
+        ),
+    )
+    return set(adjudicate(lines, ctx).get_column("reasons").explode().to_list())
 
 
 def test_every_code_the_engine_emits_is_catalogued_and_every_code_can_be_emitted() -> None:
@@ -158,6 +195,7 @@ def test_every_code_the_engine_emits_is_catalogued_and_every_code_can_be_emitted
     )
     late = lines_frame(line(deposit_date=care + timedelta(days=70)))
     emitted |= _emitted(late, late_policy="penalty")
+    emitted |= _preauth_codes()
     registry = {c for c in emitted if c.startswith("eligibility:")}
     assert registry == {"eligibility:no_rights"}
     assert emitted - registry == set(REASONS)

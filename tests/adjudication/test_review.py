@@ -89,7 +89,7 @@ def test_accept_pays_the_line_as_valued_and_closes_the_claim(client, claim):
     done = r.json()
     assert (done["action"], done["decided_by"], done["note"]) == (
         "accept",
-        "api:dr-controle",
+        "user:dr-controle",
         "operative report checked",
     )
     body = client.get(f"/api/v1/claims/{claim['number']}", headers={"Accept-Language": "en"}).json()
@@ -104,7 +104,7 @@ def test_accept_pays_the_line_as_valued_and_closes_the_claim(client, claim):
         "text": "Line accepted after review: operative report checked",
     }
     assert body["history"][-1]["from_status"] == "pending_review"
-    assert body["history"][-1]["by"] == "api:dr-controle"
+    assert body["history"][-1]["by"] == "user:dr-controle"
     assert all(i["claim_number"] != claim["number"] for i in queue(client)["items"])
 
 
@@ -137,8 +137,8 @@ def test_reduce_pays_the_amount_given(client, claim, session):
         .order_by(LineDecision.id)
     ).all()
     assert trail == [
-        ("engine", "pending_review", "api", ""),
-        ("review", "reduced", "api:dr-controle", "K 200 justified"),
+        ("engine", "pending_review", "user:tester", ""),
+        ("review", "reduced", "user:dr-controle", "K 200 justified"),
     ]
 
 
@@ -187,6 +187,6 @@ def test_assign_and_paging(client, claim):
     item = item_of(client, claim)
     r = client.post(f"/api/v1/review-queue/{item['id']}/assign", headers={"X-Daman-Actor": "nadia"})
     assert r.status_code == 200
-    assert r.json()["assigned_to"] == "api:nadia"
+    assert r.json()["assigned_to"] == "user:nadia"
     page = queue(client, limit=1, offset=0)
     assert page["limit"] == 1 and len(page["items"]) == 1 and page["total"] >= 1

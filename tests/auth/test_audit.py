@@ -2,12 +2,12 @@
 
 import json
 import threading
-import time
 
+import pytest
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from daman.auth.audit import AuditEntry, entry_hash, verify_chain
+from daman.auth.audit import AuditEntry, append_pending, entry_hash, verify_chain
 from daman.core.db import make_engine
 from daman.registry import builders as registry
 
@@ -15,6 +15,7 @@ API = "/api/v1"
 
 
 def entries_of(session, table, key):
+    append_pending(session)  # the test's transaction never commits: chain what it wrote
     stmt = (
         select(AuditEntry)
         .where(AuditEntry.table_name == table, AuditEntry.row_key == str(key))
@@ -37,28 +38,31 @@ def create_and_patch_employer(client):
 def test_api_writes_are_recorded_with_actor_before_and_after(client, session):
     employer_id = create_and_patch_employer(client)
     insert, update = entries_of(session, "employers", employer_id)
-    assert (insert.action, insert.actor, insert.before) == ("insert", "api:alice", None)
+    assert (insert.action, insert.actor, insert.before) == ("insert", "user:alice", None)
     assert insert.after is not None
     assert {k: insert.after[k] for k in ("number", "name", "city", "created_by")} == {
         "number": "7654321",
         "name": "Souss Agrumes SA",
         "city": "Agadir",
-        "created_by": "api:alice",
+        "created_by": "user:alice",
     }
-    assert (update.action, update.actor) == ("update", "api:bob")
-    assert update.before == {"city": "Agadir", "updated_by": "api:alice"}
-    assert update.after == {"city": "Taroudant", "updated_by": "api:bob"}
+    assert (update.action, update.actor) == ("update", "user:bob")
+    assert update.before == {"city": "Agadir", "updated_by": "user:alice"}
+    assert update.after == {"city": "Taroudant", "updated_by": "user:bob"}
     assert update.previous_hash == insert.hash
     assert verify_chain(session).intact
 
 
 def test_a_refused_request_leaves_no_entry_and_the_chain_intact(client, session):
     create_and_patch_employer(client)
+    append_pending(session)
     before = session.scalar(select(func.count()).select_from(AuditEntry))
     dup = client.post(f"{API}/employers", json={"number": "7654321", "name": "Again"})
     assert dup.status_code == 409
+    assert append_pending(session) == 0  # the refused request's savepoint took its entries
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
     registry.employer(session)  # the next write chains onto the last surviving entry
+    assert append_pending(session) == 1
     report = verify_chain(session)
     assert (report.intact, report.entries) == (True, before + 1)
 
@@ -82,7 +86,7 @@ def test_an_entry_edited_behind_the_apps_back_is_reported(client, session):
     last = session.scalar(select(func.max(AuditEntry.id)))
     session.execute(
         text("UPDATE audit_entries SET after = :after WHERE id = :id"),
-        {"after": '{"city": "Casablanca", "updated_by": "api:bob"}', "id": update.id},
+        {"after": '{"city": "Casablanca", "updated_by": "user:bob"}', "id": update.id},
     )
     report = verify_chain(session)
     assert (report.broken_id, report.reason) == (
@@ -119,8 +123,40 @@ def test_a_deleted_entry_is_reported(client, session):
     )
 
 
-def test_concurrent_transactions_append_one_after_the_other(database_url):
-    """The second writer waits for the first to commit, so the chain never forks."""
+def test_entries_wait_for_the_commit_and_a_rolled_back_savepoint_drops_its_own(session):
+    count = select(func.count()).select_from(AuditEntry)
+    before = session.scalar(count)
+    kept = registry.employer(session, name="Kept")
+    inner = session.begin_nested()
+    registry.employer(session, name="Dropped")
+    deeper = session.begin_nested()
+    registry.employer(session, name="Deeper")
+    deeper.commit()  # released into `inner`, which is then rolled back: both go
+    inner.rollback()
+    released = session.begin_nested()
+    registry.employer(session, name="Released")
+    released.commit()
+    assert session.scalar(count) == before  # nothing chained before the commit
+    assert append_pending(session) == 2  # what commit does: Kept and Released
+    names = session.scalars(
+        select(AuditEntry.after["name"].as_string())
+        .where(AuditEntry.table_name == "employers")
+        .order_by(AuditEntry.id)
+    ).all()
+    assert names == ["Kept", "Released"]
+    assert [e.action for e in entries_of(session, "employers", kept.id)] == ["insert"]
+    kept.city = "Oujda"  # not flushed: the commit flushes it, then chains its entry
+    session.commit()
+    assert [e.action for e in entries_of(session, "employers", kept.id)] == ["insert", "update"]
+    assert verify_chain(session).intact
+
+
+def test_concurrent_transactions_chain_in_commit_order(database_url):
+    """A writer does not wait for another's open transaction: each chains its entries when
+    it commits, one commit after the other, so the chain never forks. (PostgreSQL: on
+    SQLite a writing transaction holds the database's one write lock until it ends.)"""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writing transactions whole")
     engine = make_engine(database_url)
     done = threading.Event()
 
@@ -131,14 +167,12 @@ def test_concurrent_transactions_append_one_after_the_other(database_url):
         done.set()
 
     with Session(engine) as first:
-        registry.employer(first, name="First")  # flushed: holds the audit lock
+        registry.employer(first, name="First")  # flushed, not committed: holds no lock
         writer = threading.Thread(target=second_writer)
         writer.start()
-        time.sleep(0.5)
-        assert not done.is_set(), "the second transaction appended while the first was open"
+        assert done.wait(timeout=30), "the second transaction waited for the first to end"
         first.commit()
     writer.join(timeout=30)
-    assert done.is_set()
     with Session(engine) as s:
         report = verify_chain(s)
         names = s.scalars(
@@ -146,6 +180,10 @@ def test_concurrent_transactions_append_one_after_the_other(database_url):
             .where(AuditEntry.table_name == "employers")
             .order_by(AuditEntry.id)
         ).all()
+        first_commit_id = s.scalar(
+            select(func.max(AuditEntry.id)).where(AuditEntry.table_name == "employers")
+        )
     engine.dispose()
     assert report.intact
-    assert names == ["First", "Second"]
+    assert names == ["Second", "First"]
+    assert first_commit_id == report.entries

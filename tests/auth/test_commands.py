@@ -83,3 +83,26 @@ def test_audit_verify_reports_the_first_broken_entry(cli_db):
         f"audit chain broken at entry {victim}: its content does not match its hash (altered)"
         in broken.output
     )
+
+
+def test_keys_create_list_revoke(cli_db):
+    from daman.auth.tokens import resolve
+    from daman.providers import builders as providers
+
+    with unit_of_work() as s:
+        inpe = providers.provider(s, kind="pharmacy").inpe
+    created = runner.invoke(app, ["keys", "create", "--provider", inpe, "--label", "officine"])
+    assert created.exit_code == 0, created.output
+    key = created.stdout.strip().splitlines()[-1]
+    assert key.startswith("dmk_")
+    with unit_of_work() as s:
+        row = resolve(s, key)
+        assert row is not None and row.created_by.startswith("cli")
+        key_id = row.id
+    listed = runner.invoke(app, ["keys", "list", "--provider", inpe], terminal_width=200)
+    assert "officine" in listed.output and key[:12] in listed.output and key not in listed.output
+    assert runner.invoke(app, ["keys", "revoke", str(key_id)]).exit_code == 0
+    with unit_of_work() as s:
+        assert resolve(s, key) is None
+    unknown = runner.invoke(app, ["keys", "create", "--provider", "T000000000", "--label", "x"])
+    assert unknown.exit_code == 1 and "provider: no provider T000000000" in unknown.output

@@ -40,7 +40,7 @@ def test_pdf_is_stored_with_its_checksum(client, number, documents_dir):
     digest = hashlib.sha256(PDF).hexdigest()
     assert doc["sha256"] == digest
     assert (doc["content_type"], doc["size_bytes"]) == ("application/pdf", len(PDF))
-    assert doc["uploaded_by"] == "api:agent-3"
+    assert doc["uploaded_by"] == "user:agent-3"
     stored = documents_dir / digest[:2] / digest
     assert stored.read_bytes() == PDF
     claim = client.get(f"/api/v1/claims/{number}").json()

@@ -47,7 +47,7 @@ def test_submit_values_the_claim_in_the_same_request(client, world):
     assert decision["amo_centimes"] == 12_000
     assert decision["complementary_centimes"] == 0
     assert decision["patient_centimes"] == 8_000
-    assert decision["decided_by"] == "api:clinic-7"
+    assert decision["decided_by"] == "user:clinic-7"
     assert [x["code"] for x in decision["reasons"]] == ["ok", "above_reference"]
     assert decision["reasons"][0]["text"] == (
         "Line accepted: AMO pays 120.00 MAD on a base of 150.00 MAD."

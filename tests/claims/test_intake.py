@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from daman.claims import intake
 from daman.claims.models import Channel, Claim, ClaimStatus, ClaimStatusEvent
 from daman.claims.schemas import ClaimIn
 from daman.core.dates import today
+from daman.core.db import make_engine
 from daman.core.errors import Conflict, ValidationFailed
 from tests.claims.support import BRAND, act, cnss_insured, electronic, medicine, paper, provider
 
@@ -199,3 +202,36 @@ def test_idempotency_key_returns_the_first_claim_and_refuses_a_new_body(session,
         intake.submit(session, changed, actor="p1", key="sheet-42")
     assert caught.value.code == "idempotency_key_reused"
     assert first.number in str(caught.value)
+
+
+def test_claim_numbers_do_not_wait_for_an_open_transaction(database_url):
+    """Numbers come in blocks reserved by short transactions of their own (PostgreSQL): a
+    transaction storing a claim holds no lock on the counter until it commits, so another
+    one goes ahead, and the numbers stay unique."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writing transactions whole")
+    engine = make_engine(database_url)
+    with Session(engine) as setup:
+        patient, doctor = cnss_insured(setup), provider(setup)
+        setup.commit()
+        payload = paper(patient, [act(doctor, CARE, 15_000)])
+    draft = ClaimIn.model_validate(payload)
+    done = threading.Event()
+    numbers: list[str] = []
+
+    def second() -> None:
+        with Session(engine) as s:
+            numbers.append(intake.submit(s, draft, actor="b", key=None)[0].number)
+            s.commit()
+        done.set()
+
+    with Session(engine) as first:
+        numbers.append(intake.submit(first, draft, actor="a", key=None)[0].number)
+        writer = threading.Thread(target=second)
+        writer.start()
+        assert done.wait(timeout=30), "the second claim waited for the first transaction"
+        first.commit()
+    writer.join(timeout=30)
+    engine.dispose()
+    assert len(set(numbers)) == 2
+    assert all(n.startswith("F") and len(n) == 11 for n in numbers)

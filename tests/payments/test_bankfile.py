@@ -126,6 +126,6 @@ def test_export_through_the_api_records_who_and_returns_the_same_bytes(client, s
     again = client.get(url)
     assert again.content == first.content
     session.expire_all()
-    assert session.get(PaymentBatch, batch.id).exported_by == "api"
+    assert session.get(PaymentBatch, batch.id).exported_by == "user:tester"
     missing = client.get("/api/v1/payments/batches/PB00000000/pain001")
     assert missing.status_code == 404

@@ -162,7 +162,7 @@ def test_returns_through_the_api(client, session):
     body = r.json()
     assert (body["settled"], body["imported_by"], body["filename"]) == (
         1,
-        "api:bank-sync",
+        "user:bank-sync",
         "camt054.xml",
     )
     transfer = client.get(f"/api/v1/payments/transfers/{t1.reference}").json()

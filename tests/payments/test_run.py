@@ -57,7 +57,7 @@ def test_one_transfer_per_payee_grouping_the_lines_it_pays(session):
             gp_visit(session, child, 20_000),
         ],
     )
-    report = service.run(session, "api:agent", chunk_size=2)
+    report = service.run(session, "user:agent", chunk_size=2)
 
     assert (report.claims_paid, report.lines_paid, report.chunks, len(report.held)) == (
         4,
@@ -83,7 +83,7 @@ def test_one_transfer_per_payee_grouping_the_lines_it_pays(session):
         .where(ClaimStatusEvent.claim_id == claims[3].id)
         .order_by(ClaimStatusEvent.id.desc())
     ).first()
-    assert (event.from_status, event.to_status, event.by) == ("approved", "paid", "api:agent")
+    assert (event.from_status, event.to_status, event.by) == ("approved", "paid", "user:agent")
     assert census(session)["max_items_per_line"] == 1
 
 
@@ -127,12 +127,12 @@ def test_payees_without_a_valid_rib_are_held_back_with_the_reason(session):
     since, checked = first.held_since, first.checked_at
     session.get(Person, no_rib.id).rib = rib()
     session.flush()
-    later = service.run(session, "api:later")
+    later = service.run(session, "user:later")
     assert (later.claims_paid, len(later.held)) == (1, 2)
     assert session.get(PaymentHold, claims[1].id) is None
     session.expire_all()
     again = session.get(PaymentHold, claims[2].id)
-    assert (again.held_since, again.checked_by) == (since, "api:later")
+    assert (again.held_since, again.checked_by) == (since, "user:later")
     assert again.checked_at >= checked
     assert statuses(session, claims)[claims[1].id] == "paid"
 
@@ -189,7 +189,7 @@ def test_run_and_batches_through_the_api(client, session):
     run = r.json()
     assert (run["claims_paid"], run["claims_held"]) == (2, 0)
     number = run["batch"]["number"]
-    assert run["batch"]["created_by"] == "api:agent7"
+    assert run["batch"]["created_by"] == "user:agent7"
     assert run["batch"]["transfers_count"] == 1
 
     again = client.post("/api/v1/payments/batches", json={})

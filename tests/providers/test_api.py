@@ -39,7 +39,7 @@ def test_create_get_patch(client, session):
     r = client.post(f"{API}/providers", json=body(), headers={"X-Daman-Actor": "ops"})
     assert r.status_code == 201, r.text
     assert (r.json()["inpe"], r.json()["rib"], r.json()["valid_to"]) == ("INPE-771203", RIB, None)
-    assert session.get(Provider, r.json()["id"]).created_by == "api:ops"
+    assert session.get(Provider, r.json()["id"]).created_by == "user:ops"
     got = client.get(f"{API}/providers/INPE-771203")
     assert got.json() == r.json()
     patched = client.patch(

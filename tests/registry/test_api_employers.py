@@ -13,7 +13,7 @@ def test_create_get_patch_employer(client, session):
         f"{API}/employers", json={**body, "city": "Tanger"}, headers={"X-Daman-Actor": "hr"}
     )
     assert r.status_code == 201, r.text
-    assert session.get(Employer, r.json()["id"]).created_by == "api:hr"
+    assert session.get(Employer, r.json()["id"]).created_by == "user:hr"
     assert client.get(f"{API}/employers/1234567").json()["city"] == "Tanger"
     patched = client.patch(f"{API}/employers/1234567", json={"city": "Tétouan"})
     assert (patched.json()["city"], patched.json()["name"]) == ("Tétouan", "Atlas Textiles SARL")

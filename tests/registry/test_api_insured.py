@@ -50,7 +50,7 @@ def test_register_principal(client, session):
     assert (body["regime_code"], body["rib"], body["first_name_ar"]) == ("CNOPS", RIB, "أمينة")
     assert body["affiliations"][0]["mutual_code"] == "MGPAP"
     row = session.get(Person, body["id"])
-    assert (row.created_by, row.updated_by) == ("api:agent7", "api:agent7")
+    assert (row.created_by, row.updated_by) == ("user:agent7", "user:agent7")
     got = client.get(f"{API}/insured/{body['immatriculation']}")
     assert got.status_code == 200 and got.json() == body
 
@@ -143,7 +143,7 @@ def test_patch_person(client, session):
     )
     assert r.status_code == 200, r.text
     assert (r.json()["phone"], r.json()["last_name_ar"]) == ("0612345678", "العلوي الإدريسي")
-    assert session.get(Person, r.json()["id"]).updated_by == "api:desk2"
+    assert session.get(Person, r.json()["id"]).updated_by == "user:desk2"
     bad = client.patch(f"{API}/insured/{imm}", json={"rib": RIB[:-2] + "00", "last_name": None})
     assert bad.status_code == 400
     assert set(fields(bad)) == {"rib", "last_name"}

@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from daman.auth.service import verify_password
 from daman.claims.models import Claim, ClaimLine
 from daman.core import db as core_db
 from daman.core.dates import today
-from daman.core.db import make_engine
+from daman.core.db import make_engine, unit_of_work
 from daman.exemptions.models import AldExemption
 from daman.providers.models import Provider
 from daman.registry.models import Contribution, Person
@@ -118,6 +119,15 @@ def test_cli_demo_end_to_end(database_url):
     second = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
     assert second.exit_code == 0, second.output
     assert "already loaded" in second.output and "DM0000000194" in second.output
+    # one account per role, to sign in with (development only)
+    assert "Demo accounts" in second.output and "daman-demo-2026" in second.output
+    with unit_of_work() as s:
+        youssef = verify_password(s, "youssef", "daman-demo-2026")
+        assert (youssef.role, s.get(Person, youssef.person_id).immatriculation) == (
+            "insured",
+            "DM0000000194",
+        )
+        assert verify_password(s, "pharmacie", "daman-demo-2026").provider_id is not None
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Person)) == persons
     engine.dispose()

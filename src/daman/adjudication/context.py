@@ -3,8 +3,9 @@
 A fixed number of queries whatever the number of claims (each IN list is cut in chunks of
 5,000 ids): the lines with their claim and provider, rights (daman.registry.rights), the
 tariffs of the keys present, the prices of the drugs present, rates, complementary rates,
-the patients' ALD exemptions, their earlier accepted lines (HISTORY), ceilings and the
-fund's policy.
+the patients' ALD exemptions, their earlier accepted lines (HISTORY), ceilings, the care
+that needs a prior authorisation and the patients' authorisations (daman.preauth.frames),
+and the fund's policy.
 
 Policy is effective-dated by the claim's **deposit date**: the filing rules that apply to
 a claim are those in force the day it was handed in. Lines are split by policy row (in
@@ -24,10 +25,11 @@ from sqlalchemy.orm import Session
 
 from daman.adjudication import frames as f
 from daman.adjudication.models import Ceiling
-from daman.adjudication.repository import PolicyRow, policies, policy_on
+from daman.adjudication.repository import PolicyRow, copy_frame, policies, policy_on
 from daman.claims.models import Claim, ClaimDocument, ClaimLine, LineStatus
 from daman.claims.repository import chunks, one_of
 from daman.exemptions.models import AldExemption
+from daman.preauth import frames as preauth
 from daman.providers.models import Provider
 from daman.reference.models import ActTariff, AldDisease, ComplementaryRate, CoverageRate, Drug
 from daman.reference.models import DrugPrice as DrugPriceRow
@@ -45,34 +47,45 @@ def frame(rows: Iterable[Sequence[Any]], schema: dict[str, Any]) -> pl.DataFrame
 def lines_frame(session: Session, claim_ids: Sequence[int]) -> pl.DataFrame:
     """LINES of the claims, in (claim_id, line_no) order."""
     has_document = exists().where(ClaimDocument.claim_id == ClaimLine.claim_id)
+    columns = select(
+        ClaimLine.claim_id,
+        ClaimLine.id,
+        ClaimLine.line_no,
+        Claim.patient_id,
+        ClaimLine.care_date,
+        Claim.deposit_date,
+        Claim.continuous_end,
+        ClaimLine.category,
+        Provider.sector,
+        ClaimLine.provider_id,
+        ClaimLine.act_key,
+        ClaimLine.coefficient_milli,
+        ClaimLine.drug_code,
+        ClaimLine.quantity,
+        ClaimLine.charged_centimes,
+        ClaimLine.ald_code,
+        has_document,
+    )
+    parts = [
+        columns.join(Claim, Claim.id == ClaimLine.claim_id)
+        .join(Provider, Provider.id == ClaimLine.provider_id)
+        .where(one_of(session, ClaimLine.claim_id, part), one_of(session, Claim.id, part))
+        .order_by(ClaimLine.claim_id, ClaimLine.line_no)
+        for part in chunks(sorted(claim_ids))
+    ]
+    return _read(session, parts, f.LINES)
+
+
+def _read(session: Session, statements: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """The rows of the statements, one after the other, as one frame of `schema`; on
+    PostgreSQL through COPY (repository.copy_frame), elsewhere row by row."""
+    if session.get_bind().dialect.name == "postgresql":
+        frames = [copy_frame(session, stmt, schema) for stmt in statements]
+        return pl.concat(frames) if len(frames) > 1 else (frames[0] if frames else f.empty(schema))
     rows: list[Sequence[Any]] = []
-    for part in chunks(sorted(claim_ids)):
-        rows += session.execute(
-            select(
-                ClaimLine.claim_id,
-                ClaimLine.id,
-                ClaimLine.line_no,
-                Claim.patient_id,
-                ClaimLine.care_date,
-                Claim.deposit_date,
-                Claim.continuous_end,
-                ClaimLine.category,
-                Provider.sector,
-                ClaimLine.provider_id,
-                ClaimLine.act_key,
-                ClaimLine.coefficient_milli,
-                ClaimLine.drug_code,
-                ClaimLine.quantity,
-                ClaimLine.charged_centimes,
-                ClaimLine.ald_code,
-                has_document,
-            )
-            .join(Claim, Claim.id == ClaimLine.claim_id)
-            .join(Provider, Provider.id == ClaimLine.provider_id)
-            .where(one_of(session, ClaimLine.claim_id, part))
-            .order_by(ClaimLine.claim_id, ClaimLine.line_no)
-        ).all()
-    return frame(rows, f.LINES)
+    for stmt in statements:
+        rows += session.execute(stmt).all()
+    return frame(rows, schema)
 
 
 def eligibility(
@@ -181,27 +194,25 @@ def history(session: Session, patient_ids: Sequence[int], since: date) -> pl.Dat
     claims whatever the planner believes of the statuses (statistics taken before a first
     batch say that no line is accepted, and lead it to scan every line instead).
     """
-    rows: list[Sequence[Any]] = []
-    for part in chunks(sorted(patient_ids)):
-        rows += session.execute(
-            select(
-                Claim.patient_id,
-                ClaimLine.claim_id,
-                ClaimLine.id,
-                ClaimLine.provider_id,
-                ClaimLine.care_date,
-                ClaimLine.category,
-                ClaimLine.act_key,
-                ClaimLine.drug_code,
-                ClaimLine.allowed_quantity,
-                ClaimLine.base_centimes,
-                ClaimLine.status,
-            )
-            .join(Claim, Claim.id == ClaimLine.claim_id)
-            .where(one_of(session, Claim.patient_id, part), ClaimLine.care_date >= since)
-        ).all()
+    columns = select(
+        Claim.patient_id,
+        ClaimLine.claim_id,
+        ClaimLine.id,
+        ClaimLine.provider_id,
+        ClaimLine.care_date,
+        ClaimLine.category,
+        ClaimLine.act_key,
+        ClaimLine.drug_code,
+        ClaimLine.allowed_quantity,
+        ClaimLine.base_centimes,
+        ClaimLine.status,
+    ).join(Claim, Claim.id == ClaimLine.claim_id)
+    parts = [
+        columns.where(one_of(session, Claim.patient_id, part), ClaimLine.care_date >= since)
+        for part in chunks(sorted(patient_ids))
+    ]
     counted = pl.col("status").is_in([LineStatus.ACCEPTED.value, LineStatus.REDUCED.value])
-    return frame(rows, f.HISTORY | {"status": pl.String}).filter(counted).drop("status")
+    return _read(session, parts, f.HISTORY | {"status": pl.String}).filter(counted).drop("status")
 
 
 def ceilings(session: Session) -> pl.DataFrame:
@@ -265,6 +276,14 @@ def load(session: Session, claim_ids: Sequence[int]) -> Loaded:
         "exemptions": exemptions(session, patients),
         "history": history(session, patients, since),
         "ceilings": ceiling_rows,
+        # Care needing a prior authorisation, and the authorisations of these patients.
+        "requirements": preauth.requirements(session),
+        "authorisations": preauth.authorisations(
+            session,
+            patients,
+            first,
+            lines.get_column("care_date").max(),  # type: ignore[arg-type]
+        ),
     }
     rows = policies(session)
     deposits = lines.get_column("deposit_date").unique().to_list()

@@ -8,13 +8,16 @@ from sqlalchemy.orm import Session
 from daman.adjudication import service
 from daman.adjudication.models import ReviewAction, ReviewItem
 from daman.adjudication.schemas import ReviewDecisionIn, ReviewItemOut
+from daman.auth.access import Principal, allow
+from daman.auth.models import Role
 from daman.claims import service as claims
-from daman.core.actor import api_actor
 from daman.core.db import get_session
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
-from daman.core.pagination import Page, PageParams, page_params
+from daman.core.pagination import Page, PageParams, RowId, page_params
 
 router = APIRouter(tags=["adjudication"])
+
+REVIEW = allow(Role.AGENT, Role.CONTROLLER)
 
 
 def item_out(
@@ -48,6 +51,7 @@ def review_queue(
     paging: PageParams = Depends(page_params),
     accept_language: str | None = Header(default=None),
     session: Session = Depends(get_session),
+    who: Principal = Depends(REVIEW),
 ) -> Page[ReviewItemOut]:
     """Lines waiting for a controller, oldest first: the line, why, and the documents."""
     items, total = service.review_queue(session, limit=paging.limit, offset=paging.offset)
@@ -67,13 +71,13 @@ def review_queue(
     responses=error_responses(NotFound, Conflict),
 )
 def assign(
-    item_id: int,
+    item_id: RowId,
     accept_language: str | None = Header(default=None),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(REVIEW),
     session: Session = Depends(get_session),
 ) -> ReviewItemOut:
     """Take an item: it is assigned to the caller."""
-    item = service.assign(session, item_id, actor)
+    item = service.assign(session, item_id, who.actor)
     return item_out(session, item, claims.language(accept_language))
 
 
@@ -83,13 +87,13 @@ def assign(
     responses=error_responses(NotFound, Conflict, ValidationFailed),
 )
 def decide(
-    item_id: int,
+    item_id: RowId,
     payload: ReviewDecisionIn,
     accept_language: str | None = Header(default=None),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(REVIEW),
     session: Session = Depends(get_session),
 ) -> ReviewItemOut:
     """Accept, reduce (with the AMO amount to pay) or reject the line, with a reason; the
     claim's totals, outcome and status are updated."""
-    item = service.decide(session, item_id, payload, actor)
+    item = service.decide(session, item_id, payload, who.actor)
     return item_out(session, item, claims.language(accept_language))

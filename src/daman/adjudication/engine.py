@@ -35,6 +35,12 @@ How a line is valued (every figure comes from the context or the Policy):
   (``ald_exemption_applied``), else "none" (``ald_not_exempted`` when an ald_code was
   declared). DRUG_PRICES.rate_bp 0 -> ``drug_not_reimbursable`` (rate 0). No row ->
   ``no_rate`` (review, AMO 0);
+* prior authorisation (rules_preauth.py): a line whose category is listed in REQUIREMENTS
+  on its care date and that no AUTHORISATIONS row covers (same patient, provider, category,
+  item or any item, care date within validity) -> ``authorisation_required`` (rejected); a
+  covered line takes the authorisation's rate (``authorised``) and needs no document;
+  beyond what the authorisation leaves (counting earlier batch lines on it) ->
+  ``above_authorisation`` (review);
 * amo = round_half_up(base x rate x (1 - penalty)), one rounding per line, integers only;
 * complementary (ELIGIBILITY.mutual_code not null): COMPLEMENTARY rate for (category,
   mutual_code or any) x base, half-up, capped at charged - amo;
@@ -61,6 +67,7 @@ import polars as pl
 
 from daman.adjudication import reasons as rc
 from daman.adjudication.frames import (
+    AUTHORISATIONS,
     CEILINGS,
     COMPLEMENTARY,
     DECISIONS,
@@ -70,6 +77,7 @@ from daman.adjudication.frames import (
     HISTORY,
     LINES,
     RATES,
+    REQUIREMENTS,
     TARIFFS,
     Context,
     Policy,
@@ -85,6 +93,7 @@ from daman.adjudication.rules_match import (
     with_references,
     with_rights,
 )
+from daman.adjudication.rules_preauth import above_authorisation, with_authorisation
 from daman.adjudication.rules_sequence import SEQUENCE_FLAGS, sequential
 from daman.core.money import BP
 
@@ -138,6 +147,8 @@ def _staged(lines: pl.DataFrame, ctx: Context, history: pl.DataFrame) -> pl.Data
         _shared=pl.col("_same").is_not_null() & pl.col("_same").is_duplicated()
     ).pipe(run)
     df = with_exemption(df, _frame(ctx.exemptions, EXEMPTIONS))
+    authorisations = _frame(ctx.authorisations, AUTHORISATIONS)
+    df = with_authorisation(df, _frame(ctx.requirements, REQUIREMENTS), authorisations)
     df = with_references(
         df,
         tariffs=_frame(ctx.tariffs, TARIFFS),
@@ -182,7 +193,11 @@ def _staged(lines: pl.DataFrame, ctx: Context, history: pl.DataFrame) -> pl.Data
         & ~(act_line & pl.col("_tariff").is_null()),
         "no_rate": pl.col("_rate").is_null(),
         "missing_document": pl.col("category").is_in(sorted(policy.document_categories))
-        & ~pl.col("has_document").fill_null(False),
+        & ~pl.col("has_document").fill_null(False)
+        & pl.col("_auth").is_null(),  # an authorised line's documents are in its file
+        "authorisation_required": pl.col("_needs_auth") & pl.col("_auth").is_null(),
+        "authorised": pl.col("_auth").is_not_null(),
+        "above_authorisation": above_authorisation(authorisations.height > 0),
         "suspected_duplicate": hist_near & ~hist_exact,
         "above_reference": charged > pl.col("_reference") * q,
         "ald_exemption_applied": pl.col("exemption") != "none",
@@ -197,7 +212,9 @@ def _staged(lines: pl.DataFrame, ctx: Context, history: pl.DataFrame) -> pl.Data
             _base0=pl.when(pl.col("_reference").is_not_null())
             .then(pl.min_horizontal(charged, pl.col("_reference") * q))
             .otherwise(0),
-            _rate=pl.when(pl.col("_drug_rate") == 0).then(0).otherwise(pl.col("_rate")),
+            _rate=pl.when(pl.col("_drug_rate") == 0)
+            .then(0)
+            .otherwise(pl.coalesce("_auth_rate", "_rate")),
             _comp_rate=pl.when(pl.col("mutual_code").is_not_null())
             .then(pl.col("_comp_rate"))
             .otherwise(0)

@@ -117,6 +117,30 @@ CEILINGS = {
     "valid_to": pl.Date,
 }
 
+# Care that needs a prior authorisation (prise en charge): a line of this category (and
+# regime, null = any) with care on a date in force needs an AUTHORISATIONS row.
+REQUIREMENTS = {
+    "category": pl.String,
+    "regime_code": pl.String,
+    "valid_from": pl.Date,
+    "valid_to": pl.Date,
+}
+
+# Authorised lines of agreed pre-authorisations of the patients in the batch, with what is
+# left of them (agreed less what accepted lines of earlier claims already used).
+AUTHORISATIONS = {
+    "auth_id": pl.Int64,  # the authorised (planned) line
+    "patient_id": pl.Int64,
+    "provider_id": pl.Int64,
+    "category": pl.String,
+    "item": pl.String,  # act key or drug code; null = any item of the category
+    "valid_from": pl.Date,
+    "valid_to": pl.Date,
+    "rate_bp": pl.Int64,  # the rate the authorisation states
+    "max_base_centimes": pl.Int64,  # agreed base still available
+    "max_quantity": pl.Int64,  # agreed units (days, sessions) still available
+}
+
 # What the engine returns: one row per input line.
 DECISIONS = {
     "claim_id": pl.Int64,
@@ -160,6 +184,10 @@ class Context:
     history: pl.DataFrame
     ceilings: pl.DataFrame
     policy: Policy = field(default_factory=Policy)
+    requirements: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REQUIREMENTS))
+    authorisations: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=AUTHORISATIONS)
+    )
 
 
 def empty(schema: dict[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:

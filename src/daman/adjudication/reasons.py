@@ -170,6 +170,23 @@ _CATALOGUE = (
         ),
     ),
     _r(
+        "authorisation_required",
+        _REJECT,
+        (
+            "Ces soins ({care_date}) nécessitent un accord préalable de prise en charge : "
+            "aucun accord valide ne les couvre pour ce patient et ce prestataire.",
+            "This care ({care_date}) needs a prior authorisation: no valid authorisation "
+            "covers it for this patient and this provider.",
+            "تتطلب هذه العلاجات ({care_date}) موافقة مسبقة على التحمل: لا توجد موافقة سارية "
+            "تغطيها لهذا المريض ولمقدم الخدمة هذا.",
+        ),
+        (
+            "Soins soumis à accord préalable, sans accord de prise en charge valide.",
+            "Care that needs a prior authorisation, without a valid one.",
+            "علاجات تتطلب موافقة مسبقة، دون موافقة سارية على التحمل.",
+        ),
+    ),
+    _r(
         "duplicate",
         _REJECT,
         (
@@ -278,6 +295,22 @@ _CATALOGUE = (
         ),
     ),
     _r(
+        "above_authorisation",
+        _REVIEW,
+        (
+            "Base de {base}, au-delà de ce que l'accord de prise en charge laisse disponible : "
+            "le dépassement est vérifié par un contrôleur.",
+            "Base of {base}, beyond what the authorisation leaves available: "
+            "a controller checks the over-run.",
+            "الأساس {base} يتجاوز ما تبقى من الموافقة على التحمل: يراجع مراقب هذا التجاوز.",
+        ),
+        (
+            "Dépassement de l'accord de prise en charge : ligne vérifiée.",
+            "Beyond the authorisation: the line is checked.",
+            "تجاوز للموافقة على التحمل: يجري التحقق من السطر.",
+        ),
+    ),
+    _r(
         "suspected_duplicate",
         _REVIEW,
         (
@@ -353,6 +386,21 @@ _CATALOGUE = (
             "Le dépassement du tarif de référence reste à la charge du patient.",
             "What is charged above the reference price stays with the patient.",
             "يتحمل المريض ما يتجاوز الثمن المرجعي.",
+        ),
+    ),
+    _r(
+        "authorised",
+        _INFO,
+        (
+            "Soins couverts par un accord de prise en charge : taux de {rate} de l'accord "
+            "appliqué.",
+            "Care covered by a prior authorisation: its rate of {rate} applies.",
+            "علاج مشمول بموافقة مسبقة على التحمل: طُبقت نسبتها {rate}.",
+        ),
+        (
+            "Soins couverts par un accord de prise en charge.",
+            "Care covered by a prior authorisation.",
+            "علاج مشمول بموافقة مسبقة على التحمل.",
         ),
     ),
     _r(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
+    Select,
     String,
     Table,
     Text,
@@ -98,6 +100,31 @@ def item_for_update(session: Session, item_id: int) -> ReviewItem | None:
     return session.scalars(
         select(ReviewItem).where(ReviewItem.id == item_id).with_for_update()
     ).one_or_none()
+
+
+# ---------------------------------------------------------------------------------------
+# Bulk reads (PostgreSQL): a SELECT's rows straight into a frame through COPY ... TO STDOUT
+# in CSV, parsed by Polars in native code: no Python object per row or per value.
+
+
+def copy_frame(session: Session, stmt: Select[Any], schema: Mapping[str, Any]) -> pl.DataFrame:
+    """The rows of `stmt` (its columns in `schema`'s order) as a frame of `schema`."""
+    compiled = stmt.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    # The statement is SQLAlchemy's own compilation; values travel as parameters, bound
+    # client-side by the driver (COPY takes no server-side parameters).
+    copy_sql = f"COPY ({compiled}) TO STDOUT (FORMAT csv)"
+    with connection.cursor() as cursor, cursor.copy(copy_sql, compiled.params) as copy:
+        data = b"".join(bytes(block) for block in copy)
+    flags = [name for name, kind in schema.items() if kind == pl.Boolean]
+    read = {name: (pl.String if name in flags else kind) for name, kind in schema.items()}
+    if not data:
+        return pl.DataFrame(schema=dict(schema))
+    frame = pl.read_csv(io.BytesIO(data), has_header=False, schema=read)
+    return frame.with_columns(pl.col(name) == "t" for name in flags) if flags else frame
 
 
 # ---------------------------------------------------------------------------------------

@@ -15,14 +15,19 @@ updates of the adjudication and payment runs). Recording a summary entry for tho
 for later.
 
 The chain: ``hash = sha256(previous_hash + canonical JSON of the entry)``, the entry including
-its id, which is assigned here (last id + 1), so ids have no gaps. Appends are serialised so
-that two transactions can never chain onto the same previous entry: on PostgreSQL each
-appending transaction takes ``pg_advisory_xact_lock(AUDIT_LOCK)`` before reading the last
-entry, and holds it until it commits or rolls back (this serialises writing transactions
-from their first flush to their end); on SQLite the database's single write lock, already
-held once the flush has written its rows, does the same. A chain proves that no entry was
-altered, removed or inserted in the middle; removing the newest entries leaves a valid,
-shorter chain, which only comparing with a head hash kept elsewhere can reveal.
+its id (last id + 1, so ids have no gaps). Entries are chained when their transaction
+commits, not when they are flushed: each flush only collects its entries in the session
+(``record_flush``), a savepoint rolled back drops the entries collected inside it
+(``discard_rolled_back``), and just before the commit ``append_pending`` takes the chain's
+lock, reads the last entry, chains the collected entries onto it and inserts them. So the
+lock is held only while the transaction commits, and ids follow commit order; ``at`` is
+when the write was flushed. On PostgreSQL the lock is ``pg_advisory_xact_lock(AUDIT_LOCK)``,
+taken before reading the last entry and released by the commit; on SQLite the database's
+single write lock, already held by a transaction that wrote, does the same. A chain proves
+that no entry was altered, removed or inserted in the middle; removing the newest entries
+leaves a valid, shorter chain, which only comparing with a head hash kept elsewhere can
+reveal. Code that reads the trail inside the transaction that wrote (tests) calls
+``append_pending`` first.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from enum import Enum, StrEnum
 from typing import Any, cast
 
 from sqlalchemy import JSON, DateTime, Integer, String, Table, inspect, select, text
-from sqlalchemy.orm import InstanceState, Mapped, Mapper, Session, mapped_column
+from sqlalchemy.orm import InstanceState, Mapped, Mapper, Session, SessionTransaction, mapped_column
 from sqlalchemy.orm.unitofwork import UOWTransaction
 from sqlalchemy.schema import Column
 
@@ -74,8 +79,12 @@ AUDIT: Table = AuditEntry.__table__  # type: ignore[assignment]
 # -- recording ---------------------------------------------------------------------------
 
 
+_PENDING = "daman.audit.pending"  # session.info key: [(transaction, entries), ...]
+
+
 def record_flush(session: Session, _flush: UOWTransaction) -> None:
-    """``after_flush`` listener: append one chained entry per row the flush wrote."""
+    """``after_flush`` listener: collect one entry per row the flush wrote, tagged with the
+    innermost transaction (a savepoint's entries go if it is rolled back)."""
     changes = [
         *_changes(AuditAction.INSERT, session.new),
         *_changes(AuditAction.UPDATE, session.dirty),
@@ -83,18 +92,67 @@ def record_flush(session: Session, _flush: UOWTransaction) -> None:
     ]
     if not changes:
         return
+    at = now()
+    for entry in changes:
+        entry["at"] = at
+    where = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((where, changes))
+
+
+def discard_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """``after_soft_rollback`` listener: drop the entries of a rolled-back savepoint (and of
+    the savepoints inside it); a rolled-back transaction drops them all."""
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    boundary: SessionTransaction | None = previous
+    while boundary is not None and not boundary.nested and boundary.parent is not None:
+        boundary = boundary.parent  # a subtransaction rolls back to its savepoint or root
+    if boundary is None or not boundary.nested:
+        pending.clear()
+        return
+    pending[:] = [(where, e) for where, e in pending if not _inside(where, boundary)]
+
+
+def _inside(where: SessionTransaction | None, boundary: SessionTransaction) -> bool:
+    while where is not None:
+        if where is boundary:
+            return True
+        where = where.parent
+    return False
+
+
+def forget_pending(session: Session, transaction: SessionTransaction) -> None:
+    """``after_transaction_end`` listener: nothing collected outlives its transaction."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def before_commit(session: Session) -> None:
+    """``before_commit`` listener: chain what the transaction collected, at its commit (a
+    savepoint's release is not a commit: its entries wait for the transaction's)."""
+    if session.get_nested_transaction() is None:
+        append_pending(session)
+
+
+def append_pending(session: Session) -> int:
+    """Flush, then chain and insert every entry collected so far in this transaction, under
+    the chain's lock (held until the transaction ends); the number of entries appended."""
+    session.flush()  # what is not flushed yet is collected now (a no-op on a clean session)
+    pending = session.info.pop(_PENDING, None)
+    changes = [entry for _, entries in pending or () for entry in entries]
+    if not changes:
+        return 0
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
     last = conn.execute(select(AUDIT.c.id, AUDIT.c.hash).order_by(AUDIT.c.id.desc()).limit(1))
     last_id, previous = last.first() or (0, GENESIS)
-    at = now()
-    rows = []
     for offset, entry in enumerate(changes, start=1):
-        entry.update(id=last_id + offset, at=at, previous_hash=previous)
+        entry.update(id=last_id + offset, previous_hash=previous)
         entry["hash"] = previous = entry_hash(entry)
-        rows.append(entry)
-    conn.execute(AUDIT.insert(), rows)
+    conn.execute(AUDIT.insert(), changes)
+    return len(changes)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""`daman users ...` (accounts) and `daman audit verify` (the audit trail's hash chain).
+"""`daman users ...` (accounts), `daman keys ...` (providers' API keys) and `daman audit
+verify` (the audit trail's hash chain).
 
 Exit codes: 0 done; 1 refused (the reason on one line: field and why, or the broken entry).
 """
@@ -11,7 +12,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from daman.auth.models import Role
 from daman.core.actor import cli_actor
@@ -19,6 +20,7 @@ from daman.core.errors import DamanError
 
 users = typer.Typer(no_args_is_help=True)
 audit = typer.Typer(no_args_is_help=True)
+keys = typer.Typer(no_args_is_help=True)
 out = Console()
 err = Console(stderr=True)
 
@@ -26,6 +28,7 @@ err = Console(stderr=True)
 def register(app: typer.Typer) -> None:
     app.add_typer(users, name="users", help="Accounts: create, list, disable.")
     app.add_typer(audit, name="audit", help="The audit trail: verify its hash chain.")
+    app.add_typer(keys, name="keys", help="API keys of providers' software: create, list, revoke.")
 
 
 @contextmanager
@@ -137,3 +140,49 @@ def verify() -> None:
         return
     err.print(f"audit chain broken at entry {report.broken_id}: {report.reason}", soft_wrap=True)
     raise typer.Exit(1)
+
+
+@keys.command("create")
+def create_key(
+    provider: str = typer.Option(..., "--provider", help="INPE of the provider"),
+    label: str = typer.Option(..., "--label", help="the software or site the key is for"),
+) -> None:
+    """Issue an API key acting as the provider; it is printed once, keep it safe."""
+    from daman.auth.tokens import issue_api_key
+    from daman.core.db import unit_of_work
+
+    with _refusals(), unit_of_work() as session:
+        issued = issue_api_key(session, provider, label, cli_actor())
+        key_id = issued.row.id
+    err.print(f"API key {key_id} for provider {provider} ({label}); shown once:")
+    out.print(issued.token, soft_wrap=True)
+
+
+@keys.command("list")
+def list_keys(
+    provider: str | None = typer.Option(None, "--provider", help="only this INPE"),
+) -> None:
+    """Every API key: provider, label, prefix, when created, last used, revoked."""
+    from daman.auth.tokens import api_keys
+    from daman.core.db import unit_of_work
+
+    prefix = Column("prefix", no_wrap=True, min_width=12)
+    table = Table("id", "provider", "label", prefix, "created", "last used", "status")
+    with unit_of_work() as session:
+        for row, inpe in api_keys(session, provider):
+            status = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+            used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else ""
+            created = f"{row.created_at:%Y-%m-%d}"
+            table.add_row(str(row.id), inpe, row.label, row.prefix, created, used, status)
+    out.print(table)
+
+
+@keys.command("revoke")
+def revoke_key(key_id: int) -> None:
+    """The key stops working at once (its row stays, for the audit trail)."""
+    from daman.auth.tokens import api_key, revoke
+    from daman.core.db import unit_of_work
+
+    with _refusals(), unit_of_work() as session:
+        revoke(session, api_key(session, key_id), cli_actor())
+    out.print(f"API key {key_id} revoked")

@@ -37,3 +37,31 @@ class AccountDisabled(LoginRefused):
 class AccountLocked(LoginRefused):
     code = "account_locked"
     status = 423
+
+
+class TokenNotFound(NotFound):
+    code = "api_key_not_found"
+
+
+class NotAuthenticated(DamanError):
+    """No valid credential: no cookie or token, or an expired or revoked one."""
+
+    code = "not_authenticated"
+    status = 401
+
+
+class Forbidden(DamanError):
+    """A valid identity whose role may not call this endpoint."""
+
+    code = "forbidden"
+    status = 403
+
+
+class CsrfRefused(DamanError):
+    code = "csrf_refused"
+    status = 403
+
+
+class TooManyAttempts(DamanError):
+    code = "too_many_attempts"
+    status = 429

@@ -32,3 +32,40 @@ class User(Tracked, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # since the last success
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TokenKind(StrEnum):
+    SESSION = "session"  # a web sign-in, carried by an httpOnly cookie
+    BEARER = "bearer"  # a person's API token (Authorization: Bearer ...)
+    API_KEY = "api_key"  # a provider's software: scoped to that provider, no expiry
+
+
+class AccessToken(Tracked, Base):
+    """A credential handed out once and kept only as its SHA-256: a stolen table opens
+    nothing. Tokens are 256-bit random, so a plain hash (no salt, no stretching) is enough."""
+
+    __tablename__ = "access_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # TokenKind
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    prefix: Mapped[str] = mapped_column(String(16))  # first characters, to recognise it
+    label: Mapped[str] = mapped_column(String(200), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"), index=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReadLog(Base):
+    """A member of staff read a person's medical data (claims, documents, authorisations,
+    exemptions, statements). Inserted through the ORM, so each row is also in the audit
+    chain."""
+
+    __tablename__ = "read_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    what: Mapped[str] = mapped_column(String(40))  # e.g. "claim", "document", "person"
+    key: Mapped[str] = mapped_column(String(80))  # the object's business key

@@ -16,15 +16,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from daman.auth import repository as repo
+from daman.auth import tokens
 from daman.auth.errors import (
     AccountDisabled,
     AccountLocked,
     DuplicateUsername,
+    LoginRefused,
     UnknownUser,
     UserNotFound,
     WrongPassword,
 )
-from daman.auth.models import Role, User
+from daman.auth.models import Role, TokenKind, User
 from daman.core.dates import now
 from daman.core.errors import FieldError, ValidationFailed
 from daman.providers.repository import by_inpe
@@ -131,6 +133,7 @@ def disable_user(session: Session, username: str, actor: str) -> User:
     user = get_user(session, username)
     user.active = False
     user.updated_by = actor
+    tokens.revoke_all_of(session, user, actor)
     session.flush()
     return user
 
@@ -181,3 +184,43 @@ def _matches(password_hash: str, password: str) -> bool:
 def _aware(at: datetime) -> datetime:
     """SQLite gives back naive datetimes; they were stored in UTC."""
     return at if at.tzinfo is not None else at.replace(tzinfo=now().tzinfo)
+
+
+def change_password(
+    session: Session, user: User, current: str, new: str, actor: str, keep_token: int | None
+) -> User:
+    """Set a new password after checking the current one; every other session and token of
+    the user is revoked (whoever else held one must sign in again)."""
+    if not _matches(user.password_hash, current):
+        raise ValidationFailed([FieldError(field="current_password", reason="is not correct")])
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    field="new_password",
+                    reason=f"must be at least {MIN_PASSWORD_LENGTH} characters",
+                )
+            ]
+        )
+    if new == current:
+        raise ValidationFailed(
+            [FieldError(field="new_password", reason="must differ from the current one")]
+        )
+    user.password_hash = _hasher.hash(new)
+    user.updated_by = actor
+    tokens.revoke_all_of(session, user, actor, keep=keep_token)
+    session.flush()
+    return user
+
+
+def sign_in(
+    session: Session, username: str, password: str, kind: TokenKind, label: str = ""
+) -> tokens.Issued | LoginRefused:
+    """A new session or bearer token for a correct password, else the refusal, *returned*
+    rather than raised: the caller must let the transaction commit either way, so that a
+    wrong password counts towards the lockout."""
+    try:
+        user = verify_password(session, username.strip().lower(), password)
+    except LoginRefused as refused:
+        return refused
+    return tokens.issue(session, kind, f"{user.role}:{user.username}", user=user, label=label)

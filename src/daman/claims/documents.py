@@ -12,12 +12,15 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from fastapi import UploadFile
 from sqlalchemy.orm import Session
 
 from daman.claims.models import Claim, ClaimDocument
+from daman.claims.schemas import DocumentOut
 from daman.config import get_settings
 from daman.core.errors import NotFound, ValidationFailed
 
@@ -28,6 +31,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 ACCEPTED = tuple(kind for _, kind in _SIGNATURES)
 _GENERIC = {"", "application/octet-stream", "binary/octet-stream"}
+D = TypeVar("D")
 
 
 def sniff(data: bytes) -> str | None:
@@ -90,6 +94,65 @@ def check(data: bytes, declared_type: str | None) -> str:
     return kind
 
 
+def attach_to(
+    session: Session,
+    documents: list[Any],
+    new: Callable[..., D],
+    filename: str,
+    declared_type: str | None,
+    data: bytes,
+    actor: str,
+) -> tuple[D, bool]:
+    """Attach an upload to an owner's ``documents`` (a claim's, a request's), making the row
+    with ``new(**columns)``; the same bytes twice return the first row (False)."""
+    kind = check(data, declared_type)
+    digest = hashlib.sha256(data).hexdigest()
+    for doc in documents:
+        if doc.sha256 == digest:
+            existing: D = doc
+            return existing, False
+    write_blob(data)
+    doc = new(
+        filename=Path(filename or "document").name[:255],
+        content_type=kind,
+        size_bytes=len(data),
+        sha256=digest,
+        created_by=actor,
+        updated_by=actor,
+    )
+    documents.append(doc)
+    session.flush()
+    return doc, True
+
+
+def find(documents: Sequence[D], document_id: int, owner: str) -> tuple[D, Path]:
+    """One of an owner's documents and the path of its bytes, or NotFound."""
+    for doc in documents:
+        if getattr(doc, "id", None) == document_id:
+            path = path_for(getattr(doc, "sha256", ""))
+            if not path.exists():
+                raise NotFound(f"the file of document {document_id} is missing from the store")
+            return doc, path
+    raise NotFound(f"no document {document_id} on {owner}")
+
+
+def read_upload(file: UploadFile) -> bytes:
+    """The uploaded bytes, read up to one byte past the limit (so `check` can refuse)."""
+    return file.file.read(get_settings().max_document_bytes + 1)
+
+
+def out(doc: Any) -> DocumentOut:
+    return DocumentOut(
+        id=doc.id,
+        filename=doc.filename,
+        content_type=doc.content_type,
+        size_bytes=doc.size_bytes,
+        sha256=doc.sha256,
+        uploaded_at=doc.created_at,
+        uploaded_by=doc.created_by,
+    )
+
+
 def attach(
     session: Session,
     claim: Claim,
@@ -99,35 +162,12 @@ def attach(
     actor: str,
 ) -> tuple[ClaimDocument, bool]:
     """Attach a document to a claim; the same bytes twice return the first row (False)."""
-    kind = check(data, declared_type)
-    digest = hashlib.sha256(data).hexdigest()
-    existing = session.scalars(
-        select(ClaimDocument).where(
-            ClaimDocument.claim_id == claim.id, ClaimDocument.sha256 == digest
-        )
-    ).first()
-    if existing is not None:
-        return existing, False
-    write_blob(data)
-    doc = ClaimDocument(
-        claim_id=claim.id,
-        filename=Path(filename or "document").name[:255],
-        content_type=kind,
-        size_bytes=len(data),
-        sha256=digest,
-        created_by=actor,
-        updated_by=actor,
-    )
-    claim.documents.append(doc)
-    session.flush()
-    return doc, True
+
+    def new(**columns: Any) -> ClaimDocument:
+        return ClaimDocument(claim_id=claim.id, **columns)
+
+    return attach_to(session, claim.documents, new, filename, declared_type, data, actor)
 
 
-def open_document(session: Session, claim: Claim, document_id: int) -> tuple[ClaimDocument, Path]:
-    doc = session.get(ClaimDocument, document_id)
-    if doc is None or doc.claim_id != claim.id:
-        raise NotFound(f"no document {document_id} on claim {claim.number}")
-    path = path_for(doc.sha256)
-    if not path.exists():
-        raise NotFound(f"the file of document {document_id} is missing from the store")
-    return doc, path
+def open_document(claim: Claim, document_id: int) -> tuple[ClaimDocument, Path]:
+    return find(claim.documents, document_id, f"claim {claim.number}")

@@ -6,16 +6,21 @@ from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFil
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
+from daman.auth.access import Principal, allow
+from daman.auth.models import Role
 from daman.claims import documents, service
 from daman.claims.models import ClaimStatus
 from daman.claims.schemas import ClaimIn, ClaimOut, ClaimSummary, DocumentOut, StatusChangeIn
-from daman.config import get_settings
-from daman.core.actor import api_actor
 from daman.core.db import get_session
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
-from daman.core.pagination import Page, PageParams, page_params
+from daman.core.pagination import Page, PageParams, RowId, page_params
 
 router = APIRouter(tags=["claims"])
+
+# An insured person: their family's care sheets; a provider: the sheets it billed on.
+SUBMIT = allow(Role.INSURED, Role.PROVIDER, Role.AGENT)
+READ = allow(Role.INSURED, Role.PROVIDER, Role.AGENT, Role.CONTROLLER)
+DECIDE = allow(Role.AGENT, Role.CONTROLLER)
 
 LANGUAGE = Header(
     default=None, description="ar, fr or en: the language of the explanations (default fr)"
@@ -41,12 +46,14 @@ def submit_claim(
         description="the same key from the same submitter never creates a second claim",
     ),
     accept_language: str | None = LANGUAGE,
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(SUBMIT),
     session: Session = Depends(get_session),
 ) -> ClaimOut:
     """Submit a care sheet: it is checked, stored `received`, valued in the same request,
     and answered with each line's decision and explanation."""
-    claim, created = service.submit(session, payload, actor=actor, idempotency_key=idempotency_key)
+    claim, created = service.submit(
+        session, payload, actor=who.actor, idempotency_key=idempotency_key, who=who
+    )
     if not created:
         response.status_code = status.HTTP_200_OK
     return service.claim_out(session, claim, service.language(accept_language))
@@ -58,9 +65,15 @@ def list_claims(
     claim_status: ClaimStatus | None = Query(None, alias="status"),
     paging: PageParams = Depends(page_params),
     session: Session = Depends(get_session),
+    who: Principal = Depends(READ),
 ) -> Page[ClaimSummary]:
     items, total = service.page(
-        session, patient=patient, status=claim_status, limit=paging.limit, offset=paging.offset
+        session,
+        patient=patient,
+        status=claim_status,
+        limit=paging.limit,
+        offset=paging.offset,
+        who=who,
     )
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
@@ -70,9 +83,10 @@ def get_claim(
     number: str,
     accept_language: str | None = LANGUAGE,
     session: Session = Depends(get_session),
+    who: Principal = Depends(READ),
 ) -> ClaimOut:
     """Status, history, documents, and each line with its decision, amounts and reasons."""
-    claim = service.get(session, number)
+    claim = service.get(session, number, who)
     return service.claim_out(session, claim, service.language(accept_language))
 
 
@@ -89,26 +103,18 @@ def upload_document(
     number: str,
     response: Response,
     file: UploadFile = File(description="PDF, JPEG or PNG"),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(SUBMIT),
     session: Session = Depends(get_session),
 ) -> DocumentOut:
     """Attach a scanned document (type read from the bytes, size capped, sha256 kept)."""
-    claim = service.get(session, number)
-    data = file.file.read(get_settings().max_document_bytes + 1)
+    claim = service.get(session, number, who)
+    data = documents.read_upload(file)
     doc, created = documents.attach(
-        session, claim, file.filename or "document", file.content_type, data, actor
+        session, claim, file.filename or "document", file.content_type, data, who.actor
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return DocumentOut(
-        id=doc.id,
-        filename=doc.filename,
-        content_type=doc.content_type,
-        size_bytes=doc.size_bytes,
-        sha256=doc.sha256,
-        uploaded_at=doc.created_at,
-        uploaded_by=doc.created_by,
-    )
+    return documents.out(doc)
 
 
 @router.get(
@@ -117,10 +123,13 @@ def upload_document(
     responses=error_responses(NotFound),
 )
 def download_document(
-    number: str, document_id: int, session: Session = Depends(get_session)
+    number: str,
+    document_id: RowId,
+    session: Session = Depends(get_session),
+    who: Principal = Depends(READ),
 ) -> FileResponse:
-    claim = service.get(session, number)
-    doc, path = documents.open_document(session, claim, document_id)
+    claim = service.get(session, number, who)
+    doc, path = documents.open_document(claim, document_id)
     return FileResponse(path, media_type=doc.content_type, filename=doc.filename)
 
 
@@ -133,9 +142,9 @@ def approve_claim(
     number: str,
     payload: StatusChangeIn | None = None,
     accept_language: str | None = LANGUAGE,
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(DECIDE),
     session: Session = Depends(get_session),
 ) -> ClaimOut:
     """Approve an adjudicated claim with a payable amount for payment."""
-    claim = service.approve(session, number, actor, payload.reason if payload else "")
+    claim = service.approve(session, number, who.actor, payload.reason if payload else "")
     return service.claim_out(session, claim, service.language(accept_language))

@@ -29,7 +29,7 @@ from daman.claims.schemas import ClaimIn, ClaimLineIn
 from daman.core.dates import covers, now, today
 from daman.core.enums import CareCategory
 from daman.core.errors import Conflict, FieldError, ValidationFailed
-from daman.core.identifiers import allocate, ean13_problem
+from daman.core.identifiers import ean13_problem, reserve
 
 MAX_COEFFICIENT_MILLI = 9_999_999
 
@@ -231,7 +231,7 @@ def build(
 
 
 def claim_number(n: int) -> str:
-    """'F' + 10 digits, from the 'claim' counter."""
+    """'F' + 10 digits, from the 'claim' counter (reserved in blocks: unique, with gaps)."""
     return f"F{n:010d}"
 
 
@@ -248,7 +248,7 @@ def store(
     if not drafts:
         return []
     day = today()
-    numbers = allocate(session, "claim", len(drafts))
+    numbers = reserve(session, "claim", len(drafts))  # no lock held until the commit
     claims = [
         build(
             draft,

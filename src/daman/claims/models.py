@@ -133,17 +133,23 @@ class ClaimLine(Base):
     prescriber: Mapped[Provider | None] = relationship(foreign_keys=[prescriber_id])
 
 
-class ClaimDocument(Tracked, Base):
+class StoredFile(Tracked):
+    """The columns of a document whose bytes live in the document store, named by their
+    sha256 (see daman.claims.documents): claims', pre-authorisations', exemptions'."""
+
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(40))  # sniffed from the bytes
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class ClaimDocument(StoredFile, Base):
     """A scanned document; the bytes live under settings.documents_dir, named by sha256."""
 
     __tablename__ = "claim_documents"
     __table_args__ = (UniqueConstraint("claim_id", "sha256", name="claim_sha256"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
-    filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(40))  # sniffed from the bytes
-    size_bytes: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
 
 
 class ClaimStatusEvent(Base):

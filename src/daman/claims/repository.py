@@ -7,17 +7,30 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Integer, Table, any_, bindparam, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Table,
+    any_,
+    bindparam,
+    false,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import QueryableAttribute, Session, selectinload
 
 from daman.adjudication.repository import bulk_insert
+from daman.auth.access import Principal
+from daman.auth.models import Role
 from daman.claims.models import Claim, ClaimLine, ClaimStatusEvent
 from daman.core.db import any_id
 from daman.core.errors import NotFound
 from daman.providers.models import Provider
 from daman.reference.models import ActTariff, AldDisease, Drug
 from daman.registry.models import Person
+from daman.registry.repository import in_family
 
 T = TypeVar("T")
 CHUNK = 5_000  # ids per IN list (well under SQLite's bound-parameter limit)
@@ -60,12 +73,28 @@ def _full() -> tuple[object, ...]:
     )
 
 
-def by_number(session: Session, number: str) -> Claim:
+def visible_to(who: Principal | None) -> ColumnElement[bool]:
+    """The claims ``who`` may see: staff all; an insured person their family's; a provider
+    the care sheets with a line it gave; anyone else none."""
+    if who is None or who.is_staff:
+        return true()
+    if who.role == Role.INSURED and who.person_id is not None:
+        return in_family(Claim.patient_id, who.person_id)
+    if who.role == Role.PROVIDER and who.provider_id is not None:
+        return (
+            select(ClaimLine.id)
+            .where(ClaimLine.claim_id == Claim.id, ClaimLine.provider_id == who.provider_id)
+            .exists()
+        )
+    return false()
+
+
+def by_number(session: Session, number: str, who: Principal | None = None) -> Claim:
     """A claim with its patient, lines, documents and history, freshly read (bulk updates
-    and inserts bypass the identity map), or NotFound."""
+    and inserts bypass the identity map), or NotFound (also when ``who`` may not see it)."""
     claim = session.scalars(
         select(Claim)
-        .where(Claim.number == number.strip().upper())
+        .where(Claim.number == number.strip().upper(), visible_to(who))
         .options(*_full())  # type: ignore[arg-type]
         .execution_options(populate_existing=True)
     ).one_or_none()
@@ -114,8 +143,9 @@ def page(
     status: str | None,
     limit: int,
     offset: int,
+    who: Principal | None = None,
 ) -> tuple[list[Claim], int]:
-    where = []
+    where = [visible_to(who)]
     if patient:
         where.append(Person.immatriculation == patient.strip().upper())
     if status:

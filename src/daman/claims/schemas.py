@@ -105,6 +105,8 @@ class ClaimLineOut(BaseModel):
 
 
 class StatusEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from any status event row
+
     from_status: str | None
     to_status: str
     at: Instant

@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session
 from daman.adjudication import service as adjudication
 from daman.adjudication.models import Ceiling, DecisionSource, LineDecision
 from daman.adjudication.repository import policies, policy_on
-from daman.claims import intake
+from daman.auth.access import Principal, log_read
+from daman.auth.models import Role
+from daman.claims import documents, intake
 from daman.claims import repository as repo
 from daman.claims.models import Claim, ClaimLine, ClaimStatus
 from daman.claims.schemas import (
@@ -41,7 +43,9 @@ from daman.claims.schemas import (
     Totals,
 )
 from daman.core.dates import covers, now
-from daman.core.errors import Conflict
+from daman.core.errors import Conflict, FieldError, ValidationFailed
+from daman.providers.models import Provider
+from daman.registry.repository import person_by_immatriculation
 
 LANGS = ("fr", "en", "ar")
 _LANG = re.compile(r"^\s*([a-zA-Z]{1,8})(?:-[a-zA-Z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
@@ -64,27 +68,67 @@ def language(accept_language: str | None, default: str = "fr") -> str:
 
 
 def submit(
-    session: Session, draft: ClaimIn, *, actor: str, idempotency_key: str | None
+    session: Session,
+    draft: ClaimIn,
+    *,
+    actor: str,
+    idempotency_key: str | None,
+    who: Principal | None = None,
 ) -> tuple[Claim, bool]:
     """Store a claim and value it in the same transaction (the real-time path).
 
     A retry with the same Idempotency-Key returns the first claim, as it stands now, and
     False; nothing is stored or valued twice.
     """
+    if who is not None:
+        _may_submit(session, draft, who)
     claim, created = intake.submit(session, draft, actor=actor, key=idempotency_key)
     if created:
         adjudication.value(session, [claim.id], actor)
     return repo.by_number(session, claim.number), created
 
 
-def get(session: Session, number: str) -> Claim:
-    return repo.by_number(session, number)
+def _may_submit(session: Session, draft: ClaimIn, who: Principal) -> None:
+    """An insured person sends care sheets of their family; a provider, its own care."""
+    errors = []
+    if who.role == Role.INSURED and who.person_id is not None:
+        patient = person_by_immatriculation(session, draft.patient, who)
+        if patient is None:
+            errors.append(FieldError(field="patient", reason="not you or one of your family"))
+    if who.role == Role.PROVIDER and who.provider_id is not None:
+        provider = session.get(Provider, who.provider_id)
+        own = provider.inpe if provider else None
+        errors += [
+            FieldError(
+                field=f"lines.{i}.provider_inpe",
+                reason=f"a provider sends only its own care (INPE {own})",
+            )
+            for i, line in enumerate(draft.lines)
+            if line.provider_inpe.strip() != own
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def get(session: Session, number: str, who: Principal | None = None) -> Claim:
+    claim = repo.by_number(session, number, who)
+    if who is not None:
+        log_read(session, who, "claim", claim.number)
+    return claim
 
 
 def page(
-    session: Session, *, patient: str | None, status: str | None, limit: int, offset: int
+    session: Session,
+    *,
+    patient: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+    who: Principal | None = None,
 ) -> tuple[list[ClaimSummary], int]:
-    rows, total = repo.page(session, patient=patient, status=status, limit=limit, offset=offset)
+    rows, total = repo.page(
+        session, patient=patient, status=status, limit=limit, offset=offset, who=who
+    )
     return [summary(c) for c in rows], total
 
 
@@ -178,18 +222,7 @@ def summary(claim: Claim) -> ClaimSummary:
 
 
 def documents_out(claim: Claim) -> list[DocumentOut]:
-    return [
-        DocumentOut(
-            id=d.id,
-            filename=d.filename,
-            content_type=d.content_type,
-            size_bytes=d.size_bytes,
-            sha256=d.sha256,
-            uploaded_at=d.created_at,
-            uploaded_by=d.created_by,
-        )
-        for d in claim.documents
-    ]
+    return [documents.out(d) for d in claim.documents]
 
 
 def claim_out(session: Session, claim: Claim, lang: str) -> ClaimOut:
@@ -201,12 +234,7 @@ def claim_out(session: Session, claim: Claim, lang: str) -> ClaimOut:
         ald_code=claim.ald_code,
         lines=[line_out(ln, explainer, lang) for ln in claim.lines],
         documents=documents_out(claim),
-        history=[
-            StatusEventOut(
-                from_status=e.from_status, to_status=e.to_status, at=e.at, by=e.by, reason=e.reason
-            )
-            for e in claim.events
-        ],
+        history=[StatusEventOut.model_validate(e) for e in claim.events],
     )
 
 

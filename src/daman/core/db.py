@@ -20,7 +20,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    SessionTransaction,
+    mapped_column,
+    sessionmaker,
+)
 
 from daman.config import get_settings
 from daman.core.dates import now
@@ -49,10 +56,32 @@ class Tracked:
 
 @event.listens_for(Session, "after_flush")
 def _audit(session: Session, flush: Any) -> None:
-    """Every ORM write of every session lands in the audit trail (see daman.auth.audit)."""
+    """Every ORM write of every session lands in the audit trail (see daman.auth.audit):
+    collected at each flush, chained when the transaction commits."""
     from daman.auth.audit import record_flush
 
     record_flush(session, flush)
+
+
+@event.listens_for(Session, "before_commit")
+def _audit_commit(session: Session) -> None:
+    from daman.auth.audit import before_commit
+
+    before_commit(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _audit_rollback(session: Session, previous: SessionTransaction) -> None:
+    from daman.auth.audit import discard_rolled_back
+
+    discard_rolled_back(session, previous)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _audit_end(session: Session, transaction: SessionTransaction) -> None:
+    from daman.auth.audit import forget_pending
+
+    forget_pending(session, transaction)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

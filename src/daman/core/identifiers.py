@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
+import weakref
+from collections import deque
 
-from sqlalchemy import Integer, String, select, update
+from sqlalchemy import Engine, Integer, String, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from daman.core.db import Base
@@ -62,7 +66,8 @@ class Counter(Base):
 
 
 def allocate(session: Session, name: str, count: int = 1) -> range:
-    """Reserve `count` consecutive values of a counter inside the caller's transaction."""
+    """Reserve `count` consecutive values of a counter inside the caller's transaction (its
+    row stays locked until that transaction ends: concurrent allocators wait)."""
     row = session.execute(
         update(Counter)
         .where(Counter.name == name)
@@ -73,7 +78,60 @@ def allocate(session: Session, name: str, count: int = 1) -> range:
         session.add(Counter(name=name, value=count))
         session.flush()
         row = count
+    session.info.setdefault(_HELD, {})[name] = session.get_transaction()
     return range(row - count + 1, row + 1)
+
+
+# Numbers in blocks (hi-lo): a process reserves BLOCK values of a counter at a time in a
+# short transaction of its own, then hands them out with no database round trip and no lock
+# held by the caller's transaction. Values are unique; a block a process does not use up
+# (it stops, or a transaction that took numbers rolls back) leaves gaps, and numbers follow
+# the order they were handed out in, not the order their transactions commit in.
+BLOCK = 100
+LOCK_WAIT_MS = 500  # then the caller's transaction allocates (its own row lock held)
+_HELD = "daman.counters.held"  # session.info: counters whose row this transaction locked
+_blocks: weakref.WeakKeyDictionary[Engine, dict[str, deque[int]]] = weakref.WeakKeyDictionary()
+_blocks_lock = threading.Lock()
+
+
+def reserve(session: Session, name: str, count: int = 1) -> list[int]:
+    """`count` values of a counter, unique but not consecutive, without holding its row lock
+    in the caller's transaction (on PostgreSQL; on SQLite, where writers are serialised
+    anyway, this is `allocate`)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    held = session.info.get(_HELD, {}).get(name)
+    if engine.dialect.name != "postgresql" or (held and held is session.get_transaction()):
+        return list(allocate(session, name, count))
+    with _blocks_lock:
+        free = _blocks.setdefault(engine, {}).setdefault(name, deque())
+        if len(free) < count:
+            block = _take_block(engine, name, max(BLOCK, count - len(free)))
+            if block is None:  # the row is locked by an open transaction (maybe the caller's)
+                return list(allocate(session, name, count))
+            free.extend(block)
+        return [free.popleft() for _ in range(count)]
+
+
+def _take_block(engine: Engine, name: str, size: int) -> range | None:
+    """Reserve `size` values in a transaction of its own, committed at once; None when the
+    counter's row stays locked longer than LOCK_WAIT_MS."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"SET LOCAL lock_timeout = {LOCK_WAIT_MS}"))
+            top = conn.execute(
+                update(Counter)
+                .where(Counter.name == name)
+                .values(value=Counter.value + size)
+                .returning(Counter.value)
+            ).scalar_one_or_none()
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+            return None
+        raise
+    if top is None:
+        return None  # no row yet: the caller's transaction creates it
+    return range(top - size + 1, top + 1)
 
 
 def immatriculation(n: int) -> str:

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from sqlalchemy.orm import Session
 
+from daman.auth.access import Principal, log_read
 from daman.claims.models import Claim, ClaimLine
 from daman.claims.service import Explainer
 from daman.config import get_settings
@@ -40,8 +41,12 @@ def _name_ar(person: Person) -> str:
     return arabic or f"{person.last_name} {person.first_name}"
 
 
-def _transfer(session: Session, reference: str, kind: PayeeKind) -> PaymentTransfer:
-    transfer = repo.transfer_by_reference(session, reference)
+def _transfer(
+    session: Session, reference: str, kind: PayeeKind, who: Principal | None
+) -> PaymentTransfer:
+    transfer = repo.transfer_by_reference(session, reference, who)
+    if who is not None:
+        log_read(session, who, kind.value + "_payment", transfer.reference)
     if transfer.payee_kind != kind:
         other = "remittance" if kind == PayeeKind.PERSON else "statement.pdf"
         raise Conflict(
@@ -51,9 +56,9 @@ def _transfer(session: Session, reference: str, kind: PayeeKind) -> PaymentTrans
     return transfer
 
 
-def statement(session: Session, reference: str) -> pdf.Statement:
+def statement(session: Session, reference: str, who: Principal | None = None) -> pdf.Statement:
     """The statement data of a transfer to an insured person."""
-    transfer = _transfer(session, reference, PayeeKind.PERSON)
+    transfer = _transfer(session, reference, PayeeKind.PERSON, who)
     items = repo.items_of(session, transfer.id)
     claims = repo.claims_of_items(session, items)
     paid = _paid_by_claim(items)
@@ -102,16 +107,18 @@ def _statement_claim(claim: Claim, paid: int, explainer: Explainer) -> pdf.State
     )
 
 
-def statement_pdf(session: Session, reference: str) -> tuple[str, bytes]:
+def statement_pdf(
+    session: Session, reference: str, who: Principal | None = None
+) -> tuple[str, bytes]:
     """(file name, PDF bytes) of the statement of a transfer to an insured person."""
-    data = statement(session, reference)
+    data = statement(session, reference, who)
     return f"decompte-{data.reference}.pdf", pdf.render(data)
 
 
-def remittance(session: Session, reference: str) -> RemittanceOut:
+def remittance(session: Session, reference: str, who: Principal | None = None) -> RemittanceOut:
     """The remittance advice of a transfer to a facility or provider: each claim and line
     it pays."""
-    transfer = _transfer(session, reference, PayeeKind.PROVIDER)
+    transfer = _transfer(session, reference, PayeeKind.PROVIDER, who)
     items = repo.items_of(session, transfer.id)
     claims = repo.claims_of_items(session, items)
     paid_lines = {i.claim_line_id for i in items}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Header, Response, UploadFile, status
 from sqlalchemy.orm import Session
 
+from daman.auth.access import Principal, allow
+from daman.auth.models import Role
 from daman.claims.service import language
-from daman.core.actor import api_actor
 from daman.core.db import get_session
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.pagination import Page, PageParams, page_params
@@ -26,6 +27,10 @@ from daman.payments.statement import FontMissing
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 
+PAYMENTS = allow(Role.AGENT)  # the fund's payment officers
+# A transfer, its statement and remittance: staff, and the insured person or provider paid.
+PAYEE = allow(Role.INSURED, Role.PROVIDER, Role.AGENT)
+
 MAX_RETURN_BYTES = 50 * 1024 * 1024
 
 
@@ -41,12 +46,14 @@ MAX_RETURN_BYTES = 50 * 1024 * 1024
 def run_payments(
     response: Response,
     payload: RunIn | None = None,
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(PAYMENTS),
     session: Session = Depends(get_session),
 ) -> RunOut:
     """Pay every approved claim: claims whose payee can be paid move to `paid` and their
     lines form a batch, one transfer per payee; the others are held back with the reason."""
-    report = service.run(session, actor, execution_date=payload.execution_date if payload else None)
+    report = service.run(
+        session, who.actor, execution_date=payload.execution_date if payload else None
+    )
     if report.batch is None:
         response.status_code = status.HTTP_200_OK
     return report.out()
@@ -54,7 +61,9 @@ def run_payments(
 
 @router.get("/batches", response_model=Page[BatchSummary])
 def list_batches(
-    paging: PageParams = Depends(page_params), session: Session = Depends(get_session)
+    paging: PageParams = Depends(page_params),
+    session: Session = Depends(get_session),
+    who: Principal = Depends(PAYMENTS),
 ) -> Page[BatchSummary]:
     items, total = service.batches(session, limit=paging.limit, offset=paging.offset)
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
@@ -65,6 +74,7 @@ def get_batch(
     number: str,
     paging: PageParams = Depends(page_params),
     session: Session = Depends(get_session),
+    who: Principal = Depends(PAYMENTS),
 ) -> BatchOut:
     """The batch, how many transfers are pending, settled or rejected, and a page of them."""
     return service.batch_out(session, number, limit=paging.limit, offset=paging.offset)
@@ -79,10 +89,10 @@ def get_batch(
     },
 )
 def export_batch(
-    number: str, actor: str = Depends(api_actor), session: Session = Depends(get_session)
+    number: str, who: Principal = Depends(PAYMENTS), session: Session = Depends(get_session)
 ) -> Response:
     """The batch as an ISO 20022 credit-transfer file (checked against its XSD)."""
-    filename, document = service.export_pain001(session, number, actor)
+    filename, document = service.export_pain001(session, number, who.actor)
     return Response(
         document,
         media_type="application/xml",
@@ -98,7 +108,7 @@ def export_batch(
 )
 def import_return(
     file: UploadFile = File(description="camt.054 XML, or a CSV rejected-payment list"),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(PAYMENTS),
     session: Session = Depends(get_session),
 ) -> ReturnOut:
     """Import the bank's return: transfers settled or rejected; a rejected transfer's claims
@@ -106,7 +116,7 @@ def import_return(
     data = file.file.read(MAX_RETURN_BYTES + 1)
     if len(data) > MAX_RETURN_BYTES:
         raise ValidationFailed.one("file", f"larger than {MAX_RETURN_BYTES} bytes")
-    return service.import_return(session, file.filename or "return", data, actor)
+    return service.import_return(session, file.filename or "return", data, who.actor)
 
 
 @router.get("/held", response_model=Page[HeldOut])
@@ -116,6 +126,7 @@ def list_held(
     ),
     paging: PageParams = Depends(page_params),
     session: Session = Depends(get_session),
+    who: Principal = Depends(PAYMENTS),
 ) -> Page[HeldOut]:
     """Payees whose approved claims are held back, with the reason, oldest first."""
     items, total = service.held(
@@ -127,8 +138,10 @@ def list_held(
 @router.get(
     "/transfers/{reference}", response_model=TransferOut, responses=error_responses(NotFound)
 )
-def get_transfer(reference: str, session: Session = Depends(get_session)) -> TransferOut:
-    return service.transfer_out(session, reference)
+def get_transfer(
+    reference: str, session: Session = Depends(get_session), who: Principal = Depends(PAYEE)
+) -> TransferOut:
+    return service.transfer_out(session, reference, who)
 
 
 @router.get(
@@ -139,10 +152,12 @@ def get_transfer(reference: str, session: Session = Depends(get_session)) -> Tra
         **error_responses(NotFound, Conflict, FontMissing),
     },
 )
-def get_statement(reference: str, session: Session = Depends(get_session)) -> Response:
+def get_statement(
+    reference: str, session: Session = Depends(get_session), who: Principal = Depends(PAYEE)
+) -> Response:
     """The insured person's statement of a payment: each claim and line, what was charged,
     the base, the rate, what AMO and the mutual paid, what the patient kept, and why."""
-    filename, content = documents.statement_pdf(session, reference)
+    filename, content = documents.statement_pdf(session, reference, who)
     return Response(
         content,
         media_type="application/pdf",
@@ -155,6 +170,8 @@ def get_statement(reference: str, session: Session = Depends(get_session)) -> Re
     response_model=RemittanceOut,
     responses=error_responses(NotFound, Conflict),
 )
-def get_remittance(reference: str, session: Session = Depends(get_session)) -> RemittanceOut:
+def get_remittance(
+    reference: str, session: Session = Depends(get_session), who: Principal = Depends(PAYEE)
+) -> RemittanceOut:
     """The remittance advice of a payment to a facility or provider: the claims it pays."""
-    return documents.remittance(session, reference)
+    return documents.remittance(session, reference, who)

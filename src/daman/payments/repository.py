@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, Table, delete, false, func, select, true, update
 from sqlalchemy.orm import Session, selectinload
 
 from daman.adjudication.repository import bulk_insert
+from daman.auth.access import Principal
+from daman.auth.models import Role
 from daman.claims.models import Claim, ClaimLine, ClaimStatus
 from daman.claims.repository import by_ids, chunks, one_of
 from daman.core.errors import NotFound
@@ -338,10 +340,24 @@ def transfers_of(
     return _page(session, stmt, limit, offset)
 
 
-def transfer_by_reference(session: Session, reference: str) -> PaymentTransfer:
+def transfer_visible_to(who: Principal | None) -> ColumnElement[bool]:
+    """Staff see every transfer; an insured person and a provider the ones paid to them."""
+    if who is None or who.is_staff:
+        return true()
+    if who.role == Role.INSURED and who.person_id is not None:
+        return PaymentTransfer.person_id == who.person_id
+    if who.role == Role.PROVIDER and who.provider_id is not None:
+        return PaymentTransfer.provider_id == who.provider_id
+    return false()
+
+
+def transfer_by_reference(
+    session: Session, reference: str, who: Principal | None = None
+) -> PaymentTransfer:
+    """The transfer, or NotFound (also when ``who`` may not see it)."""
     transfer = session.scalars(
         select(PaymentTransfer)
-        .where(PaymentTransfer.reference == reference.strip().upper())
+        .where(PaymentTransfer.reference == reference.strip().upper(), transfer_visible_to(who))
         .options(selectinload(PaymentTransfer.batch))
     ).one_or_none()
     if transfer is None:

@@ -198,7 +198,7 @@ def parse_rejected_list(data: bytes) -> ParsedReturn:
         raise ValidationFailed.one("file", "neither XML nor a UTF-8 CSV list") from exc
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in CSV_COLUMNS[:2] if c not in header]
     if missing:
@@ -208,7 +208,11 @@ def parse_rejected_list(data: bytes) -> ParsedReturn:
     reader.fieldnames = header
     out = ParsedReturn(format="csv")
     errors: list[FieldError] = []
-    for row in reader:
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ValidationFailed.one("file", f"line {reader.line_num}: {exc}") from exc
+    for row in rows:
         line = reader.line_num
         ref = (row.get("end_to_end_id") or "").strip()
         code = (row.get("reason_code") or "").strip().upper()

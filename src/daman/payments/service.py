@@ -2,7 +2,8 @@
 
 **The run.** Approved claims are taken in id order, `chunk_size` at a time (on PostgreSQL
 locked with SKIP LOCKED, so that two runs share the work). For each claim the payee of
-every payable line is found (by default the principal insured, see `insured_principal`).
+every payable line is found (by default `facility_or_insured`: the facility for its invoices
+under a pre-authorisation, else the principal insured, see `insured_principal`).
 A claim whose payee cannot be paid (no RIB, a bad RIB, a RIB the bank rejected, a payee
 who died) is held back with the reason and stays approved. The others are moved to
 `paid` and, in the same transaction, one PaymentItem per payable line is written. Then the
@@ -32,6 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from daman.adjudication.repository import bulk_update
+from daman.auth.access import Principal, log_read
 from daman.claims import service as claims_service
 from daman.config import get_settings
 from daman.core.dates import now, today
@@ -59,6 +61,7 @@ from daman.payments.schemas import (
     RunOut,
     TransferOut,
 )
+from daman.preauth.repository import invoiced_claims
 
 PayeeRule = Callable[[Session, Sequence[PayableLine]], dict[int, Payee]]  # line id -> payee
 Progress = Callable[[int], None]  # claims looked at so far
@@ -97,6 +100,18 @@ def insured_principal(session: Session, lines: Sequence[PayableLine]) -> dict[in
         found = principals.get((line.patient_id, line.care_date))
         payee = found[0] if found is not None and found[1] is None else line.patient_id
         out[line.line_id] = Payee(PayeeKind.PERSON, payee)
+    return out
+
+
+def facility_or_insured(session: Session, lines: Sequence[PayableLine]) -> dict[int, Payee]:
+    """The default payee rule. A facility's invoice under a pre-authorisation (tiers
+    payant) is paid to the facility that sent it; every other claim is a reimbursement,
+    paid as `insured_principal` says."""
+    facility = invoiced_claims(session, sorted({ln.claim_id for ln in lines}))
+    out = insured_principal(session, [ln for ln in lines if ln.claim_id not in facility])
+    for line in lines:
+        if line.claim_id in facility:
+            out[line.line_id] = Payee(PayeeKind.PROVIDER, facility[line.claim_id])
     return out
 
 
@@ -142,7 +157,7 @@ def pay_chunk(
     claim_ids: Sequence[int],
     actor: str,
     report: RunReport,
-    payee_rule: PayeeRule = insured_principal,
+    payee_rule: PayeeRule = facility_or_insured,
 ) -> None:
     """Queue the payable lines of these approved (and, on PostgreSQL, locked) claims, move
     them to paid, and hold back those whose payee cannot be paid."""
@@ -292,7 +307,7 @@ def run(
     *,
     execution_date: date | None = None,
     chunk_size: int = 1000,
-    payee_rule: PayeeRule = insured_principal,
+    payee_rule: PayeeRule = facility_or_insured,
 ) -> RunReport:
     """The whole run in the caller's transaction (the API's admin action)."""
     _check_execution_date(execution_date)
@@ -310,7 +325,7 @@ def run_chunked(
     *,
     chunk_size: int = 1000,
     execution_date: date | None = None,
-    payee_rule: PayeeRule = insured_principal,
+    payee_rule: PayeeRule = facility_or_insured,
     progress: Progress | None = None,
 ) -> RunReport:
     """The run as a batch job: one transaction per chunk of claims, then one that forms
@@ -393,8 +408,10 @@ def batch_out(session: Session, number: str, *, limit: int, offset: int) -> Batc
     )
 
 
-def transfer_out(session: Session, reference: str) -> TransferOut:
-    transfer = repo.transfer_by_reference(session, reference)
+def transfer_out(session: Session, reference: str, who: Principal | None = None) -> TransferOut:
+    transfer = repo.transfer_by_reference(session, reference, who)
+    if who is not None:
+        log_read(session, who, "transfer", transfer.reference)
     return transfers_out(session, transfer.batch.number, [transfer])[0]
 
 

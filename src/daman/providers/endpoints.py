@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from daman.core.actor import api_actor
+from daman.auth.access import SIGNED_IN, Principal, allow
+from daman.auth.models import Role
 from daman.core.db import get_session
 from daman.core.enums import ProviderKind, Sector
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
@@ -15,12 +16,15 @@ from daman.providers.schemas import ProviderIn, ProviderOut, ProviderPatch
 
 router = APIRouter(tags=["providers"])
 
+READ_ANY = allow(*SIGNED_IN)  # the directory of providers is public knowledge
+KEEPERS = allow(Role.ADMIN, Role.AGENT)  # agreements with providers
+
 
 @router.post("/providers", status_code=201, responses=error_responses(ValidationFailed, Conflict))
 def create_provider(
-    data: ProviderIn, session: Session = Depends(get_session), actor: str = Depends(api_actor)
+    data: ProviderIn, session: Session = Depends(get_session), who: Principal = Depends(KEEPERS)
 ) -> ProviderOut:
-    return ProviderOut.model_validate(service.create_provider(session, data, actor))
+    return ProviderOut.model_validate(service.create_provider(session, data, who.actor))
 
 
 @router.get("/providers")
@@ -31,12 +35,15 @@ def search_providers(
     city: str | None = None,
     page: PageParams = Depends(page_params),
     session: Session = Depends(get_session),
+    who: Principal = Depends(READ_ANY),
 ) -> Page[ProviderOut]:
     return service.search_providers(session, q, kind, sector, city, page.limit, page.offset)
 
 
 @router.get("/providers/{inpe}", responses=error_responses(NotFound))
-def get_provider(inpe: str, session: Session = Depends(get_session)) -> ProviderOut:
+def get_provider(
+    inpe: str, session: Session = Depends(get_session), who: Principal = Depends(READ_ANY)
+) -> ProviderOut:
     return ProviderOut.model_validate(service.get_provider(session, inpe))
 
 
@@ -45,6 +52,6 @@ def update_provider(
     inpe: str,
     patch: ProviderPatch,
     session: Session = Depends(get_session),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(KEEPERS),
 ) -> ProviderOut:
-    return ProviderOut.model_validate(service.update_provider(session, inpe, patch, actor))
+    return ProviderOut.model_validate(service.update_provider(session, inpe, patch, who.actor))

@@ -7,7 +7,8 @@ from datetime import date
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from daman.core.actor import api_actor
+from daman.auth.access import SIGNED_IN, Principal, allow
+from daman.auth.models import Role
 from daman.core.dates import today
 from daman.core.db import get_session
 from daman.core.enums import CareCategory, Exemption, Sector
@@ -37,6 +38,12 @@ from daman.reference.schemas import (
 
 router = APIRouter(prefix="/reference", tags=["reference"])
 
+READ_ANY = allow(*SIGNED_IN)  # reference data holds nothing personal
+ADMIN = allow(Role.ADMIN)  # tariffs and rates: the fund's administrators
+
+READ_ANY = allow(*SIGNED_IN)  # reference data holds nothing personal
+ADMIN = allow(Role.ADMIN)  # tariffs and rates: the fund's administrators
+
 _DATE = Query(None, alias="date", description="YYYY-MM-DD; today in Casablanca when omitted")
 
 
@@ -46,7 +53,9 @@ def _known_regime(session: Session, code: str | None) -> None:
 
 
 @router.get("/regimes", response_model=list[RegimeOut])
-def list_regimes(session: Session = Depends(get_session)) -> list[RegimeOut]:
+def list_regimes(
+    session: Session = Depends(get_session), who: Principal = Depends(READ_ANY)
+) -> list[RegimeOut]:
     return [RegimeOut.model_validate(r) for r in repo.regimes(session)]
 
 
@@ -60,6 +69,7 @@ def get_tariff(
     regime: str | None = Query(None, description="regime code; general tariffs when omitted"),
     on: date | None = _DATE,
     session: Session = Depends(get_session),
+    who: Principal = Depends(READ_ANY),
 ) -> TariffOut:
     """The tariff of a key in force on a date (the regime's own row beats the general one)."""
     _known_regime(session, regime)
@@ -71,6 +81,7 @@ def tariff_history(
     key: str = Query(..., min_length=1, max_length=20),
     regime: str | None = Query(None, description="one regime and the general rows"),
     session: Session = Depends(get_session),
+    who: Principal = Depends(READ_ANY),
 ) -> list[TariffOut]:
     """Every version of a key, oldest first: general rows, then each regime's."""
     return [TariffOut.model_validate(t) for t in repo.tariff_history(session, key, regime)]
@@ -85,7 +96,7 @@ def tariff_history(
 def new_tariff(
     body: TariffIn,
     session: Session = Depends(get_session),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(ADMIN),
 ) -> TariffOut:
     """A new version of a tariff from valid_from; the current version ends the day before."""
     tariff = service.set_tariff(
@@ -94,7 +105,7 @@ def new_tariff(
         regime_code=body.regime_code,
         value_centimes=body.value_centimes,
         valid_from=body.valid_from,
-        actor=actor,
+        actor=who.actor,
         label=body.label,
         category=body.category,
         source=body.source,
@@ -116,6 +127,7 @@ def get_rate(
     ald_code: str | None = Query(None, description="the exempted disease, e.g. ALD09"),
     on: date | None = _DATE,
     session: Session = Depends(get_session),
+    who: Principal = Depends(READ_ANY),
 ) -> RateOut:
     """The AMO rate in force on a date for a regime, care category, sector and exemption."""
     _known_regime(session, regime)
@@ -134,7 +146,7 @@ def get_rate(
 def new_rate(
     body: RateIn,
     session: Session = Depends(get_session),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(ADMIN),
 ) -> RateOut:
     """A new version of a rate line from valid_from; the current version ends the day before."""
     rate = service.set_rate(
@@ -146,7 +158,7 @@ def new_rate(
         ald_code=body.ald_code,
         rate_bp=body.rate_bp,
         valid_from=body.valid_from,
-        actor=actor,
+        actor=who.actor,
         source=body.source,
         confidence=body.confidence,
     )
@@ -159,6 +171,7 @@ def search_drugs(
     on: date | None = _DATE,
     page: PageParams = Depends(page_params),
     session: Session = Depends(get_session),
+    who: Principal = Depends(READ_ANY),
 ) -> Page[DrugOut]:
     """Drugs by name, DCI or code, with the price on the list in force on the date."""
     drugs, total = repo.search_drugs(session, q, page.limit, page.offset)
@@ -181,6 +194,7 @@ def get_drug(
     code: str,
     on: date | None = _DATE,
     session: Session = Depends(get_session),
+    who: Principal = Depends(READ_ANY),
 ) -> DrugOut:
     """A drug with its price on the list in force that day; 404 drug_not_found when the
     code is unknown, drug_not_on_list when no list in force that day prices it."""
@@ -194,13 +208,18 @@ def get_drug(
 def list_ald(
     on: date | None = Query(None, alias="date", description="headings in force that day"),
     session: Session = Depends(get_session),
+    who: Principal = Depends(READ_ANY),
 ) -> list[AldOut]:
     """The ALD/ALC headings (all of them, or those in force on the date)."""
     return [AldOut.model_validate(a) for a in service.ald_list(session, on)]
 
 
 @router.get("/mutuals", response_model=MutualsOut)
-def list_mutuals(on: date | None = _DATE, session: Session = Depends(get_session)) -> MutualsOut:
+def list_mutuals(
+    on: date | None = _DATE,
+    session: Session = Depends(get_session),
+    who: Principal = Depends(READ_ANY),
+) -> MutualsOut:
     """The CNOPS mutuals and the complementary cover in force on the date."""
     return MutualsOut(
         mutuals=[MutualOut.model_validate(m) for m in repo.mutuals(session)],

@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from daman.auth.access import Principal
 from daman.core.dates import day_before, today
 from daman.core.enums import LinkEndReason
 from daman.core.errors import FieldError, ValidationFailed
@@ -159,8 +160,10 @@ def dependent_out(link: DependentLink, person: Person, principal_number: str) ->
     )
 
 
-def list_dependents(session: Session, principal_number: str) -> list[DependentOut]:
-    principal = get_person(session, principal_number)
+def list_dependents(
+    session: Session, principal_number: str, who: Principal | None = None
+) -> list[DependentOut]:
+    principal = get_person(session, principal_number, who)
     return [
         dependent_out(link, p, principal.immatriculation)
         for link, p in repo.dependents_of(session, principal.id)
@@ -202,5 +205,7 @@ def add_student_proof(
     return row
 
 
-def student_proofs(session: Session, number: str) -> list[StudentProof]:
-    return repo.student_proofs_of(session, get_person(session, number).id)
+def student_proofs(
+    session: Session, number: str, who: Principal | None = None
+) -> list[StudentProof]:
+    return repo.student_proofs_of(session, get_person(session, number, who).id)

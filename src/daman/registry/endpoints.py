@@ -7,7 +7,8 @@ from datetime import date
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from daman.core.actor import api_actor
+from daman.auth.access import Principal, allow
+from daman.auth.models import Role
 from daman.core.dates import today
 from daman.core.db import get_session
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
@@ -40,16 +41,22 @@ router = APIRouter(tags=["registry"])
 WRITE = error_responses(ValidationFailed, NotFound, Conflict)
 READ = error_responses(NotFound)
 
+DESK = allow(Role.AGENT)  # the fund's agents keep the registry
+STAFF_READ = allow(Role.AGENT, Role.CONTROLLER)
+FAMILY_READ = allow(Role.INSURED, Role.AGENT, Role.CONTROLLER)  # an insured: own family only
+# A provider checks the rights of the patient at the counter.
+ELIGIBILITY = allow(Role.INSURED, Role.PROVIDER, Role.AGENT, Role.CONTROLLER)
+
 
 # -- insured -----------------------------------------------------------------------------
 
 
 @router.post("/insured", status_code=201, responses=WRITE)
 def register_insured(
-    data: InsuredIn, session: Session = Depends(get_session), actor: str = Depends(api_actor)
+    data: InsuredIn, session: Session = Depends(get_session), who: Principal = Depends(DESK)
 ) -> InsuredOut:
     """Register a principal insured (person and affiliation); Daman issues the immatriculation."""
-    return service.insured_out(session, service.register_insured(session, data, actor))
+    return service.insured_out(session, service.register_insured(session, data, who.actor))
 
 
 @router.get("/insured")
@@ -60,13 +67,18 @@ def search_insured(
     regime: str | None = Query(None, description="regime of the latest affiliation"),
     page: PageParams = Depends(page_params),
     session: Session = Depends(get_session),
+    who: Principal = Depends(STAFF_READ),
 ) -> Page[InsuredSummary]:
     return service.search_insured(session, q, regime, page.limit, page.offset)
 
 
 @router.get("/insured/{immatriculation}", responses=READ)
-def get_insured(immatriculation: str, session: Session = Depends(get_session)) -> InsuredOut:
-    return service.insured_out(session, service.get_person(session, immatriculation))
+def get_insured(
+    immatriculation: str,
+    session: Session = Depends(get_session),
+    who: Principal = Depends(FAMILY_READ),
+) -> InsuredOut:
+    return service.insured_out(session, service.get_person(session, immatriculation, who))
 
 
 @router.patch("/insured/{immatriculation}", responses=WRITE)
@@ -74,9 +86,9 @@ def update_insured(
     immatriculation: str,
     patch: PersonPatch,
     session: Session = Depends(get_session),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(DESK),
 ) -> InsuredOut:
-    person = service.update_person(session, immatriculation, patch, actor)
+    person = service.update_person(session, immatriculation, patch, who.actor)
     return service.insured_out(session, person)
 
 
@@ -85,10 +97,10 @@ def end_affiliation(
     immatriculation: str,
     data: EndAffiliationIn,
     session: Session = Depends(get_session),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(DESK),
 ) -> AffiliationOut:
     """Conditions stop (job loss, retirement ...): rights are then maintained by rule."""
-    a = service.end_affiliation(session, immatriculation, data, actor)
+    a = service.end_affiliation(session, immatriculation, data, who.actor)
     return next(x for x in service.insured_out(session, a.person).affiliations if x.id == a.id)
 
 
@@ -97,11 +109,11 @@ def change_regime(
     immatriculation: str,
     data: NewAffiliationIn,
     session: Session = Depends(get_session),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(DESK),
 ) -> InsuredOut:
     """A new affiliation (regime change); the running one ends the day before."""
     return service.insured_out(
-        session, service.change_regime(session, immatriculation, data, actor)
+        session, service.change_regime(session, immatriculation, data, who.actor)
     )
 
 
@@ -110,18 +122,20 @@ def add_dependent(
     immatriculation: str,
     data: DependentIn,
     session: Session = Depends(get_session),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(DESK),
 ) -> DependentOut:
     """Create and link a dependent, or link an existing person (`transfer` to move them)."""
-    link, person = dependents.add_dependent(session, immatriculation, data, actor)
+    link, person = dependents.add_dependent(session, immatriculation, data, who.actor)
     return dependents.dependent_out(link, person, immatriculation.strip().upper())
 
 
 @router.get("/insured/{immatriculation}/dependents", responses=READ)
 def list_dependents(
-    immatriculation: str, session: Session = Depends(get_session)
+    immatriculation: str,
+    session: Session = Depends(get_session),
+    who: Principal = Depends(FAMILY_READ),
 ) -> list[DependentOut]:
-    return dependents.list_dependents(session, immatriculation)
+    return dependents.list_dependents(session, immatriculation, who)
 
 
 @router.post("/insured/{immatriculation}/contributions", responses=WRITE)
@@ -129,17 +143,19 @@ def record_contributions(
     immatriculation: str,
     data: ContributionsIn,
     session: Session = Depends(get_session),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(DESK),
 ) -> list[ContributionOut]:
     """Months of declared days (salaried) or paid contributions; returns all months."""
-    return service.record_contributions(session, immatriculation, data, actor)
+    return service.record_contributions(session, immatriculation, data, who.actor)
 
 
 @router.get("/insured/{immatriculation}/contributions", responses=READ)
 def list_contributions(
-    immatriculation: str, session: Session = Depends(get_session)
+    immatriculation: str,
+    session: Session = Depends(get_session),
+    who: Principal = Depends(FAMILY_READ),
 ) -> list[ContributionOut]:
-    return service.contributions(session, immatriculation)
+    return service.contributions(session, immatriculation, who)
 
 
 # -- persons and dependents --------------------------------------------------------------
@@ -150,9 +166,9 @@ def record_death(
     immatriculation: str,
     data: DeathIn,
     session: Session = Depends(get_session),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(DESK),
 ) -> PersonOut:
-    return PersonOut.model_validate(service.record_death(session, immatriculation, data, actor))
+    return PersonOut.model_validate(service.record_death(session, immatriculation, data, who.actor))
 
 
 @router.post("/persons/{immatriculation}/student-proofs", status_code=201, responses=WRITE)
@@ -160,20 +176,22 @@ def add_student_proof(
     immatriculation: str,
     data: StudentProofIn,
     session: Session = Depends(get_session),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(DESK),
 ) -> StudentProofOut:
     return StudentProofOut.model_validate(
-        dependents.add_student_proof(session, immatriculation, data, actor)
+        dependents.add_student_proof(session, immatriculation, data, who.actor)
     )
 
 
 @router.get("/persons/{immatriculation}/student-proofs", responses=READ)
 def list_student_proofs(
-    immatriculation: str, session: Session = Depends(get_session)
+    immatriculation: str,
+    session: Session = Depends(get_session),
+    who: Principal = Depends(FAMILY_READ),
 ) -> list[StudentProofOut]:
     return [
         StudentProofOut.model_validate(p)
-        for p in dependents.student_proofs(session, immatriculation)
+        for p in dependents.student_proofs(session, immatriculation, who)
     ]
 
 
@@ -182,9 +200,9 @@ def end_link(
     immatriculation: str,
     data: EndLinkIn,
     session: Session = Depends(get_session),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(DESK),
 ) -> DependentOut:
-    return dependents.end_link(session, immatriculation, data, actor)
+    return dependents.end_link(session, immatriculation, data, who.actor)
 
 
 # -- employers ---------------------------------------------------------------------------
@@ -192,9 +210,9 @@ def end_link(
 
 @router.post("/employers", status_code=201, responses=WRITE)
 def create_employer(
-    data: EmployerIn, session: Session = Depends(get_session), actor: str = Depends(api_actor)
+    data: EmployerIn, session: Session = Depends(get_session), who: Principal = Depends(DESK)
 ) -> EmployerOut:
-    return EmployerOut.model_validate(service.create_employer(session, data, actor))
+    return EmployerOut.model_validate(service.create_employer(session, data, who.actor))
 
 
 @router.get("/employers")
@@ -202,6 +220,7 @@ def list_employers(
     q: str | None = Query(None, description="words of the name, number or city"),
     page: PageParams = Depends(page_params),
     session: Session = Depends(get_session),
+    who: Principal = Depends(DESK),
 ) -> Page[EmployerOut]:
     found = service.list_employers(session, q, page.limit, page.offset)
     return Page(
@@ -213,7 +232,9 @@ def list_employers(
 
 
 @router.get("/employers/{number}", responses=READ)
-def get_employer(number: str, session: Session = Depends(get_session)) -> EmployerOut:
+def get_employer(
+    number: str, session: Session = Depends(get_session), who: Principal = Depends(DESK)
+) -> EmployerOut:
     return EmployerOut.model_validate(service.get_employer(session, number))
 
 
@@ -222,9 +243,9 @@ def update_employer(
     number: str,
     patch: EmployerPatch,
     session: Session = Depends(get_session),
-    actor: str = Depends(api_actor),
+    who: Principal = Depends(DESK),
 ) -> EmployerOut:
-    return EmployerOut.model_validate(service.update_employer(session, number, patch, actor))
+    return EmployerOut.model_validate(service.update_employer(session, number, patch, who.actor))
 
 
 # -- eligibility -------------------------------------------------------------------------
@@ -235,6 +256,7 @@ def eligibility(
     person: str = Query(description="immatriculation of the person"),
     on: date | None = Query(None, alias="date", description="date of care (default: today)"),
     session: Session = Depends(get_session),
+    who: Principal = Depends(ELIGIBILITY),
 ) -> EligibilityOut:
     """Whether the person is covered on the date, with a reason code and the explanation."""
-    return service.eligibility(session, person, on or today())
+    return service.eligibility(session, person, on or today(), who)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
+from daman.auth.models import Role
 from daman.registry.models import (
     Affiliation,
     Contribution,
@@ -18,6 +19,9 @@ from daman.registry.models import (
     StudentProof,
 )
 
+if TYPE_CHECKING:
+    from daman.auth.access import Principal
+
 T = TypeVar("T")
 
 
@@ -26,8 +30,17 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def person_by_immatriculation(session: Session, number: str) -> Person | None:
-    return session.scalar(select(Person).where(Person.immatriculation == number.strip().upper()))
+def person_by_immatriculation(
+    session: Session, number: str, who: Principal | None = None
+) -> Person | None:
+    """The person, if ``who`` (when given) may see them: staff see everyone, an insured
+    person their own family, other roles no one."""
+    stmt = select(Person).where(Person.immatriculation == number.strip().upper())
+    if who is not None and not who.is_staff:
+        if who.role != Role.INSURED or who.person_id is None:
+            return None
+        stmt = stmt.where(in_family(Person.id, who.person_id))
+    return session.scalar(stmt)
 
 
 def person_by_cnie(session: Session, cnie: str) -> Person | None:
@@ -226,3 +239,17 @@ def immatriculations(session: Session, ids: Sequence[int]) -> dict[int, str]:
         select(Person.id, Person.immatriculation).where(Person.id.in_(list(ids)))
     )
     return {pid: number for pid, number in rows}
+
+
+def in_family(
+    person_column: ColumnElement[int] | QueryableAttribute[int], person_id: int
+) -> ColumnElement[bool]:
+    """The person in this column is this insured person or a dependent ever linked to them
+    (a child who has since left the family still shows on the parent's past claims)."""
+    dependents = select(DependentLink.dependent_id).where(DependentLink.principal_id == person_id)
+    return or_(person_column == person_id, person_column.in_(dependents))
+
+
+def family_ids(session: Session, person_id: int) -> list[int]:
+    """The insured person and every dependent ever linked to them."""
+    return sorted(session.scalars(select(Person.id).where(in_family(Person.id, person_id))))

@@ -12,6 +12,8 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from daman.auth.access import Principal
+from daman.auth.models import Role
 from daman.core.dates import day_before, month_start, today
 from daman.core.enums import AffiliationEndReason, LinkEndReason
 from daman.core.errors import FieldError, ValidationFailed
@@ -114,8 +116,9 @@ def list_employers(session: Session, q: str | None, limit: int, offset: int) -> 
 # -- persons -----------------------------------------------------------------------------
 
 
-def get_person(session: Session, number: str) -> Person:
-    row = repo.person_by_immatriculation(session, number)
+def get_person(session: Session, number: str, who: Principal | None = None) -> Person:
+    """The person, or PersonNotFound, also when ``who`` may not see them."""
+    row = repo.person_by_immatriculation(session, number, who)
     if row is None:
         raise PersonNotFound(f"no person with immatriculation {number}")
     return row
@@ -431,8 +434,10 @@ def record_contributions(
     return contributions(session, number)
 
 
-def contributions(session: Session, number: str) -> list[ContributionOut]:
-    person = get_person(session, number)
+def contributions(
+    session: Session, number: str, who: Principal | None = None
+) -> list[ContributionOut]:
+    person = get_person(session, number, who)
     return [
         ContributionOut(
             month=c.month,
@@ -448,7 +453,11 @@ def contributions(session: Session, number: str) -> list[ContributionOut]:
 # -- eligibility -------------------------------------------------------------------------
 
 
-def eligibility(session: Session, number: str, on: date) -> EligibilityOut:
+def eligibility(
+    session: Session, number: str, on: date, who: Principal | None = None
+) -> EligibilityOut:
+    if who is not None and who.role == Role.INSURED:
+        get_person(session, number, who)  # an insured person asks about their family only
     e = check(session, number, on)
     principal = (
         repo.immatriculations(session, [e.principal_id])[e.principal_id] if e.principal_id else None

@@ -23,6 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daman.adjudication.service import value
+from daman.auth.models import Role, User
+from daman.auth.service import NewUser, create_user
 from daman.claims.models import Claim
 from daman.config import get_settings
 from daman.core.dates import add_months, month_start, today
@@ -50,6 +52,15 @@ DEMO_PERSONS = 2_000  # generated, besides the fixed ones
 DEMO_PROVIDERS = 195  # generated, besides the fixed ones
 DEMO_CLAIMS = 500  # claims deposited today, besides the fixed persons' own
 HISTORY_MONTHS = 24
+DEMO_PASSWORD = "daman-demo-2026"  # noqa: S105 - demo accounts, created in development only
+DEMO_ACCOUNTS = (
+    ("admin", Role.ADMIN, "Demo administrator"),
+    ("agent", Role.AGENT, "Demo fund agent"),
+    ("controller", Role.CONTROLLER, "Demo medical controller"),
+    ("analyst", Role.ANALYST, "Demo analyst"),
+    ("youssef", Role.INSURED, "Youssef Benali"),  # the first demo person, DM0000000194
+    ("pharmacie", Role.PROVIDER, "Demo pharmacy"),  # the demo pharmacy, INPE 930000001
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,7 @@ class DemoResult:
     counts: dict[str, int] = field(default_factory=dict)
     claim_statuses: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    accounts: list[tuple[str, str]] = field(default_factory=list)  # username, role
 
 
 def load_demo(seed: int | None = None, session: Session | None = None) -> DemoResult:
@@ -100,6 +112,13 @@ def load_demo(seed: int | None = None, session: Session | None = None) -> DemoRe
         for p in FIXED_PROVIDERS
         if session.scalar(select(Provider.id).where(Provider.inpe == p.inpe)) is not None
     ]
+    demo_names = [a[0] for a in DEMO_ACCOUNTS]
+    result.accounts = [
+        (username, role)
+        for username, role in session.execute(
+            select(User.username, User.role).where(User.username.in_(demo_names)).order_by(User.id)
+        )
+    ]
     result.seconds = perf_counter() - started
     return result
 
@@ -109,6 +128,8 @@ def _load(session: Session, seed: int, on: date) -> DemoResult:
     persons = _fixed_persons(session, on, reference.mutuals, reference.ald_codes)
     providers = _fixed_providers(session, on)
     session.flush()
+    if get_settings().environment == "development":
+        _accounts(session, persons[FIXED[0].key], providers)
     population = generate(
         session,
         persons=DEMO_PERSONS,
@@ -144,6 +165,15 @@ def _load(session: Session, seed: int, on: date) -> DemoResult:
         },
         claim_statuses=statuses,
     )
+
+
+def _accounts(session: Session, employee: Person, providers: dict[str, Provider]) -> None:
+    """One account per role, all with DEMO_PASSWORD: development only (never elsewhere)."""
+    for username, role, full_name in DEMO_ACCOUNTS:
+        person = employee.immatriculation if role is Role.INSURED else None
+        provider = providers["pharmacy"].inpe if role is Role.PROVIDER else None
+        new = NewUser(username, role, DEMO_PASSWORD, full_name, person, provider)
+        create_user(session, new, DEMO_ACTOR)
 
 
 def _adjudicate(session: Session, claim_ids: list[int]) -> dict[str, int]:
@@ -389,6 +419,15 @@ def print_demo(result: DemoResult, console: Console) -> None:
     for d in result.providers:
         providers.add_row(d.role, d.name, d.inpe)
     console.print(providers)
+    if result.accounts:
+        accounts = Table(title="Demo accounts")
+        accounts.add_column("username")
+        accounts.add_column("role")
+        accounts.add_column("password")
+        for username, role in result.accounts:
+            accounts.add_row(username, role, DEMO_PASSWORD)
+        console.print(accounts)
+        console.print("(demo accounts exist in development only: DAMAN_ENVIRONMENT=development)")
     if result.created:
         counts = ", ".join(f"{v:,} {k}" for k, v in result.counts.items())
         statuses = ", ".join(f"{v:,} {k}" for k, v in result.claim_statuses.items())

@@ -1,0 +1,151 @@
+"""Who is calling, and may they: the identity of a request and the role rule of each route.
+
+Every API route declares its rule with one dependency:
+
+- ``who: Principal = Depends(allow(Role.AGENT, Role.CONTROLLER))``: signed-in callers with
+  one of these roles; anyone else gets 403, a caller without a valid credential 401;
+- ``dependencies=[PUBLIC]``: no identity needed (health, sign-in).
+
+``tests/auth/test_route_matrix.py`` walks the app's route table and fails for a route with
+neither, so a new route cannot ship without a rule. What a caller may see *within* a route
+(their own family, their own care sheets) is decided in each domain's ``repository.py``
+from the ``Principal``; objects out of scope are "not found", never "forbidden".
+
+Credentials, in order: ``Authorization: Bearer <token>`` (a person's API token or a
+provider's API key), else the ``daman_session`` cookie of a web sign-in. A cookie-borne
+request that changes something must carry the session's CSRF token in ``X-CSRF-Token``
+(pages put it in a hidden form field, checked by the page itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from daman.auth import tokens
+from daman.auth.errors import CsrfRefused, Forbidden, NotAuthenticated
+from daman.auth.models import AccessToken, ReadLog, Role, TokenKind, User
+from daman.core.dates import now
+from daman.core.db import get_session
+from daman.providers.models import Provider
+
+SESSION_COOKIE = "daman_session"
+CSRF_HEADER = "X-CSRF-Token"
+STAFF = frozenset({Role.AGENT, Role.CONTROLLER, Role.ADMIN})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_bearer = HTTPBearer(auto_error=False, description="a person's API token or a provider's key")
+_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="web sign-in")
+
+
+@dataclass(frozen=True)
+class Principal:
+    actor: str  # "<role>:<username>": in created_by, updated_by, status history, audit
+    role: Role
+    user_id: int | None = None
+    username: str | None = None
+    person_id: int | None = None  # role insured: the insured person
+    provider_id: int | None = None  # role provider: the provider
+    token_id: int | None = None
+    via: str = "system"  # session, bearer, api_key, system
+    # Passes every role rule and sees everything: the command line, batch jobs and the test
+    # harness act like this. No credential ever yields it.
+    unrestricted: bool = False
+
+    @property
+    def is_staff(self) -> bool:
+        return self.unrestricted or self.role in STAFF
+
+    @classmethod
+    def system(cls, actor: str) -> Principal:
+        return cls(actor=actor, role=Role.ADMIN, unrestricted=True)
+
+
+def principal_of(session: Session, row: AccessToken) -> Principal | None:
+    """The identity a live token stands for, or None if its account is disabled."""
+    via = TokenKind(row.kind).value
+    if row.kind == TokenKind.API_KEY:
+        provider = session.get(Provider, row.provider_id)
+        if provider is None:
+            return None
+        return Principal(
+            actor=f"provider:{provider.inpe}/key{row.id}",
+            role=Role.PROVIDER,
+            provider_id=provider.id,
+            token_id=row.id,
+            via=via,
+        )
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return Principal(
+        actor=f"{user.role}:{user.username}",
+        role=Role(user.role),
+        user_id=user.id,
+        username=user.username,
+        person_id=user.person_id,
+        provider_id=user.provider_id,
+        token_id=row.id,
+        via=via,
+    )
+
+
+def current_principal(
+    request: Request,
+    bearer: HTTPAuthorizationCredentials | None = Depends(_bearer),
+    cookie: str | None = Depends(_cookie),
+    session: Session = Depends(get_session),
+) -> Principal:
+    token = bearer.credentials if bearer is not None else cookie
+    if not token:
+        raise NotAuthenticated("sign in, or send Authorization: Bearer <token>")
+    row = tokens.resolve(session, token)
+    if row is None or (bearer is not None and row.kind == TokenKind.SESSION):
+        raise NotAuthenticated("the credential is unknown, expired or revoked")
+    if bearer is None and row.kind != TokenKind.SESSION:
+        raise NotAuthenticated("the credential is unknown, expired or revoked")
+    who = principal_of(session, row)
+    if who is None:
+        raise NotAuthenticated("the account or provider of this credential is disabled")
+    if bearer is None and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not tokens.same(sent, tokens.csrf_for(token)):
+            raise CsrfRefused(f"a signed-in browser must send the {CSRF_HEADER} header")
+    return who
+
+
+class allow:  # lower case: read as a rule, Depends(allow(Role.AGENT))
+    """The dependency of a route open to these roles (see the module's docstring)."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    def __call__(self, who: Principal = Depends(current_principal)) -> Principal:
+        if not who.unrestricted and who.role not in self.roles:
+            allowed = ", ".join(sorted(r.value for r in self.roles))
+            raise Forbidden(f"role {who.role.value} may not do this (allowed: {allowed})")
+        return who
+
+
+def _public() -> None:
+    """Marks a route that needs no identity."""
+
+
+PUBLIC = Depends(_public)
+SIGNED_IN = tuple(Role)  # every role: allow(*SIGNED_IN)
+
+
+def log_read(session: Session, who: Principal, what: str, key: str) -> None:
+    """A member of staff read a person's medical data: one row, chained in the audit trail.
+    The person's own reads and a provider's reads of what it sent are not logged."""
+    if who.user_id is None or who.role not in STAFF:
+        return
+    session.add(ReadLog(at=now(), actor=who.actor, role=who.role.value, what=what, key=key))
+
+
+def require_csrf(session_token: str | None, sent: str | None) -> None:
+    if not session_token or not sent or not tokens.same(sent, tokens.csrf_for(session_token)):
+        raise CsrfRefused("the form expired or did not come from this site: reload it")

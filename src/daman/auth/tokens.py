@@ -1,0 +1,152 @@
+"""Credentials handed out once: web sessions, people's bearer tokens, providers' API keys.
+
+A token is ``dm<kind letter>_`` + 43 URL-safe characters (256 random bits). Only its SHA-256
+is stored; the clear token is returned once, to whoever asked for it, and never again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from daman.auth.errors import TokenNotFound
+from daman.auth.models import AccessToken, TokenKind, User
+from daman.config import get_settings
+from daman.core.dates import now
+from daman.core.errors import FieldError, ValidationFailed
+from daman.providers.models import Provider
+from daman.providers.repository import by_inpe
+
+PREFIX = {TokenKind.SESSION: "dms_", TokenKind.BEARER: "dmt_", TokenKind.API_KEY: "dmk_"}
+SESSION_LIFETIME = timedelta(hours=8)  # a working day at the desk
+BEARER_LIFETIME = timedelta(hours=12)
+TOUCH_EVERY = timedelta(hours=1)  # last_used_at is refreshed at most this often
+
+
+@dataclass(frozen=True)
+class Issued:
+    token: str  # the clear token: shown once
+    row: AccessToken
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(
+    session: Session,
+    kind: TokenKind,
+    actor: str,
+    *,
+    user: User | None = None,
+    provider: Provider | None = None,
+    label: str = "",
+    at: datetime | None = None,
+) -> Issued:
+    at = at or now()
+    token = PREFIX[kind] + secrets.token_urlsafe(32)
+    lifetime = {TokenKind.SESSION: SESSION_LIFETIME, TokenKind.BEARER: BEARER_LIFETIME}
+    row = AccessToken(
+        kind=kind.value,
+        token_hash=digest(token),
+        prefix=token[:12],
+        label=label,
+        user_id=user.id if user else None,
+        provider_id=provider.id if provider else None,
+        expires_at=at + lifetime[kind] if kind in lifetime else None,
+        created_by=actor,
+        updated_by=actor,
+    )
+    session.add(row)
+    session.flush()
+    return Issued(token=token, row=row)
+
+
+def issue_api_key(session: Session, inpe: str, label: str, actor: str) -> Issued:
+    provider = by_inpe(session, inpe)
+    if provider is None:
+        raise ValidationFailed([FieldError(field="provider", reason=f"no provider {inpe}")])
+    if not label.strip():
+        raise ValidationFailed(
+            [FieldError(field="label", reason="name the software or site the key is for")]
+        )
+    return issue(session, TokenKind.API_KEY, actor, provider=provider, label=label.strip())
+
+
+def resolve(session: Session, token: str, at: datetime | None = None) -> AccessToken | None:
+    """The live token row for this clear token, or None (unknown, revoked or expired)."""
+    if not token or len(token) > 200:
+        return None
+    row = session.scalars(
+        select(AccessToken).where(AccessToken.token_hash == digest(token))
+    ).one_or_none()
+    at = at or now()
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and _aware(row.expires_at) <= at:
+        return None
+    if row.last_used_at is None or _aware(row.last_used_at) + TOUCH_EVERY <= at:
+        row.last_used_at = at
+    return row
+
+
+def revoke(session: Session, row: AccessToken, actor: str) -> AccessToken:
+    if row.revoked_at is None:
+        row.revoked_at = now()
+        row.updated_by = actor
+        session.flush()
+    return row
+
+
+def api_keys(session: Session, inpe: str | None = None) -> list[tuple[AccessToken, str]]:
+    stmt = (
+        select(AccessToken, Provider.inpe)
+        .join(Provider, Provider.id == AccessToken.provider_id)
+        .where(AccessToken.kind == TokenKind.API_KEY.value)
+        .order_by(AccessToken.id)
+    )
+    if inpe is not None:
+        stmt = stmt.where(Provider.inpe == inpe)
+    return [(row, code) for row, code in session.execute(stmt)]
+
+
+def api_key(session: Session, key_id: int) -> AccessToken:
+    row = session.get(AccessToken, key_id)
+    if row is None or row.kind != TokenKind.API_KEY.value:
+        raise TokenNotFound(f"no API key {key_id}")
+    return row
+
+
+def revoke_all_of(session: Session, user: User, actor: str, keep: int | None = None) -> int:
+    """Revoke every live session and bearer token of a user (after a password change or
+    when the account is disabled), except ``keep``."""
+    rows = session.scalars(
+        select(AccessToken).where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None))
+    ).all()
+    count = 0
+    for row in rows:
+        if row.id != keep:
+            revoke(session, row, actor)
+            count += 1
+    return count
+
+
+def csrf_for(session_token: str) -> str:
+    """The CSRF token of a web session: an HMAC of the session token under the app's secret,
+    so nothing more is stored and a page can always recompute it."""
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=now().tzinfo)

@@ -1,0 +1,26 @@
+"""`daman notifications ...`: deliver the outbox."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(no_args_is_help=True)
+out = Console()
+
+
+@app.command("send")
+def send(
+    limit: int = typer.Option(1000, "--limit", min=1, help="at most this many messages"),
+) -> None:
+    """Send the pending notifications through the SMTP server of the settings
+    (DAMAN_SMTP_HOST, DAMAN_SMTP_PORT ...) and mark them sent. Safe to run often (cron) and
+    twice at once on PostgreSQL; a message that fails is tried again next run."""
+    from daman.core.db import get_engine
+    from daman.notifications.service import deliver
+
+    report = deliver(get_engine(), limit=limit)
+    out.print(
+        f"{report.sent} sent, {report.retried} to retry, {report.failed} failed for good; "
+        f"{report.pending} pending"
+    )

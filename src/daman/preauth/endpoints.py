@@ -1,0 +1,289 @@
+"""HTTP endpoints of pre-authorisations (prise en charge) and facility invoices."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
+from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
+
+from daman.auth.access import Principal, allow, log_read
+from daman.auth.models import Role
+from daman.claims import documents as store
+from daman.claims.schemas import DocumentOut
+from daman.claims.service import language
+from daman.core.db import get_session
+from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
+from daman.core.pagination import Page, PageParams, page_params
+from daman.preauth import documents, invoices, service
+from daman.preauth import repository as repo
+from daman.preauth.models import PreauthStatus
+from daman.preauth.schemas import (
+    CancelIn,
+    Figures,
+    InformationIn,
+    InvoiceIn,
+    InvoiceOut,
+    PreauthDecisionIn,
+    PreauthIn,
+    PreauthOut,
+    PreauthSummary,
+)
+from daman.registry.repository import person_by_immatriculation
+
+router = APIRouter(tags=["pre-authorisations"])
+
+# A facility (or an agent keying a paper request) asks and sends invoices; a controller
+# answers; insured persons read their family's requests; analysts see figures only.
+REQUEST = allow(Role.PROVIDER, Role.AGENT)
+READ = allow(Role.PROVIDER, Role.AGENT, Role.CONTROLLER, Role.INSURED)
+DECIDE = allow(Role.CONTROLLER)
+QUEUE = allow(Role.CONTROLLER, Role.AGENT)
+FIGURES = allow(Role.ANALYST, Role.CONTROLLER, Role.AGENT, Role.ADMIN)
+
+LANGUAGE = Header(
+    default=None, description="ar, fr or en: the language of the explanations (default fr)"
+)
+
+
+def _out(session: Session, who: Principal, number: str, lang: str | None) -> PreauthOut:
+    row = repo.by_number(session, number, who)
+    return service.preauth_out(session, row, language(lang))
+
+
+@router.post(
+    "/preauthorisations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PreauthOut,
+    responses=error_responses(ValidationFailed),
+)
+def request_preauth(
+    payload: PreauthIn,
+    accept_language: str | None = LANGUAGE,
+    who: Principal = Depends(REQUEST),
+    session: Session = Depends(get_session),
+) -> PreauthOut:
+    """Ask for a prior authorisation: the planned care is valued by the engine (rights,
+    expected cover and patient share) and the 48-hour answer clock starts."""
+    row = service.request(session, payload, who)
+    return service.preauth_out(session, row, language(accept_language))
+
+
+@router.get("/preauthorisations", response_model=Page[PreauthSummary])
+def list_preauths(
+    patient: str | None = Query(None, max_length=12, description="immatriculation"),
+    preauth_status: PreauthStatus | None = Query(None, alias="status"),
+    paging: PageParams = Depends(page_params),
+    who: Principal = Depends(READ),
+    session: Session = Depends(get_session),
+) -> Page[PreauthSummary]:
+    """Requests the caller may see, newest first."""
+    patient_id = None
+    if patient:
+        person = person_by_immatriculation(session, patient)
+        patient_id = person.id if person else -1
+    rows, total = repo.page(
+        session,
+        who,
+        status=preauth_status,
+        patient_id=patient_id,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    return Page(
+        items=service.summaries(session, rows),
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+@router.get("/preauthorisations/queue", response_model=Page[PreauthSummary])
+def controller_queue(
+    include_paused: bool = Query(False, description="also those waiting for information"),
+    paging: PageParams = Depends(page_params),
+    who: Principal = Depends(QUEUE),
+    session: Session = Depends(get_session),
+) -> Page[PreauthSummary]:
+    """Requests waiting for an answer, least time left first; overdue ones are flagged."""
+    items, total = service.queue(
+        session, include_paused=include_paused, limit=paging.limit, offset=paging.offset
+    )
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.get("/statistics/preauthorisations", response_model=Figures)
+def answer_figures(
+    start: date | None = Query(None, alias="from", description="first submission date"),
+    end: date | None = Query(None, alias="to", description="last submission date"),
+    who: Principal = Depends(FIGURES),
+    session: Session = Depends(get_session),
+) -> Figures:
+    """Answer times against the legal limit (counts and durations, no identifiers)."""
+    return service.figures(session, start, end)
+
+
+@router.get(
+    "/preauthorisations/{number}",
+    response_model=PreauthOut,
+    responses=error_responses(NotFound),
+)
+def get_preauth(
+    number: str,
+    accept_language: str | None = LANGUAGE,
+    who: Principal = Depends(READ),
+    session: Session = Depends(get_session),
+) -> PreauthOut:
+    """The request, its clock, expected and agreed amounts, documents, invoices, history."""
+    out = _out(session, who, number, accept_language)
+    log_read(session, who, "preauthorisation", out.number)
+    return out
+
+
+@router.post(
+    "/preauthorisations/{number}/decision",
+    response_model=PreauthOut,
+    responses=error_responses(NotFound, ValidationFailed, Conflict),
+)
+def decide_preauth(
+    number: str,
+    payload: PreauthDecisionIn,
+    accept_language: str | None = LANGUAGE,
+    who: Principal = Depends(DECIDE),
+    session: Session = Depends(get_session),
+) -> PreauthOut:
+    """Agree (units, base, validity), agree partly, refuse, or ask for information (the
+    clock stops until the requester answers). The requester is notified."""
+    row = service.decide(session, number, payload, who)
+    return service.preauth_out(session, row, language(accept_language))
+
+
+@router.post(
+    "/preauthorisations/{number}/information",
+    response_model=PreauthOut,
+    responses=error_responses(NotFound, ValidationFailed, Conflict),
+)
+def supply_information(
+    number: str,
+    payload: InformationIn,
+    accept_language: str | None = LANGUAGE,
+    who: Principal = Depends(REQUEST),
+    session: Session = Depends(get_session),
+) -> PreauthOut:
+    """Answer the controller's question: the request waits for the fund again."""
+    row = service.supply_information(session, number, payload, who)
+    return service.preauth_out(session, row, language(accept_language))
+
+
+@router.post(
+    "/preauthorisations/{number}/cancel",
+    response_model=PreauthOut,
+    responses=error_responses(NotFound, Conflict),
+)
+def cancel_preauth(
+    number: str,
+    payload: CancelIn | None = None,
+    accept_language: str | None = LANGUAGE,
+    who: Principal = Depends(REQUEST),
+    session: Session = Depends(get_session),
+) -> PreauthOut:
+    """Withdraw a request that was not answered yet."""
+    row = service.cancel(session, number, who, payload.reason if payload else "")
+    return service.preauth_out(session, row, language(accept_language))
+
+
+@router.post(
+    "/preauthorisations/{number}/documents",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DocumentOut,
+    responses={
+        200: {"model": DocumentOut, "description": "the same file was already attached"},
+        **error_responses(NotFound, ValidationFailed, Conflict),
+    },
+)
+def upload_document(
+    number: str,
+    response: Response,
+    file: UploadFile = File(description="PDF, JPEG or PNG"),
+    who: Principal = Depends(REQUEST),
+    session: Session = Depends(get_session),
+) -> DocumentOut:
+    """Attach an estimate, a medical report or a prescription to the request."""
+    row = repo.by_number(session, number, who)
+    data = store.read_upload(file)
+    doc, created = documents.attach(
+        session, row, file.filename or "document", file.content_type, data, who.actor
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return store.out(doc)
+
+
+@router.get(
+    "/preauthorisations/{number}/documents/{document_id}",
+    response_class=FileResponse,
+    responses=error_responses(NotFound),
+)
+def download_document(
+    number: str,
+    document_id: int,
+    who: Principal = Depends(READ),
+    session: Session = Depends(get_session),
+) -> FileResponse:
+    row = repo.by_number(session, number, who)
+    doc, path = documents.open_document(row, document_id)
+    log_read(session, who, "preauth_document", f"{row.number}/{doc.id}")
+    return FileResponse(path, media_type=doc.content_type, filename=doc.filename)
+
+
+@router.post(
+    "/preauthorisations/{number}/invoices",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InvoiceOut,
+    responses={
+        200: {"model": InvoiceOut, "description": "replay of an Idempotency-Key"},
+        **error_responses(NotFound, ValidationFailed, Conflict),
+    },
+)
+def send_invoice(
+    number: str,
+    payload: InvoiceIn,
+    response: Response,
+    idempotency_key: str | None = Header(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="the same key from the same sender never stores a second invoice",
+    ),
+    accept_language: str | None = LANGUAGE,
+    who: Principal = Depends(REQUEST),
+    session: Session = Depends(get_session),
+) -> InvoiceOut:
+    """The facility's invoice against the authorisation: matched line by line, approved
+    for payment to the facility when nothing goes beyond the authorisation (an over-run
+    waits for review); the patient's share is recorded on each line."""
+    invoice, created = invoices.submit(session, number, payload, who, idempotency_key)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    row = repo.by_number(session, number, who)
+    return invoices.invoice_out(session, row, invoice, language(accept_language))
+
+
+@router.get(
+    "/preauthorisations/{number}/invoices/{claim}",
+    response_model=InvoiceOut,
+    responses=error_responses(NotFound),
+)
+def get_invoice(
+    number: str,
+    claim: str,
+    accept_language: str | None = LANGUAGE,
+    who: Principal = Depends(READ),
+    session: Session = Depends(get_session),
+) -> InvoiceOut:
+    """An invoice as matched now (its status follows the claim: review, approval, payment)."""
+    row = repo.by_number(session, number, who)
+    invoice = invoices.by_claim_number(session, row, claim)
+    log_read(session, who, "preauth_invoice", f"{row.number}/{claim}")
+    return invoices.invoice_out(session, row, invoice, language(accept_language))

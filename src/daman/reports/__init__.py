@@ -1,0 +1,1 @@
+"""Aggregate figures for the fund: no name and no identifier ever leaves this package."""

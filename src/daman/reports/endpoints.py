@@ -1,0 +1,34 @@
+"""HTTP endpoints of the aggregate reports (the analysts' part of the API)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from daman.auth.access import Principal, allow
+from daman.auth.models import Role
+from daman.core.dates import today
+from daman.core.db import get_session
+from daman.core.errors import ValidationFailed, error_responses
+from daman.reports import service
+from daman.reports.schemas import ClaimFigures
+
+router = APIRouter(prefix="/statistics", tags=["reports"])
+
+FIGURES = allow(Role.ANALYST, Role.ADMIN, Role.AGENT, Role.CONTROLLER)
+
+
+@router.get("/claims", response_model=ClaimFigures, responses=error_responses(ValidationFailed))
+def claim_figures(
+    start: date | None = Query(
+        None, alias="from", description="first deposit date (default: today)"
+    ),
+    end: date | None = Query(None, alias="to", description="last deposit date (default: from)"),
+    session: Session = Depends(get_session),
+    who: Principal = Depends(FIGURES),
+) -> ClaimFigures:
+    """Claims deposited in the period: counts and amounts by status and by care category."""
+    first = start or today()
+    return service.claim_figures(session, first, end or first)

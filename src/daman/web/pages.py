@@ -1,0 +1,233 @@
+"""Web sign-in: the sign-in page, the account page (password change) and sign-out.
+
+A web session is an access token of kind ``session`` carried by the ``daman_session``
+cookie: httpOnly (no script reads it), SameSite=Strict (no other site sends it), Secure
+outside development. Every form carries a CSRF token: before sign-in a random value also
+set in a cookie (double submit), after sign-in the HMAC of the session
+(``daman.auth.tokens.csrf_for``), which the API accepts in ``X-CSRF-Token`` too.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from daman.auth import service, tokens
+from daman.auth.access import SESSION_COOKIE, principal_of
+from daman.auth.endpoints import client_address, sign_in_throttle
+from daman.auth.errors import AccountLocked, LoginRefused
+from daman.auth.models import AccessToken, Role, TokenKind, User
+from daman.config import get_settings
+from daman.core.db import get_session
+from daman.core.errors import ValidationFailed
+from daman.providers.models import Provider
+from daman.registry.models import Person
+from daman.web.i18n import RTL, pick, translations
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+LOGIN_CSRF_COOKIE = "daman_login_csrf"
+LANG_COOKIE = "daman_lang"
+
+
+def N_(message: str) -> str:
+    return message
+
+
+ROLE_LABELS = {
+    Role.INSURED: N_("Insured person"),
+    Role.PROVIDER: N_("Care provider"),
+    Role.AGENT: N_("Fund agent"),
+    Role.CONTROLLER: N_("Medical controller"),
+    Role.ADMIN: N_("Administrator"),
+    Role.ANALYST: N_("Analyst"),
+}
+
+
+def _lang(request: Request) -> str:
+    return pick(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def _render(
+    request: Request, template: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    lang = _lang(request)
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {"lang": lang, "rtl": lang in RTL, "_": translations(lang).gettext, **context},
+        status_code=status,
+    )
+    if request.query_params.get("lang") == lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def _secure() -> bool:
+    return get_settings().environment != "development"
+
+
+def _session_row(request: Request, session: Session) -> AccessToken | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    row = tokens.resolve(session, token) if token else None
+    return row if row is not None and row.kind == TokenKind.SESSION else None
+
+
+def _login_page(
+    request: Request, error: str = "", username: str = "", status: int = 200
+) -> HTMLResponse:
+    csrf = secrets.token_urlsafe(32)
+    response = _render(
+        request, "login.html", {"csrf": csrf, "error": error, "username": username}, status
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=_secure(), path="/"
+    )
+    return response
+
+
+@router.get("/")
+def home(request: Request, session: Session = Depends(get_session)) -> RedirectResponse:
+    target = "/account" if _session_row(request, session) else "/login"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request) -> HTMLResponse:
+    return _login_page(request)
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    username: str = Form("", max_length=80),
+    password: str = Form("", max_length=1000),
+    csrf_token: str = Form("", max_length=100),
+    session: Session = Depends(get_session),
+) -> Response:
+    _ = translations(_lang(request)).gettext
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not tokens.same(csrf_token, expected):
+        return _login_page(request, _("The form expired: please try again."), username, 403)
+    if sign_in_throttle(request).attempt(client_address(request)) is not None:
+        message = _("Too many attempts from this address: wait a few minutes.")
+        return _login_page(request, message, username, 429)
+    issued = service.sign_in(session, username, password, TokenKind.SESSION, "web")
+    if isinstance(issued, LoginRefused):  # returned, so the failure count commits
+        message = (
+            _("This account is locked for 15 minutes after repeated wrong passwords.")
+            if isinstance(issued, AccountLocked)
+            else _("Wrong username or password.")
+        )
+        return _login_page(request, message, username, issued.status)
+    response = RedirectResponse("/account", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.token,
+        max_age=int(tokens.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=_secure(),
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+def _account_page(
+    request: Request,
+    session: Session,
+    row: AccessToken,
+    notice: str = "",
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    user = session.get(User, row.user_id)
+    assert user is not None
+    linked = ""
+    if user.person_id and (person := session.get(Person, user.person_id)):
+        linked = person.immatriculation
+    if user.provider_id and (provider := session.get(Provider, user.provider_id)):
+        linked = f"{provider.name} (INPE {provider.inpe})"
+    token = request.cookies.get(SESSION_COOKIE, "")
+    context = {
+        "user": user,
+        "role_label": ROLE_LABELS[Role(user.role)],
+        "linked": linked,
+        "csrf": tokens.csrf_for(token),
+        "notice": notice,
+        "error": error,
+    }
+    return _render(request, "account.html", context, status)
+
+
+@router.get("/account", response_model=None)
+def account(request: Request, session: Session = Depends(get_session)) -> Response:
+    row = _session_row(request, session)
+    if row is None or principal_of(session, row) is None:
+        return RedirectResponse("/login", status_code=303)
+    return _account_page(request, session, row)
+
+
+@router.post("/account/password", response_model=None)
+def change_password(
+    request: Request,
+    current_password: str = Form("", max_length=1000),
+    new_password: str = Form("", max_length=1000),
+    csrf_token: str = Form("", max_length=100),
+    session: Session = Depends(get_session),
+) -> Response:
+    _ = translations(_lang(request)).gettext
+    row = _session_row(request, session)
+    if row is None or (who := principal_of(session, row)) is None:
+        return RedirectResponse("/login", status_code=303)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not tokens.same(csrf_token, tokens.csrf_for(token)):
+        message = _("The form expired: please try again.")
+        return _account_page(request, session, row, error=message, status=403)
+    user = session.get(User, row.user_id)
+    assert user is not None
+    try:
+        service.change_password(session, user, current_password, new_password, who.actor, row.id)
+    except ValidationFailed as refused:
+        fields = [e.field for e in refused.detail] if isinstance(refused.detail, list) else []
+        message = (
+            _("The current password is not correct.")
+            if "current_password" in fields
+            else _(
+                "The new password must have at least 12 characters and differ from the current one."
+            )
+        )
+        return _account_page(request, session, row, error=message, status=400)
+    notice = _("Password changed. Your other sessions were signed out.")
+    return _account_page(request, session, row, notice=notice)
+
+
+@router.post("/logout", response_model=None)
+def logout(
+    request: Request,
+    csrf_token: str = Form("", max_length=100),
+    session: Session = Depends(get_session),
+) -> Response:
+    row = _session_row(request, session)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if row is not None and tokens.same(csrf_token, tokens.csrf_for(token)):
+        who = principal_of(session, row)
+        tokens.revoke(session, row, who.actor if who else "web")
+    elif row is not None:
+        message = translations(_lang(request)).gettext("The form expired: please try again.")
+        return _account_page(request, session, row, error=message, status=403)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
