@@ -123,14 +123,15 @@ class allow:  # lower case: read as a rule, Depends(allow(Role.AGENT))
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles)
 
-    def __call__(self, who: Principal = Depends(current_principal)) -> Principal:
+    # async: a pure check, run on the event loop rather than handed to the thread pool.
+    async def __call__(self, who: Principal = Depends(current_principal)) -> Principal:
         if not who.unrestricted and who.role not in self.roles:
             allowed = ", ".join(sorted(r.value for r in self.roles))
             raise Forbidden(f"role {who.role.value} may not do this (allowed: {allowed})")
         return who
 
 
-def _public() -> None:
+async def _public() -> None:
     """Marks a route that needs no identity."""
 
 

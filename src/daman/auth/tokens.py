@@ -83,9 +83,15 @@ def resolve(session: Session, token: str, at: datetime | None = None) -> AccessT
     """The live token row for this clear token, or None (unknown, revoked or expired)."""
     if not token or len(token) > 200:
         return None
-    row = session.scalars(
-        select(AccessToken).where(AccessToken.token_hash == digest(token))
+    # One round trip: the token with its user and provider, which land in the session's
+    # identity map, so that resolving the principal asks nothing more of the database.
+    found = session.execute(
+        select(AccessToken, User, Provider)
+        .outerjoin(User, User.id == AccessToken.user_id)
+        .outerjoin(Provider, Provider.id == AccessToken.provider_id)
+        .where(AccessToken.token_hash == digest(token))
     ).one_or_none()
+    row = found[0] if found is not None else None
     at = at or now()
     if row is None or row.revoked_at is not None:
         return None
