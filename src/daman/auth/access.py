@@ -51,8 +51,9 @@ class Principal:
     provider_id: int | None = None  # role provider: the provider
     token_id: int | None = None
     via: str = "system"  # session, bearer, api_key, system
-    # Passes every role rule and sees everything: the command line, batch jobs and the test
-    # harness act like this. No credential ever yields it.
+    # Passes every role rule and sees everything: for code acting on the fund's own behalf
+    # (the test harness uses it to exercise domains without signing in). No credential ever
+    # yields it.
     unrestricted: bool = False
 
     @property

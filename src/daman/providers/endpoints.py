@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from daman.auth.access import SIGNED_IN, Principal, allow
+from daman.auth.access import Principal, allow
 from daman.auth.models import Role
 from daman.core.db import get_session
 from daman.core.enums import ProviderKind, Sector
@@ -16,7 +16,9 @@ from daman.providers.schemas import ProviderIn, ProviderOut, ProviderPatch
 
 router = APIRouter(tags=["providers"])
 
-READ_ANY = allow(*SIGNED_IN)  # the directory of providers is public knowledge
+# The directory names doctors: everyone who deals with care, but not the analysts, who
+# never receive a name.
+READ_ANY = allow(Role.INSURED, Role.PROVIDER, Role.AGENT, Role.CONTROLLER, Role.ADMIN)
 KEEPERS = allow(Role.ADMIN, Role.AGENT)  # agreements with providers
 
 
