@@ -78,6 +78,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--chunk-size", type=int, help="claims per batch transaction (5,000)")
     p.add_argument("--api-workers", type=int, default=2, help="API server processes")
     p.add_argument("--seed", type=int, default=20261123)
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="batch day under cProfile: its top functions go into the result",
+    )
     p.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     args = p.parse_args(argv)
     defaults = QUICK if args.quick else FULL
@@ -208,7 +213,9 @@ def _with_database(
     if "batch_day" in selected:
         result = _guarded(
             "batch_day",
-            lambda: batch.batch_day(db, claims=args.claims, seed=args.seed, day=day, **common),
+            lambda: batch.batch_day(
+                db, claims=args.claims, seed=args.seed, day=day, profile=args.profile, **common
+            ),
         )
         claims_seconds = result.figures.get("synth_claims_seconds")
         if isinstance(claims_seconds, int | float):

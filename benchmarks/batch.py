@@ -13,9 +13,12 @@ engine, save decisions and statuses, commit).
 
 from __future__ import annotations
 
+import cProfile
+import pstats
+from collections.abc import Callable
 from datetime import date, timedelta
 from time import perf_counter
-from typing import Any
+from typing import Any, TypeVar
 
 from benchmarks.database import BenchDatabase
 from benchmarks.memory import adjudicate_in_child
@@ -28,6 +31,7 @@ TARGET_FLOOR_RATIO = 3.0
 TARGET_GROWTH = 1.2  # cost per claim at the largest size over the smallest, at most
 FLOOR_TABLE = "bench_floor_claim_lines"
 PER_DAY = 110_000  # a national day (the domain notes: 110,000+ files a day)
+T = TypeVar("T")
 
 
 def _days(claims: int) -> tuple[int, int]:
@@ -99,13 +103,46 @@ def _fresh(db: BenchDatabase, claims: int, seed: int, until: date) -> tuple[int,
     return made.claims, (ids[0] if ids else 0), (ids[-1] if ids else 0)
 
 
+def profiled(run: Callable[[], T], top: int = 30) -> tuple[T, list[dict[str, Any]]]:
+    """Run under cProfile: the result and the `top` functions by cumulative time (calls,
+    cumulative and own seconds), the profile the README's account of the gaps rests on."""
+    profile = cProfile.Profile()
+    result = profile.runcall(run)
+    stats = pstats.Stats(profile)
+    rows = []
+    for (path, line, name), (_, calls, own, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
+        where = path.split("site-packages/")[-1].split("/src/")[-1]
+        rows.append(
+            {
+                "function": f"{where}:{line}({name})",
+                "calls": calls,
+                "cumulative_s": round(cumulative, 3),
+                "own_s": round(own, 3),
+            }
+        )
+    rows.sort(key=lambda r: r["cumulative_s"], reverse=True)
+    return result, rows[:top]
+
+
 def batch_day(
-    db: BenchDatabase, *, claims: int, persons: int, seed: int, day: date, chunk_size: int
+    db: BenchDatabase,
+    *,
+    claims: int,
+    persons: int,
+    seed: int,
+    day: date,
+    chunk_size: int,
+    profile: bool = False,
 ) -> Result:
     started = perf_counter()
     made, first, last = _fresh(db, claims, seed, day)
     synth_seconds = perf_counter() - started
-    seconds, valued = _valued(db, chunk_size, workers=0)
+    notes: list[str] = []
+    if profile:
+        (seconds, valued), top = profiled(lambda: _valued(db, chunk_size, workers=0))
+        notes.append("profiled: the seconds include cProfile's overhead; see figures.profile")
+    else:
+        seconds, valued = _valued(db, chunk_size, workers=0)
     floor_seconds, rows = floor(db, first, last)
     figures: dict[str, Any] = {
         "seconds": round(seconds, 2),
@@ -116,8 +153,11 @@ def batch_day(
         "valued": valued,
         "synth_claims_seconds": round(synth_seconds, 1),
     }
+    if profile:
+        figures["profile"] = top
     return Result(
         name="batch_day",
+        notes=notes,
         sizes={
             "persons": persons,
             "claims": made,
