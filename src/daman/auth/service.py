@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from daman.auth import repository as repo
 from daman.auth import tokens
+from daman.auth.access import actor_of
 from daman.auth.errors import (
     AccountDisabled,
     AccountLocked,
@@ -27,7 +28,7 @@ from daman.auth.errors import (
     WrongPassword,
 )
 from daman.auth.models import Role, TokenKind, User
-from daman.core.dates import now
+from daman.core.dates import aware, now
 from daman.core.errors import FieldError, ValidationFailed
 from daman.providers.repository import by_inpe
 from daman.registry.repository import person_by_immatriculation
@@ -99,12 +100,7 @@ def _new_user_errors(new: NewUser) -> list[FieldError]:
                 "starting with a letter or digit",
             )
         )
-    if len(new.password) < MIN_PASSWORD_LENGTH:
-        errors.append(
-            FieldError(
-                field="password", reason=f"must be at least {MIN_PASSWORD_LENGTH} characters"
-            )
-        )
+    errors += _password_problems(new.password, "password")
     links = (
         ("person", new.person, Role.INSURED, "an insured user"),
         ("provider", new.provider, Role.PROVIDER, "a provider user"),
@@ -115,6 +111,13 @@ def _new_user_errors(new: NewUser) -> list[FieldError]:
         if new.role is not role and value is not None:
             errors.append(FieldError(field=field, reason=f"only {who} links to a {field}"))
     return errors
+
+
+def _password_problems(password: str, field: str) -> list[FieldError]:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        reason = f"must be at least {MIN_PASSWORD_LENGTH} characters"
+        return [FieldError(field=field, reason=reason)]
+    return []
 
 
 def list_users(session: Session) -> list[tuple[User, str | None, str | None]]:
@@ -153,9 +156,9 @@ def verify_password(
         raise UnknownUser(f"no user {username}")
     if not user.active:
         raise AccountDisabled(f"user {username} is disabled")
-    if user.locked_until is not None and _aware(user.locked_until) > at:
+    if user.locked_until is not None and aware(user.locked_until) > at:
         raise AccountLocked(
-            f"user {username} is locked until {_aware(user.locked_until):%Y-%m-%d %H:%M} UTC "
+            f"user {username} is locked until {aware(user.locked_until):%Y-%m-%d %H:%M} UTC "
             f"after {MAX_FAILED_LOGINS} wrong passwords"
         )
     if not _matches(user.password_hash, password):
@@ -181,11 +184,6 @@ def _matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def _aware(at: datetime) -> datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=now().tzinfo)
-
-
 def change_password(
     session: Session, user: User, current: str, new: str, actor: str, keep_token: int | None
 ) -> User:
@@ -193,15 +191,8 @@ def change_password(
     the user is revoked (whoever else held one must sign in again)."""
     if not _matches(user.password_hash, current):
         raise ValidationFailed([FieldError(field="current_password", reason="is not correct")])
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            [
-                FieldError(
-                    field="new_password",
-                    reason=f"must be at least {MIN_PASSWORD_LENGTH} characters",
-                )
-            ]
-        )
+    if problems := _password_problems(new, "new_password"):
+        raise ValidationFailed(problems)
     if new == current:
         raise ValidationFailed(
             [FieldError(field="new_password", reason="must differ from the current one")]
@@ -223,4 +214,4 @@ def sign_in(
         user = verify_password(session, username.strip().lower(), password)
     except LoginRefused as refused:
         return refused
-    return tokens.issue(session, kind, f"{user.role}:{user.username}", user=user, label=label)
+    return tokens.issue(session, kind, actor_of(user), user=user, label=label)

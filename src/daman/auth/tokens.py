@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from daman.auth.errors import TokenNotFound
 from daman.auth.models import AccessToken, TokenKind, User
 from daman.config import get_settings
-from daman.core.dates import now
+from daman.core.dates import aware, now
 from daman.core.errors import FieldError, ValidationFailed
 from daman.providers.models import Provider
 from daman.providers.repository import by_inpe
@@ -95,9 +95,9 @@ def resolve(session: Session, token: str, at: datetime | None = None) -> AccessT
     at = at or now()
     if row is None or row.revoked_at is not None:
         return None
-    if row.expires_at is not None and _aware(row.expires_at) <= at:
+    if row.expires_at is not None and aware(row.expires_at) <= at:
         return None
-    if row.last_used_at is None or _aware(row.last_used_at) + TOUCH_EVERY <= at:
+    if row.last_used_at is None or aware(row.last_used_at) + TOUCH_EVERY <= at:
         row.last_used_at = at
     return row
 
@@ -154,5 +154,6 @@ def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=now().tzinfo)
+def csrf_ok(session_token: str | None, sent: str | None) -> bool:
+    """Whether ``sent`` is the CSRF token of this web session."""
+    return bool(session_token and sent) and same(sent or "", csrf_for(session_token or ""))

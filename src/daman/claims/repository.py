@@ -13,24 +13,21 @@ from sqlalchemy import (
     Table,
     any_,
     bindparam,
-    false,
     func,
     select,
-    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import QueryableAttribute, Session, selectinload
 
 from daman.adjudication.repository import bulk_insert
 from daman.auth.access import Principal
-from daman.auth.models import Role
 from daman.claims.models import Claim, ClaimLine, ClaimStatusEvent
 from daman.core.db import any_id
 from daman.core.errors import NotFound
 from daman.providers.models import Provider
 from daman.reference.models import ActTariff, AldDisease, Drug
 from daman.registry.models import Person
-from daman.registry.repository import in_family
+from daman.registry.repository import scope
 
 T = TypeVar("T")
 CHUNK = 5_000  # ids per IN list (well under SQLite's bound-parameter limit)
@@ -76,17 +73,14 @@ def _full() -> tuple[object, ...]:
 def visible_to(who: Principal | None) -> ColumnElement[bool]:
     """The claims ``who`` may see: staff all; an insured person their family's; a provider
     the care sheets with a line it gave; anyone else none."""
-    if who is None or who.is_staff:
-        return true()
-    if who.role == Role.INSURED and who.person_id is not None:
-        return in_family(Claim.patient_id, who.person_id)
-    if who.role == Role.PROVIDER and who.provider_id is not None:
-        return (
-            select(ClaimLine.id)
-            .where(ClaimLine.claim_id == Claim.id, ClaimLine.provider_id == who.provider_id)
-            .exists()
+
+    def gave_a_line(provider_id: int) -> ColumnElement[bool]:
+        lines = select(ClaimLine.id).where(
+            ClaimLine.claim_id == Claim.id, ClaimLine.provider_id == provider_id
         )
-    return false()
+        return lines.exists()
+
+    return scope(who, Claim.patient_id, gave_a_line)
 
 
 def by_number(session: Session, number: str, who: Principal | None = None) -> Claim:

@@ -8,22 +8,17 @@ patient, amount <= 0, care date in the future ...) are done by intake and answer
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from daman.claims.models import Channel, ClaimOutcome, ClaimStatus, LineStatus
+from daman.core.dates import aware
 from daman.core.enums import CareCategory
 
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands timestamps back without their zone; they are stored in UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-Instant = Annotated[datetime, AfterValidator(_aware)]
+Instant = Annotated[datetime, AfterValidator(aware)]
 
 
 class ClaimLineIn(BaseModel):

@@ -13,6 +13,12 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(value: datetime) -> datetime:
+    """A stored timestamp with its zone: SQLite hands them back without one, and they are
+    stored in UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def today() -> date:
     """Today's business date in Casablanca."""
     return datetime.now(BUSINESS_TZ).date()

@@ -7,6 +7,7 @@ nothing measurable on the real-time path.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -77,10 +78,16 @@ class BodyLimit:
                 try:
                     declared = int(value)
                 except ValueError:
-                    await _too_large(send, "Content-Length is not a number", status=400)
+                    body = {
+                        "error": "malformed_request",
+                        "detail": "Content-Length is not a number",
+                    }
+                    await _answer(send, 400, body)
                     return
                 if declared > self.limit:
-                    await _too_large(send, self._reason())
+                    await _answer(
+                        send, 413, {"error": "request_too_large", "detail": self._reason()}
+                    )
                     return
         received = 0
 
@@ -100,9 +107,9 @@ class BodyLimit:
         return f"the request body is over {self.limit:,} bytes"
 
 
-async def _too_large(send: Send, detail: str, status: int = 413) -> None:
-    code = "request_too_large" if status == 413 else "malformed_request"
-    body = json.dumps({"error": code, "detail": detail}).encode()
+async def _answer(send: Send, status: int, content: Mapping[str, object]) -> None:
+    """Answer from the middleware itself, before the app, in the app's error shape."""
+    body = json.dumps(content).encode()
     await send(
         {
             "type": "http.response.start",
@@ -179,17 +186,5 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
 
 
 async def _malformed(send: Send, field: str, reason: str) -> None:
-    body = json.dumps(
-        {"error": "malformed_request", "detail": [{"field": field, "reason": reason}]}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 422,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    detail = [{"field": field, "reason": reason}]
+    await _answer(send, 422, {"error": "malformed_request", "detail": detail})

@@ -15,21 +15,16 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from daman.auth.access import Principal
-from daman.auth.models import Role
 from daman.core.errors import NotFound
 from daman.exemptions.models import AldExemption, AldExemptionRequest, RequestStatus
-from daman.registry.repository import in_family
+from daman.registry.repository import scope
 
 T = TypeVar("T", bound=Any)
 
 
 def visible(stmt: Select[T], who: Principal, person_column: Any) -> Select[T]:
     """`stmt` restricted to what `who` may see (the person of `person_column`)."""
-    if who.is_staff:
-        return stmt
-    if who.role == Role.INSURED and who.person_id is not None:
-        return stmt.where(in_family(person_column, who.person_id))
-    return stmt.where(person_column.is_(None))  # nothing: no person id is null
+    return stmt.where(scope(who, person_column))
 
 
 def request_by_number(session: Session, number: str, who: Principal) -> AldExemptionRequest:

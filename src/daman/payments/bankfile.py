@@ -22,6 +22,7 @@ from importlib import resources
 from lxml import etree
 
 from daman.config import DEVELOPMENT_FUND_RIB, Settings
+from daman.core.dates import aware
 from daman.core.errors import DamanError, FieldError, ValidationFailed
 from daman.core.identifiers import rib_problem
 from daman.core.money import format_mad
@@ -109,9 +110,7 @@ def _account(parent: etree._Element, account: str) -> None:
 
 
 def _instant(value: datetime) -> str:
-    # SQLite hands timestamps back without their zone; they are stored in UTC.
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).replace(microsecond=0).isoformat()
+    return aware(value).astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def pain001(

@@ -15,7 +15,6 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from daman.auth.access import Principal
-from daman.auth.models import Role
 from daman.claims.repository import chunks, one_of
 from daman.core.errors import NotFound
 from daman.preauth.models import (
@@ -23,20 +22,16 @@ from daman.preauth.models import (
     PreauthRequest,
     PreauthStatus,
 )
-from daman.registry.repository import in_family
+from daman.registry.repository import scope
 
 T = TypeVar("T", bound=Any)
 
 
 def visible(stmt: Select[T], who: Principal) -> Select[T]:
     """`stmt` (over PreauthRequest) restricted to what `who` may see."""
-    if who.is_staff:
-        return stmt
-    if who.role == Role.PROVIDER and who.provider_id is not None:
-        return stmt.where(PreauthRequest.provider_id == who.provider_id)
-    if who.role == Role.INSURED and who.person_id is not None:
-        return stmt.where(in_family(PreauthRequest.patient_id, who.person_id))
-    return stmt.where(PreauthRequest.id.is_(None))  # nothing
+    return stmt.where(
+        scope(who, PreauthRequest.patient_id, lambda p: PreauthRequest.provider_id == p)
+    )
 
 
 def by_number(session: Session, number: str, who: Principal) -> PreauthRequest:

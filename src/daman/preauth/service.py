@@ -15,7 +15,7 @@ ordering the queue by `due_at` orders it by time left.
 from __future__ import annotations
 
 import statistics
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ from daman.claims import repository as claims_repo
 from daman.claims.models import Claim, ClaimStatus
 from daman.claims.schemas import Explanation, StatusEventOut
 from daman.config import get_settings
-from daman.core.dates import BUSINESS_TZ, now, today
+from daman.core.dates import BUSINESS_TZ, aware, now, today
 from daman.core.errors import FieldError, ValidationFailed
 from daman.core.identifiers import allocate
 from daman.core.money import apply_rate, format_mad, mul_half_up
@@ -67,11 +67,6 @@ from daman.registry.repository import immatriculations, person_by_immatriculatio
 
 MAX_QUANTITY = 999
 MAX_COEFFICIENT_MILLI = 9_999_999
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they are stored in UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def limit_seconds(row: PreauthRequest) -> int:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from daman.auth.models import Role
@@ -35,12 +35,11 @@ def person_by_immatriculation(
 ) -> Person | None:
     """The person, if ``who`` (when given) may see them: staff see everyone, an insured
     person their own family, other roles no one."""
-    stmt = select(Person).where(Person.immatriculation == number.strip().upper())
-    if who is not None and not who.is_staff:
-        if who.role != Role.INSURED or who.person_id is None:
-            return None
-        stmt = stmt.where(in_family(Person.id, who.person_id))
-    return session.scalar(stmt)
+    return session.scalar(
+        select(Person).where(
+            Person.immatriculation == number.strip().upper(), scope(who, Person.id)
+        )
+    )
 
 
 def person_by_cnie(session: Session, cnie: str) -> Person | None:
@@ -248,6 +247,24 @@ def in_family(
     (a child who has since left the family still shows on the parent's past claims)."""
     dependents = select(DependentLink.dependent_id).where(DependentLink.principal_id == person_id)
     return or_(person_column == person_id, person_column.in_(dependents))
+
+
+def scope(
+    who: Principal | None,
+    person_column: ColumnElement[int] | QueryableAttribute[int],
+    provider_rule: Callable[[int], ColumnElement[bool]] | None = None,
+) -> ColumnElement[bool]:
+    """What ``who`` may see of rows about the person in ``person_column``: staff (and no
+    principal: the fund's own code) everything; an insured person their family's rows; a
+    provider the rows ``provider_rule(provider_id)`` admits, when the domain has one; anyone
+    else nothing. Each domain's repository applies it, so the rule lives in one place."""
+    if who is None or who.is_staff:
+        return true()
+    if who.role == Role.INSURED and who.person_id is not None:
+        return in_family(person_column, who.person_id)
+    if who.role == Role.PROVIDER and who.provider_id is not None and provider_rule is not None:
+        return provider_rule(who.provider_id)
+    return false()
 
 
 def family_ids(session: Session, person_id: int) -> list[int]:
