@@ -10,12 +10,14 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from daman import __version__
 from daman.auth.access import PUBLIC
 from daman.config import get_settings
 from daman.core.admission import Admission
+from daman.core.db import database_error
 from daman.core.errors import DamanError
 from daman.core.hardening import BodyLimit, RefuseNul, SecurityHeaders
 from daman.web.pages import router as pages
@@ -23,6 +25,7 @@ from daman.web.pages import router as pages
 log = logging.getLogger("daman")
 
 API = "/api/v1"
+INTERNAL = {"error": "internal_error", "detail": "unexpected error, logged"}
 STATIC = Path(__file__).parent / "web" / "static"
 
 
@@ -49,6 +52,15 @@ def create_app() -> FastAPI:
     async def _domain_error(_: Request, exc: DamanError) -> JSONResponse:
         return JSONResponse(status_code=exc.status, content=exc.body())
 
+    @app.exception_handler(DBAPIError)
+    async def _database(_: Request, exc: DBAPIError) -> JSONResponse:
+        known = database_error(exc)
+        if known is None:
+            log.exception("database error", exc_info=exc)
+            return JSONResponse(status_code=500, content=INTERNAL)
+        headers = {"Retry-After": "1"} if known.status == 503 else None
+        return JSONResponse(status_code=known.status, content=known.body(), headers=headers)
+
     @app.exception_handler(RequestValidationError)
     async def _malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
         detail = [{"field": _field(e["loc"]), "reason": e["msg"]} for e in exc.errors()]
@@ -68,10 +80,7 @@ def create_app() -> FastAPI:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return JSONResponse(
-            status_code=500,
-            content={"error": "internal_error", "detail": "unexpected error, logged"},
-        )
+        return JSONResponse(status_code=500, content=INTERNAL)
 
     @app.get(f"{API}/health", tags=["meta"], dependencies=[PUBLIC])
     def health() -> dict[str, str]:

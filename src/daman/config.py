@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     fund_name: str = "Daman AMO (development)"
     fund_iban_or_rib: str = DEVELOPMENT_FUND_RIB
     fund_bic: str = "DAMNMAMC"
+    # Sign-in attempts allowed from one client address per 5 minutes (per server process).
+    sign_in_limit: int = 20
     # Pre-authorisations: the legal answer time, counted from timestamps (paused while the
     # fund waits for information from the requester).
     preauth_answer_hours: int = 48

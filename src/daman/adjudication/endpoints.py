@@ -11,7 +11,7 @@ from daman.adjudication.schemas import ReviewDecisionIn, ReviewItemOut
 from daman.auth.access import Principal, allow
 from daman.auth.models import Role
 from daman.claims import service as claims
-from daman.core.db import get_session
+from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.pagination import Page, PageParams, RowId, page_params
 
@@ -50,7 +50,7 @@ def item_out(
 def review_queue(
     paging: PageParams = Depends(page_params),
     accept_language: str | None = Header(default=None),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(REVIEW),
 ) -> Page[ReviewItemOut]:
     """Lines waiting for a controller, oldest first: the line, why, and the documents."""
@@ -74,7 +74,7 @@ def assign(
     item_id: RowId,
     accept_language: str | None = Header(default=None),
     who: Principal = Depends(REVIEW),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> ReviewItemOut:
     """Take an item: it is assigned to the caller."""
     item = service.assign(session, item_id, who.actor)
@@ -91,7 +91,7 @@ def decide(
     payload: ReviewDecisionIn,
     accept_language: str | None = Header(default=None),
     who: Principal = Depends(REVIEW),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> ReviewItemOut:
     """Accept, reduce (with the AMO amount to pay) or reject the line, with a reason; the
     claim's totals, outcome and status are updated."""

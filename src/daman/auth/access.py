@@ -29,7 +29,7 @@ from daman.auth import tokens
 from daman.auth.errors import CsrfRefused, Forbidden, NotAuthenticated
 from daman.auth.models import AccessToken, ReadLog, Role, TokenKind, User
 from daman.core.dates import now
-from daman.core.db import get_session
+from daman.core.db import SESSION
 from daman.providers.models import Provider
 
 SESSION_COOKIE = "daman_session"
@@ -103,7 +103,7 @@ def current_principal(
     request: Request,
     bearer: HTTPAuthorizationCredentials | None = Depends(_bearer),
     cookie: str | None = Depends(_cookie),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Principal:
     token = bearer.credentials if bearer is not None else cookie
     if not token:

@@ -70,7 +70,7 @@ def create(
     new = NewUser(username, role, password, full_name, person, provider)
     with _refusals(), unit_of_work() as session:
         user = create_user(session, new, cli_actor())
-        out.print(f"user {user.username} created ({user.role})")
+    out.print(f"user {user.username} created ({user.role})")  # once committed
 
 
 @users.command("list")

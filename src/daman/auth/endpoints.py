@@ -28,7 +28,8 @@ from daman.auth.schemas import (
     UserOut,
 )
 from daman.auth.throttle import Throttle
-from daman.core.db import get_session
+from daman.config import get_settings
+from daman.core.db import SESSION
 from daman.core.errors import Conflict, ValidationFailed, error_responses
 from daman.core.pagination import RowId
 from daman.providers.models import Provider
@@ -48,7 +49,7 @@ def sign_in_throttle(request: Request) -> Throttle:
     """The app's sign-in throttle (one per app, made on first use)."""
     state = request.app.state
     if not hasattr(state, "sign_ins"):
-        state.sign_ins = Throttle()
+        state.sign_ins = Throttle(limit=get_settings().sign_in_limit)
     throttle: Throttle = state.sign_ins
     return throttle
 
@@ -70,7 +71,7 @@ def refusal(refused: LoginRefused) -> JSONResponse:
     responses=error_responses(LoginRefused, AccountLocked, TooManyAttempts),
 )
 def create_token(
-    payload: SignIn, request: Request, session: Session = Depends(get_session)
+    payload: SignIn, request: Request, session: Session = SESSION
 ) -> TokenOut | JSONResponse:
     """Sign in with a password and receive a bearer token (valid 12 hours, shown once)."""
     wait = sign_in_throttle(request).attempt(client_address(request))
@@ -92,9 +93,7 @@ def create_token(
 
 
 @router.delete("/auth/tokens/current", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_current(
-    session: Session = Depends(get_session), who: Principal = Depends(ANYONE)
-) -> Response:
+def revoke_current(session: Session = SESSION, who: Principal = Depends(ANYONE)) -> Response:
     """Sign out: the token (or API key, or web session) of this request stops working."""
     if who.token_id is not None and (row := session.get(AccessToken, who.token_id)):
         tokens.revoke(session, row, who.actor)
@@ -102,7 +101,7 @@ def revoke_current(
 
 
 @router.get("/auth/me", response_model=MeOut)
-def me(session: Session = Depends(get_session), who: Principal = Depends(ANYONE)) -> MeOut:
+def me(session: Session = SESSION, who: Principal = Depends(ANYONE)) -> MeOut:
     """Who this credential stands for."""
     person = session.get(Person, who.person_id) if who.person_id else None
     provider = session.get(Provider, who.provider_id) if who.provider_id else None
@@ -123,7 +122,7 @@ def me(session: Session = Depends(get_session), who: Principal = Depends(ANYONE)
 )
 def change_password(
     payload: PasswordChange,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(ANYONE),
 ) -> Response:
     """Change one's own password; other sessions and tokens of the account are revoked."""
@@ -160,7 +159,7 @@ def user_out(user: User, person: str | None, provider: str | None) -> UserOut:
     responses=error_responses(ValidationFailed, Conflict),
 )
 def create_user(
-    payload: UserIn, session: Session = Depends(get_session), who: Principal = Depends(ADMIN)
+    payload: UserIn, session: Session = SESSION, who: Principal = Depends(ADMIN)
 ) -> UserOut:
     new = service.NewUser(
         payload.username,
@@ -175,9 +174,7 @@ def create_user(
 
 
 @router.get("/users", response_model=list[UserOut])
-def list_users(
-    session: Session = Depends(get_session), who: Principal = Depends(ADMIN)
-) -> list[UserOut]:
+def list_users(session: Session = SESSION, who: Principal = Depends(ADMIN)) -> list[UserOut]:
     return [user_out(u, imm, inpe) for u, imm, inpe in service.list_users(session)]
 
 
@@ -185,7 +182,7 @@ def list_users(
     "/users/{username}/disable", response_model=UserOut, responses=error_responses(UserNotFound)
 )
 def disable_user(
-    username: str, session: Session = Depends(get_session), who: Principal = Depends(ADMIN)
+    username: str, session: Session = SESSION, who: Principal = Depends(ADMIN)
 ) -> UserOut:
     """The account can no longer sign in, and its sessions and tokens stop working."""
     user = service.disable_user(session, username, who.actor)
@@ -218,7 +215,7 @@ def key_out(row: AccessToken, inpe: str) -> ApiKeyOut:
 def create_api_key(
     inpe: str,
     payload: ApiKeyIn,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(ADMIN),
 ) -> NewApiKeyOut:
     """A key for the provider's software: it acts as that provider only. Shown once."""
@@ -229,7 +226,7 @@ def create_api_key(
 @router.get("/api-keys", response_model=list[ApiKeyOut])
 def list_api_keys(
     provider: str | None = None,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(ADMIN),
 ) -> list[ApiKeyOut]:
     """Every API key (or one provider's), without the keys themselves."""
@@ -243,7 +240,7 @@ def list_api_keys(
 )
 def revoke_api_key(
     key_id: RowId,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(ADMIN),
 ) -> ApiKeyOut:
     row = tokens.api_key(session, key_id)

@@ -11,7 +11,7 @@ from daman.auth.models import Role
 from daman.claims import documents, service
 from daman.claims.models import ClaimStatus
 from daman.claims.schemas import ClaimIn, ClaimOut, ClaimSummary, DocumentOut, StatusChangeIn
-from daman.core.db import get_session
+from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.pagination import Page, PageParams, RowId, page_params
 
@@ -47,7 +47,7 @@ def submit_claim(
     ),
     accept_language: str | None = LANGUAGE,
     who: Principal = Depends(SUBMIT),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> ClaimOut:
     """Submit a care sheet: it is checked, stored `received`, valued in the same request,
     and answered with each line's decision and explanation."""
@@ -64,7 +64,7 @@ def list_claims(
     patient: str | None = Query(None, max_length=12, description="immatriculation"),
     claim_status: ClaimStatus | None = Query(None, alias="status"),
     paging: PageParams = Depends(page_params),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(READ),
 ) -> Page[ClaimSummary]:
     items, total = service.page(
@@ -82,7 +82,7 @@ def list_claims(
 def get_claim(
     number: str,
     accept_language: str | None = LANGUAGE,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(READ),
 ) -> ClaimOut:
     """Status, history, documents, and each line with its decision, amounts and reasons."""
@@ -104,7 +104,7 @@ def upload_document(
     response: Response,
     file: UploadFile = File(description="PDF, JPEG or PNG"),
     who: Principal = Depends(SUBMIT),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> DocumentOut:
     """Attach a scanned document (type read from the bytes, size capped, sha256 kept)."""
     claim = service.get(session, number, who)
@@ -125,7 +125,7 @@ def upload_document(
 def download_document(
     number: str,
     document_id: RowId,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(READ),
 ) -> FileResponse:
     claim = service.get(session, number, who)
@@ -143,7 +143,7 @@ def approve_claim(
     payload: StatusChangeIn | None = None,
     accept_language: str | None = LANGUAGE,
     who: Principal = Depends(DECIDE),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> ClaimOut:
     """Approve an adjudicated claim with a payable amount for payment."""
     claim = service.approve(session, number, who.actor, payload.reason if payload else "")

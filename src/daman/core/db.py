@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from fastapi import Depends
 from sqlalchemy import (
     ColumnElement,
     DateTime,
@@ -20,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -31,6 +33,7 @@ from sqlalchemy.orm import (
 
 from daman.config import get_settings
 from daman.core.dates import now
+from daman.core.errors import Conflict, DamanError, DatabaseBusy
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -101,7 +104,12 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # Every transaction takes SQLite's single write lock when it starts (waiting up to
+        # the busy timeout for it), so a transaction that read first never fails when it
+        # then writes: a deferred one would get "database is locked" at once when another
+        # writer committed since its read. Readers outside a transaction are not blocked
+        # (WAL). PostgreSQL keeps its row locks and READ COMMITTED.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -146,9 +154,40 @@ def unit_of_work() -> Iterator[Session]:
 
 
 def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one transaction per request."""
+    """One transaction per request. Use it as ``session: Session = SESSION``, never as a
+    plain ``Depends(get_session)``: see SESSION."""
     with unit_of_work() as session:
         yield session
+
+
+# The request's session. Scope "function": the transaction commits when the route function
+# has returned and its answer is serialised, *before* the response is sent. A success
+# therefore means committed; a commit that fails (a constraint, a busy database) raises
+# into the app's error handlers and the client gets that error instead (409, 503).
+# FastAPI's default scope for a dependency with yield runs the commit after the response
+# has gone out. tests/test_commit_before_answer.py checks that every route uses this one.
+SESSION: Any = Depends(get_session, scope="function")
+
+
+# PostgreSQL SQLSTATEs that mean "nothing was done, the same work may succeed on retry":
+# serialization_failure, deadlock_detected, lock_not_available, query_canceled (timeout).
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57014"})
+
+
+def database_error(exc: DBAPIError) -> DamanError | None:
+    """The answer for a database error that is the caller's or the moment's, not a bug: a
+    broken constraint is a 409, a busy database a 503. None: an unexpected error."""
+    if isinstance(exc, IntegrityError):
+        return Conflict(
+            "the change conflicts with data stored meanwhile (a unique or linked value);"
+            " nothing was stored"
+        )
+    if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return DatabaseBusy("the database is busy; nothing was stored, try again")
+    message = str(exc.orig).lower()
+    if isinstance(exc, OperationalError) and ("locked" in message or "busy" in message):
+        return DatabaseBusy("the database is busy; nothing was stored, try again")
+    return None
 
 
 def any_id(column: Any, ids: Iterable[int]) -> ColumnElement[bool]:

@@ -64,6 +64,14 @@ class ValidationFailed(DamanError):
         return cls([FieldError(field=field, reason=reason)], code=code)
 
 
+class DatabaseBusy(DamanError):
+    """The database could not take the work now (SQLite's write lock held past the busy
+    timeout, a PostgreSQL deadlock or serialisation failure): nothing was stored; retry."""
+
+    code = "database_busy"
+    status = 503
+
+
 class ImportFailed(DamanError):
     code = "import_failed"
     status = 400

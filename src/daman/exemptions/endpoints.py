@@ -10,7 +10,7 @@ from daman.auth.access import Principal, allow, log_read
 from daman.auth.models import Role
 from daman.claims import documents as store
 from daman.claims.schemas import DocumentOut
-from daman.core.db import get_session
+from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.pagination import Page, PageParams, page_params
 from daman.exemptions import repository as repo
@@ -51,7 +51,7 @@ def _patient_id(session: Session, patient: str | None, who: Principal) -> int | 
 def request_exemption(
     payload: AldRequestIn,
     who: Principal = Depends(REQUEST),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> AldRequestOut:
     """Ask for exemption from the patient share for a disease of the ALD list."""
     row = service.request(session, payload, who)
@@ -64,7 +64,7 @@ def list_requests(
     request_status: RequestStatus | None = Query(None, alias="status"),
     paging: PageParams = Depends(page_params),
     who: Principal = Depends(READ),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Page[AldRequestSummary]:
     """Requests the caller may see, oldest first (the controller's order of work)."""
     rows, total = repo.requests_page(
@@ -91,7 +91,7 @@ def list_requests(
 def get_request(
     number: str,
     who: Principal = Depends(READ),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> AldRequestOut:
     row = repo.request_by_number(session, number, who)
     log_read(session, who, "ald_request", row.number)
@@ -107,7 +107,7 @@ def decide_request(
     number: str,
     payload: AldDecisionIn,
     who: Principal = Depends(DECIDE),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> AldRequestOut:
     """Grant the exemption for a period (default 5 years, or for life), or refuse it with
     the reason. The requester is notified."""
@@ -123,7 +123,7 @@ def decide_request(
 def cancel_request(
     number: str,
     who: Principal = Depends(REQUEST),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> AldRequestOut:
     """Withdraw a request that was not decided yet."""
     row = service.cancel(session, number, who)
@@ -144,7 +144,7 @@ def upload_evidence(
     response: Response,
     file: UploadFile = File(description="PDF, JPEG or PNG"),
     who: Principal = Depends(REQUEST),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> DocumentOut:
     """Attach medical evidence to an open request."""
     row = repo.request_by_number(session, number, who)
@@ -166,7 +166,7 @@ def download_evidence(
     number: str,
     document_id: int,
     who: Principal = Depends(READ),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> FileResponse:
     row = repo.request_by_number(session, number, who)
     doc, path = service.open_document(row, document_id)
@@ -179,7 +179,7 @@ def list_exemptions(
     patient: str | None = Query(None, max_length=12, description="immatriculation"),
     paging: PageParams = Depends(page_params),
     who: Principal = Depends(READ),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Page[AldExemptionOut]:
     """Granted exemptions (active, upcoming or expired) the caller may see."""
     rows, total = repo.exemptions_page(
@@ -205,7 +205,7 @@ def list_exemptions(
 def get_exemption(
     exemption_id: int,
     who: Principal = Depends(READ),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> AldExemptionOut:
     row = repo.exemption_by_id(session, exemption_id, who)
     log_read(session, who, "ald_exemption", str(row.id))
@@ -222,7 +222,7 @@ def request_renewal(
     exemption_id: int,
     payload: RenewalIn,
     who: Principal = Depends(REQUEST),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> AldRequestOut:
     """Ask to renew an exemption: a new request, granted from the day after it ends."""
     row = service.renew(session, exemption_id, payload, who)

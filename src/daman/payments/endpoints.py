@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from daman.auth.access import Principal, allow
 from daman.auth.models import Role
 from daman.claims.service import language
-from daman.core.db import get_session
+from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.pagination import Page, PageParams, page_params
 from daman.payments import documents, service
@@ -47,7 +47,7 @@ def run_payments(
     response: Response,
     payload: RunIn | None = None,
     who: Principal = Depends(PAYMENTS),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> RunOut:
     """Pay every approved claim: claims whose payee can be paid move to `paid` and their
     lines form a batch, one transfer per payee; the others are held back with the reason."""
@@ -62,7 +62,7 @@ def run_payments(
 @router.get("/batches", response_model=Page[BatchSummary])
 def list_batches(
     paging: PageParams = Depends(page_params),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(PAYMENTS),
 ) -> Page[BatchSummary]:
     items, total = service.batches(session, limit=paging.limit, offset=paging.offset)
@@ -73,7 +73,7 @@ def list_batches(
 def get_batch(
     number: str,
     paging: PageParams = Depends(page_params),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(PAYMENTS),
 ) -> BatchOut:
     """The batch, how many transfers are pending, settled or rejected, and a page of them."""
@@ -89,7 +89,7 @@ def get_batch(
     },
 )
 def export_batch(
-    number: str, who: Principal = Depends(PAYMENTS), session: Session = Depends(get_session)
+    number: str, who: Principal = Depends(PAYMENTS), session: Session = SESSION
 ) -> Response:
     """The batch as an ISO 20022 credit-transfer file (checked against its XSD)."""
     filename, document = service.export_pain001(session, number, who.actor)
@@ -109,7 +109,7 @@ def export_batch(
 def import_return(
     file: UploadFile = File(description="camt.054 XML, or a CSV rejected-payment list"),
     who: Principal = Depends(PAYMENTS),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> ReturnOut:
     """Import the bank's return: transfers settled or rejected; a rejected transfer's claims
     go back to be paid once the RIB is fixed. Importing it again changes nothing."""
@@ -125,7 +125,7 @@ def list_held(
         default=None, description="ar, fr or en: the language of the reasons (default fr)"
     ),
     paging: PageParams = Depends(page_params),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(PAYMENTS),
 ) -> Page[HeldOut]:
     """Payees whose approved claims are held back, with the reason, oldest first."""
@@ -139,7 +139,7 @@ def list_held(
     "/transfers/{reference}", response_model=TransferOut, responses=error_responses(NotFound)
 )
 def get_transfer(
-    reference: str, session: Session = Depends(get_session), who: Principal = Depends(PAYEE)
+    reference: str, session: Session = SESSION, who: Principal = Depends(PAYEE)
 ) -> TransferOut:
     return service.transfer_out(session, reference, who)
 
@@ -153,7 +153,7 @@ def get_transfer(
     },
 )
 def get_statement(
-    reference: str, session: Session = Depends(get_session), who: Principal = Depends(PAYEE)
+    reference: str, session: Session = SESSION, who: Principal = Depends(PAYEE)
 ) -> Response:
     """The insured person's statement of a payment: each claim and line, what was charged,
     the base, the rate, what AMO and the mutual paid, what the patient kept, and why."""
@@ -171,7 +171,7 @@ def get_statement(
     responses=error_responses(NotFound, Conflict),
 )
 def get_remittance(
-    reference: str, session: Session = Depends(get_session), who: Principal = Depends(PAYEE)
+    reference: str, session: Session = SESSION, who: Principal = Depends(PAYEE)
 ) -> RemittanceOut:
     """The remittance advice of a payment to a facility or provider: the claims it pays."""
     return documents.remittance(session, reference, who)

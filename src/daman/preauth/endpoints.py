@@ -13,7 +13,7 @@ from daman.auth.models import Role
 from daman.claims import documents as store
 from daman.claims.schemas import DocumentOut
 from daman.claims.service import language
-from daman.core.db import get_session
+from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.pagination import Page, PageParams, page_params
 from daman.preauth import documents, invoices, service
@@ -62,7 +62,7 @@ def request_preauth(
     payload: PreauthIn,
     accept_language: str | None = LANGUAGE,
     who: Principal = Depends(REQUEST),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> PreauthOut:
     """Ask for a prior authorisation: the planned care is valued by the engine (rights,
     expected cover and patient share) and the 48-hour answer clock starts."""
@@ -76,7 +76,7 @@ def list_preauths(
     preauth_status: PreauthStatus | None = Query(None, alias="status"),
     paging: PageParams = Depends(page_params),
     who: Principal = Depends(READ),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Page[PreauthSummary]:
     """Requests the caller may see, newest first."""
     patient_id = None
@@ -104,7 +104,7 @@ def controller_queue(
     include_paused: bool = Query(False, description="also those waiting for information"),
     paging: PageParams = Depends(page_params),
     who: Principal = Depends(QUEUE),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Page[PreauthSummary]:
     """Requests waiting for an answer, least time left first; overdue ones are flagged."""
     items, total = service.queue(
@@ -118,7 +118,7 @@ def answer_figures(
     start: date | None = Query(None, alias="from", description="first submission date"),
     end: date | None = Query(None, alias="to", description="last submission date"),
     who: Principal = Depends(FIGURES),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Figures:
     """Answer times against the legal limit (counts and durations, no identifiers)."""
     return service.figures(session, start, end)
@@ -133,7 +133,7 @@ def get_preauth(
     number: str,
     accept_language: str | None = LANGUAGE,
     who: Principal = Depends(READ),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> PreauthOut:
     """The request, its clock, expected and agreed amounts, documents, invoices, history."""
     out = _out(session, who, number, accept_language)
@@ -151,7 +151,7 @@ def decide_preauth(
     payload: PreauthDecisionIn,
     accept_language: str | None = LANGUAGE,
     who: Principal = Depends(DECIDE),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> PreauthOut:
     """Agree (units, base, validity), agree partly, refuse, or ask for information (the
     clock stops until the requester answers). The requester is notified."""
@@ -169,7 +169,7 @@ def supply_information(
     payload: InformationIn,
     accept_language: str | None = LANGUAGE,
     who: Principal = Depends(REQUEST),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> PreauthOut:
     """Answer the controller's question: the request waits for the fund again."""
     row = service.supply_information(session, number, payload, who)
@@ -186,7 +186,7 @@ def cancel_preauth(
     payload: CancelIn | None = None,
     accept_language: str | None = LANGUAGE,
     who: Principal = Depends(REQUEST),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> PreauthOut:
     """Withdraw a request that was not answered yet."""
     row = service.cancel(session, number, who, payload.reason if payload else "")
@@ -207,7 +207,7 @@ def upload_document(
     response: Response,
     file: UploadFile = File(description="PDF, JPEG or PNG"),
     who: Principal = Depends(REQUEST),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> DocumentOut:
     """Attach an estimate, a medical report or a prescription to the request."""
     row = repo.by_number(session, number, who)
@@ -229,7 +229,7 @@ def download_document(
     number: str,
     document_id: int,
     who: Principal = Depends(READ),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> FileResponse:
     row = repo.by_number(session, number, who)
     doc, path = documents.open_document(row, document_id)
@@ -258,7 +258,7 @@ def send_invoice(
     ),
     accept_language: str | None = LANGUAGE,
     who: Principal = Depends(REQUEST),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> InvoiceOut:
     """The facility's invoice against the authorisation: matched line by line, approved
     for payment to the facility when nothing goes beyond the authorisation (an over-run
@@ -280,7 +280,7 @@ def get_invoice(
     claim: str,
     accept_language: str | None = LANGUAGE,
     who: Principal = Depends(READ),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> InvoiceOut:
     """An invoice as matched now (its status follows the claim: review, approval, payment)."""
     row = repo.by_number(session, number, who)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal, allow
 from daman.auth.models import Role
-from daman.core.db import get_session
+from daman.core.db import SESSION
 from daman.core.enums import ProviderKind, Sector
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.pagination import Page, PageParams, page_params
@@ -24,7 +24,7 @@ KEEPERS = allow(Role.ADMIN, Role.AGENT)  # agreements with providers
 
 @router.post("/providers", status_code=201, responses=error_responses(ValidationFailed, Conflict))
 def create_provider(
-    data: ProviderIn, session: Session = Depends(get_session), who: Principal = Depends(KEEPERS)
+    data: ProviderIn, session: Session = SESSION, who: Principal = Depends(KEEPERS)
 ) -> ProviderOut:
     return ProviderOut.model_validate(service.create_provider(session, data, who.actor))
 
@@ -36,7 +36,7 @@ def search_providers(
     sector: Sector | None = None,
     city: str | None = None,
     page: PageParams = Depends(page_params),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(READ_ANY),
 ) -> Page[ProviderOut]:
     return service.search_providers(session, q, kind, sector, city, page.limit, page.offset)
@@ -44,7 +44,7 @@ def search_providers(
 
 @router.get("/providers/{inpe}", responses=error_responses(NotFound))
 def get_provider(
-    inpe: str, session: Session = Depends(get_session), who: Principal = Depends(READ_ANY)
+    inpe: str, session: Session = SESSION, who: Principal = Depends(READ_ANY)
 ) -> ProviderOut:
     return ProviderOut.model_validate(service.get_provider(session, inpe))
 
@@ -53,7 +53,7 @@ def get_provider(
 def update_provider(
     inpe: str,
     patch: ProviderPatch,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(KEEPERS),
 ) -> ProviderOut:
     return ProviderOut.model_validate(service.update_provider(session, inpe, patch, who.actor))

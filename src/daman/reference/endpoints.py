@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from daman.auth.access import SIGNED_IN, Principal, allow
 from daman.auth.models import Role
 from daman.core.dates import today
-from daman.core.db import get_session
+from daman.core.db import SESSION
 from daman.core.enums import CareCategory, Exemption, Sector
 from daman.core.errors import ValidationFailed, error_responses
 from daman.core.pagination import Page, PageParams, page_params
@@ -53,9 +53,7 @@ def _known_regime(session: Session, code: str | None) -> None:
 
 
 @router.get("/regimes", response_model=list[RegimeOut])
-def list_regimes(
-    session: Session = Depends(get_session), who: Principal = Depends(READ_ANY)
-) -> list[RegimeOut]:
+def list_regimes(session: Session = SESSION, who: Principal = Depends(READ_ANY)) -> list[RegimeOut]:
     return [RegimeOut.model_validate(r) for r in repo.regimes(session)]
 
 
@@ -68,7 +66,7 @@ def get_tariff(
     key: str = Query(..., min_length=1, max_length=20, description="TNR key, e.g. C, K, B"),
     regime: str | None = Query(None, description="regime code; general tariffs when omitted"),
     on: date | None = _DATE,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(READ_ANY),
 ) -> TariffOut:
     """The tariff of a key in force on a date (the regime's own row beats the general one)."""
@@ -80,7 +78,7 @@ def get_tariff(
 def tariff_history(
     key: str = Query(..., min_length=1, max_length=20),
     regime: str | None = Query(None, description="one regime and the general rows"),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(READ_ANY),
 ) -> list[TariffOut]:
     """Every version of a key, oldest first: general rows, then each regime's."""
@@ -95,7 +93,7 @@ def tariff_history(
 )
 def new_tariff(
     body: TariffIn,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(ADMIN),
 ) -> TariffOut:
     """A new version of a tariff from valid_from; the current version ends the day before."""
@@ -126,7 +124,7 @@ def get_rate(
     exemption: Exemption = Query(Exemption.NONE),
     ald_code: str | None = Query(None, description="the exempted disease, e.g. ALD09"),
     on: date | None = _DATE,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(READ_ANY),
 ) -> RateOut:
     """The AMO rate in force on a date for a regime, care category, sector and exemption."""
@@ -145,7 +143,7 @@ def get_rate(
 )
 def new_rate(
     body: RateIn,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(ADMIN),
 ) -> RateOut:
     """A new version of a rate line from valid_from; the current version ends the day before."""
@@ -170,7 +168,7 @@ def search_drugs(
     q: str | None = Query(None, max_length=100, description="part of the name or DCI, or code"),
     on: date | None = _DATE,
     page: PageParams = Depends(page_params),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(READ_ANY),
 ) -> Page[DrugOut]:
     """Drugs by name, DCI or code, with the price on the list in force on the date."""
@@ -193,7 +191,7 @@ def search_drugs(
 def get_drug(
     code: str,
     on: date | None = _DATE,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(READ_ANY),
 ) -> DrugOut:
     """A drug with its price on the list in force that day; 404 drug_not_found when the
@@ -207,7 +205,7 @@ def get_drug(
 @router.get("/ald", response_model=list[AldOut])
 def list_ald(
     on: date | None = Query(None, alias="date", description="headings in force that day"),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(READ_ANY),
 ) -> list[AldOut]:
     """The ALD/ALC headings (all of them, or those in force on the date)."""
@@ -217,7 +215,7 @@ def list_ald(
 @router.get("/mutuals", response_model=MutualsOut)
 def list_mutuals(
     on: date | None = _DATE,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(READ_ANY),
 ) -> MutualsOut:
     """The CNOPS mutuals and the complementary cover in force on the date."""

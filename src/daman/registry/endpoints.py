@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from daman.auth.access import Principal, allow
 from daman.auth.models import Role
 from daman.core.dates import today
-from daman.core.db import get_session
+from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.pagination import Page, PageParams, page_params
 from daman.registry import dependents, service
@@ -53,7 +53,7 @@ ELIGIBILITY = allow(Role.INSURED, Role.PROVIDER, Role.AGENT, Role.CONTROLLER)
 
 @router.post("/insured", status_code=201, responses=WRITE)
 def register_insured(
-    data: InsuredIn, session: Session = Depends(get_session), who: Principal = Depends(DESK)
+    data: InsuredIn, session: Session = SESSION, who: Principal = Depends(DESK)
 ) -> InsuredOut:
     """Register a principal insured (person and affiliation); Daman issues the immatriculation."""
     return service.insured_out(session, service.register_insured(session, data, who.actor))
@@ -66,7 +66,7 @@ def search_insured(
     ),
     regime: str | None = Query(None, description="regime of the latest affiliation"),
     page: PageParams = Depends(page_params),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(STAFF_READ),
 ) -> Page[InsuredSummary]:
     return service.search_insured(session, q, regime, page.limit, page.offset)
@@ -75,7 +75,7 @@ def search_insured(
 @router.get("/insured/{immatriculation}", responses=READ)
 def get_insured(
     immatriculation: str,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(FAMILY_READ),
 ) -> InsuredOut:
     return service.insured_out(session, service.get_person(session, immatriculation, who))
@@ -85,7 +85,7 @@ def get_insured(
 def update_insured(
     immatriculation: str,
     patch: PersonPatch,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(DESK),
 ) -> InsuredOut:
     person = service.update_person(session, immatriculation, patch, who.actor)
@@ -96,7 +96,7 @@ def update_insured(
 def end_affiliation(
     immatriculation: str,
     data: EndAffiliationIn,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(DESK),
 ) -> AffiliationOut:
     """Conditions stop (job loss, retirement ...): rights are then maintained by rule."""
@@ -108,7 +108,7 @@ def end_affiliation(
 def change_regime(
     immatriculation: str,
     data: NewAffiliationIn,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(DESK),
 ) -> InsuredOut:
     """A new affiliation (regime change); the running one ends the day before."""
@@ -121,7 +121,7 @@ def change_regime(
 def add_dependent(
     immatriculation: str,
     data: DependentIn,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(DESK),
 ) -> DependentOut:
     """Create and link a dependent, or link an existing person (`transfer` to move them)."""
@@ -132,7 +132,7 @@ def add_dependent(
 @router.get("/insured/{immatriculation}/dependents", responses=READ)
 def list_dependents(
     immatriculation: str,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(FAMILY_READ),
 ) -> list[DependentOut]:
     return dependents.list_dependents(session, immatriculation, who)
@@ -142,7 +142,7 @@ def list_dependents(
 def record_contributions(
     immatriculation: str,
     data: ContributionsIn,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(DESK),
 ) -> list[ContributionOut]:
     """Months of declared days (salaried) or paid contributions; returns all months."""
@@ -152,7 +152,7 @@ def record_contributions(
 @router.get("/insured/{immatriculation}/contributions", responses=READ)
 def list_contributions(
     immatriculation: str,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(FAMILY_READ),
 ) -> list[ContributionOut]:
     return service.contributions(session, immatriculation, who)
@@ -165,7 +165,7 @@ def list_contributions(
 def record_death(
     immatriculation: str,
     data: DeathIn,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(DESK),
 ) -> PersonOut:
     return PersonOut.model_validate(service.record_death(session, immatriculation, data, who.actor))
@@ -175,7 +175,7 @@ def record_death(
 def add_student_proof(
     immatriculation: str,
     data: StudentProofIn,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(DESK),
 ) -> StudentProofOut:
     return StudentProofOut.model_validate(
@@ -186,7 +186,7 @@ def add_student_proof(
 @router.get("/persons/{immatriculation}/student-proofs", responses=READ)
 def list_student_proofs(
     immatriculation: str,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(FAMILY_READ),
 ) -> list[StudentProofOut]:
     return [
@@ -199,7 +199,7 @@ def list_student_proofs(
 def end_link(
     immatriculation: str,
     data: EndLinkIn,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(DESK),
 ) -> DependentOut:
     return dependents.end_link(session, immatriculation, data, who.actor)
@@ -210,7 +210,7 @@ def end_link(
 
 @router.post("/employers", status_code=201, responses=WRITE)
 def create_employer(
-    data: EmployerIn, session: Session = Depends(get_session), who: Principal = Depends(DESK)
+    data: EmployerIn, session: Session = SESSION, who: Principal = Depends(DESK)
 ) -> EmployerOut:
     return EmployerOut.model_validate(service.create_employer(session, data, who.actor))
 
@@ -219,7 +219,7 @@ def create_employer(
 def list_employers(
     q: str | None = Query(None, description="words of the name, number or city"),
     page: PageParams = Depends(page_params),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(DESK),
 ) -> Page[EmployerOut]:
     found = service.list_employers(session, q, page.limit, page.offset)
@@ -233,7 +233,7 @@ def list_employers(
 
 @router.get("/employers/{number}", responses=READ)
 def get_employer(
-    number: str, session: Session = Depends(get_session), who: Principal = Depends(DESK)
+    number: str, session: Session = SESSION, who: Principal = Depends(DESK)
 ) -> EmployerOut:
     return EmployerOut.model_validate(service.get_employer(session, number))
 
@@ -242,7 +242,7 @@ def get_employer(
 def update_employer(
     number: str,
     patch: EmployerPatch,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(DESK),
 ) -> EmployerOut:
     return EmployerOut.model_validate(service.update_employer(session, number, patch, who.actor))
@@ -255,7 +255,7 @@ def update_employer(
 def eligibility(
     person: str = Query(description="immatriculation of the person"),
     on: date | None = Query(None, alias="date", description="date of care (default: today)"),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(ELIGIBILITY),
 ) -> EligibilityOut:
     """Whether the person is covered on the date, with a reason code and the explanation."""

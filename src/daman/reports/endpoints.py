@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from daman.auth.access import Principal, allow
 from daman.auth.models import Role
 from daman.core.dates import today
-from daman.core.db import get_session
+from daman.core.db import SESSION
 from daman.core.errors import ValidationFailed, error_responses
 from daman.reports import service
 from daman.reports.schemas import ClaimFigures
@@ -26,7 +26,7 @@ def claim_figures(
         None, alias="from", description="first deposit date (default: today)"
     ),
     end: date | None = Query(None, alias="to", description="last deposit date (default: from)"),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     who: Principal = Depends(FIGURES),
 ) -> ClaimFigures:
     """Claims deposited in the period: counts and amounts by status and by care category."""

@@ -13,7 +13,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from daman.auth.endpoints import client_address, sign_in_throttle
 from daman.auth.errors import AccountLocked, LoginRefused
 from daman.auth.models import AccessToken, Role, TokenKind, User
 from daman.config import get_settings
-from daman.core.db import get_session
+from daman.core.db import SESSION
 from daman.core.errors import ValidationFailed
 from daman.providers.models import Provider
 from daman.registry.models import Person
@@ -98,7 +98,7 @@ def _login_page(
 
 
 @router.get("/")
-def home(request: Request, session: Session = Depends(get_session)) -> RedirectResponse:
+def home(request: Request, session: Session = SESSION) -> RedirectResponse:
     target = "/account" if _session_row(request, session) else "/login"
     return RedirectResponse(target, status_code=303)
 
@@ -114,7 +114,7 @@ def login(
     username: str = Form("", max_length=80),
     password: str = Form("", max_length=1000),
     csrf_token: str = Form("", max_length=100),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     _ = translations(_lang(request)).gettext
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
@@ -173,7 +173,7 @@ def _account_page(
 
 
 @router.get("/account", response_model=None)
-def account(request: Request, session: Session = Depends(get_session)) -> Response:
+def account(request: Request, session: Session = SESSION) -> Response:
     row = _session_row(request, session)
     if row is None or principal_of(session, row) is None:
         return RedirectResponse("/login", status_code=303)
@@ -186,7 +186,7 @@ def change_password(
     current_password: str = Form("", max_length=1000),
     new_password: str = Form("", max_length=1000),
     csrf_token: str = Form("", max_length=100),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     _ = translations(_lang(request)).gettext
     row = _session_row(request, session)
@@ -217,7 +217,7 @@ def change_password(
 def logout(
     request: Request,
     csrf_token: str = Form("", max_length=100),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     row = _session_row(request, session)
     if row is not None and tokens.csrf_ok(request.cookies.get(SESSION_COOKIE), csrf_token):
