@@ -78,6 +78,17 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Documents and bank files of every test go to a directory of its own, never ./var."""
+    from daman.config import get_settings
+
+    settings = get_settings()
+    previous, settings.data_dir = settings.data_dir, tmp_path_factory.mktemp("var")
+    yield
+    settings.data_dir = previous
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

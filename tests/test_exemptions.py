@@ -252,3 +252,38 @@ def test_a_grant_lasts_five_years_by_default_and_a_cancelled_request_takes_nothi
     assert late.status_code == 409 and late.json()["error"] == "exemption_request_not_open"
     again = api.post(f"{API}/ald-exemption-requests/{other}/cancel")
     assert again.status_code == 409
+
+
+def test_a_reminder_before_the_exemption_ends_once_in_the_patient_s_language(
+    api: TestClient, session: Session, world: dict[str, Any]
+) -> None:
+    from daman.exemptions.reminders import queue_reminders
+
+    world["patient"].preferred_language = "fr"
+    session.flush()
+    number = ask(api, world)["number"]
+    ends = today() + timedelta(days=45)
+    r = api.post(
+        f"{API}/ald-exemption-requests/{number}/decision",
+        json={"action": "grant", "valid_from": today().isoformat(), "valid_to": ends.isoformat()},
+    )
+    assert r.status_code == 200, r.text
+
+    assert queue_reminders(session, today() - timedelta(days=30), "cli:test") == 0  # too early
+    assert queue_reminders(session, today(), "cli:test") == 1
+    assert queue_reminders(session, today(), "cli:test") == 0  # reminded once
+    (mail,) = session.scalars(select(Notification).where(Notification.topic == "ald_expiring"))
+    assert mail.recipient == "amina@example.ma"
+    assert mail.subject == f"Exonération ALD {DIABETES} : fin le {ends.isoformat()}"
+    assert "renouvellement" in mail.body
+
+    # a renewal already asked for: no reminder for the new end date either
+    exemption = session.scalars(select(AldExemption)).one()
+    exemption.valid_to = ends + timedelta(days=1)
+    session.flush()
+    r = api.post(
+        f"{API}/ald-exemptions/{exemption.id}/renewal",
+        json={"evidence": "HbA1c 7.9 %", "notify_email": "amina@example.ma"},
+    )
+    assert r.status_code == 201, r.text
+    assert queue_reminders(session, today(), "cli:test") == 0

@@ -259,6 +259,18 @@ def test_a_refusal(api: TestClient, session: Session, world: dict[str, Any]) -> 
     assert r.status_code == 409 and r.json()["error"] == "preauth_not_agreed"
 
 
+def test_the_decision_is_written_in_the_patient_s_language(
+    api: TestClient, session: Session, world: dict[str, Any]
+) -> None:
+    patient = world["patient"]
+    patient.preferred_language = "ar"
+    session.flush()
+    number = submit(api, stay(patient, world["clinic"]))["number"]
+    decide(api, number, action="refuse", reason="غير مبرر طبيا")
+    [mail] = outbox(session, number)
+    assert mail.subject == f"رفض طلب التحمل {number}" and "غير مبرر طبيا" in mail.body
+
+
 def test_a_request_answered_late(api: TestClient, session: Session, world: dict[str, Any]) -> None:
     late = submit(api, stay(world["patient"], world["clinic"]))["number"]
     fresh = submit(api, stay(world["patient"], world["clinic"], days=2))["number"]

@@ -6,25 +6,29 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from daman import __version__
-from daman.auth.access import PUBLIC
+from daman.auth.access import PUBLIC, SIGNED_IN, allow
+from daman.auth.demo import refuse_open_demo_accounts
 from daman.config import get_settings
 from daman.core.admission import Admission
 from daman.core.db import database_error
 from daman.core.errors import DamanError
 from daman.core.hardening import BodyLimit, RefuseNul, SecurityHeaders
+from daman.core.text import TEXT_REFUSED
 from daman.web.pages import router as pages
 
 log = logging.getLogger("daman")
 
 API = "/api/v1"
+OPENAPI = f"{API}/openapi.json"
 INTERNAL = {"error": "internal_error", "detail": "unexpected error, logged"}
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -35,14 +39,19 @@ def _field(loc: tuple[object, ...] | list[object]) -> str:
 
 
 def create_app() -> FastAPI:
+    settings = get_settings()
+    if settings.environment != "development":
+        # `daman serve` says so in one line before getting here (daman.auth.demo)
+        refuse_open_demo_accounts()
+    public_docs = bool(settings.public_api_docs)
     app = FastAPI(
         title="Daman",
         version=__version__,
         description="Mandatory health insurance fund: registry, reference data, rights.",
-        openapi_url=f"{API}/openapi.json",
-        docs_url="/docs",
+        openapi_url=OPENAPI if public_docs else None,
+        docs_url="/docs" if public_docs else None,
+        redoc_url="/redoc" if public_docs else None,
     )
-    settings = get_settings()
     app.add_middleware(RefuseNul)
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
     app.add_middleware(Admission)
@@ -63,7 +72,13 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
-        detail = [{"field": _field(e["loc"]), "reason": e["msg"]} for e in exc.errors()]
+        errors = exc.errors()
+        detail = [{"field": _field(e["loc"]), "reason": e["msg"]} for e in errors]
+        if errors and all(e["type"] == TEXT_REFUSED for e in errors):
+            # well-formed, but text a person typed holds what the fund refuses to store
+            return JSONResponse(
+                status_code=400, content={"error": "validation_failed", "detail": detail}
+            )
         return JSONResponse(
             status_code=422, content={"error": "malformed_request", "detail": detail}
         )
@@ -89,6 +104,8 @@ def create_app() -> FastAPI:
     for router in _routers():
         app.include_router(router, prefix=API)
     _document_malformed_requests(app)
+    if not public_docs:
+        _private_docs(app)
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
@@ -127,6 +144,24 @@ def _document_malformed_requests(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _private_docs(app: FastAPI) -> None:
+    """The API documentation and schema for signed-in callers only (any role, by bearer
+    token or web session): DAMAN_PUBLIC_API_DOCS false, the default outside development."""
+    signed_in = [Depends(allow(*SIGNED_IN))]
+
+    @app.get(OPENAPI, include_in_schema=False, dependencies=signed_in)
+    def openapi_schema() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=signed_in)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=OPENAPI, title=f"{app.title} - Swagger UI")
+
+    @app.get("/redoc", include_in_schema=False, dependencies=signed_in)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=OPENAPI, title=f"{app.title} - ReDoc")
 
 
 def _routers() -> list[APIRouter]:

@@ -49,11 +49,42 @@ def serve(
     port: int = typer.Option(8000),
     reload: bool = typer.Option(False),
 ) -> None:
-    """Serve the web app and the API."""
+    """Serve the web app and the API. Outside development it refuses to start (one line,
+    exit 1) with a missing or short DAMAN_SECRET_KEY or while a demo account keeps the
+    demo password. X-Forwarded-For is read only from DAMAN_TRUSTED_PROXIES."""
     import uvicorn
+    from pydantic import ValidationError
+    from rich.markup import escape
 
-    out.print(f"Daman on http://{host}:{port} (API docs at http://{host}:{port}/docs)")
-    uvicorn.run("daman.app:create_app", factory=True, host=host, port=port, reload=reload)
+    from daman.config import get_settings
+
+    try:
+        settings = get_settings()
+        if settings.environment != "development":
+            from daman.auth.demo import refuse_open_demo_accounts
+
+            refuse_open_demo_accounts()
+    except ValidationError as exc:
+        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        err.print(f"[red]error[/red] {escape(reasons)}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    except DamanError as exc:
+        err.print(f"[red]error[/red] {exc.code}: {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    trusted = settings.trusted_proxies
+    docs = "API docs" if settings.public_api_docs else "API docs, signed in,"
+    out.print(f"Daman on http://{host}:{port} ({docs} at http://{host}:{port}/docs)")
+    uvicorn.run(
+        "daman.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        # uvicorn would trust X-Forwarded-For from 127.0.0.1 by default: a proxy on the
+        # same host passing the header through would let a client choose its address.
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted,
+    )
 
 
 def _register() -> None:

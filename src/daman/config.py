@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
 DEVELOPMENT_FUND_RIB = "010780000000000012345682"  # refused outside development
+MIN_SECRET_BYTES = 32  # outside development: 256 bits for the HMACs keyed with it
 
 
 class Settings(BaseSettings):
@@ -32,11 +35,29 @@ class Settings(BaseSettings):
     fund_bic: str = "DAMNMAMC"
     # Sign-in attempts allowed from one client address per 5 minutes (per server process).
     sign_in_limit: int = 20
+    # Addresses or networks of the reverse proxies whose X-Forwarded-For names the client
+    # (comma-separated, e.g. "10.0.0.5,10.1.0.0/16"). Empty: the header is ignored and the
+    # connecting address is the client's (a client cannot pick the address it is counted as).
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    # The API documentation (/docs, /redoc, the OpenAPI schema) without signing in. Unset:
+    # public in development, behind a sign-in elsewhere.
+    public_api_docs: bool | None = None
+    # A payment batch still without its bank file this long after it was formed is flagged
+    # (`daman payments status`, GET /payments/status): a run died between the two steps.
+    payment_file_grace_minutes: int = 15
     # Pre-authorisations: the legal answer time, counted from timestamps (paused while the
     # fund waits for information from the requester).
     preauth_answer_hours: int = 48
     # ALD exemptions: how long a grant lasts when the controller gives no end date.
     ald_default_years: int = 5
+    # Rights look-ups (GET /eligibility) by one provider per minute (per server process;
+    # a counter checks a patient or two a minute, a scan of the registry is stopped) ...
+    provider_lookup_limit: int = 30
+    # ... and how far back it may ask: the filing deadline (60 days); never a future date.
+    provider_lookup_days: int = 60
+    # ALD exemptions ending within this many days get a reminder (daman notifications
+    # ald-reminders), sent to whoever asked for the exemption.
+    ald_reminder_days: int = 60
     # Notifications (outbox): delivered by `daman notifications send` through this server.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
@@ -56,6 +77,21 @@ class Settings(BaseSettings):
                 return "postgresql+psycopg://" + v[len(prefix) :]
         return v
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, v: object) -> object:
+        items = [x.strip() for x in v.split(",")] if isinstance(v, str) else v
+        if not isinstance(items, list):
+            return items
+        for item in [x for x in items if x]:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"DAMAN_TRUSTED_PROXIES: not an IP address or network: {item}"
+                ) from None
+        return [x for x in items if x]
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment != "development" and self.secret_key == DEFAULT_SECRET:
@@ -63,11 +99,24 @@ class Settings(BaseSettings):
                 "DAMAN_SECRET_KEY must be set outside development "
                 f"(DAMAN_ENVIRONMENT={self.environment})"
             )
+        if self.environment != "development" and len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"DAMAN_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes outside "
+                f"development (DAMAN_ENVIRONMENT={self.environment}); "
+                "e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        if self.public_api_docs is None:
+            self.public_api_docs = self.environment == "development"
         return self
 
     @property
     def documents_dir(self) -> Path:
         return self.data_dir / "documents"
+
+    @property
+    def bank_dir(self) -> Path:
+        """Where payment runs write the bank files (the outbox the bank channel reads)."""
+        return self.data_dir / "bank"
 
 
 @lru_cache

@@ -305,9 +305,10 @@ def context(
 def extend_history(
     history: pl.DataFrame, lines: pl.DataFrame, decisions: pl.DataFrame
 ) -> pl.DataFrame:
-    """HISTORY plus the accepted and reduced lines of `decisions` (as the service saves them)."""
+    """HISTORY plus the accepted, reduced and pending_review lines of `decisions` (as the
+    service saves them and the context reads them back)."""
     paid = lines.join(decisions, on=["claim_id", "line_id"]).filter(
-        pl.col("status").is_in(["accepted", "reduced"])
+        pl.col("status").is_in(["accepted", "reduced", "pending_review"])
     )
     added = paid.select(
         "patient_id",
@@ -333,8 +334,9 @@ def decide(*rows: Mapping[str, Any], **world: Any) -> list[dict[str, Any]]:
 
 
 def one_at_a_time(lines: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Value each claim alone in claim_id order, each with HISTORY extended by the accepted
-    and reduced lines of the claims before it; decisions in the order of `lines`."""
+    """Value each claim alone in claim_id order, each with HISTORY extended by the accepted,
+    reduced and pending_review lines of the claims before it; decisions in the order of
+    `lines`."""
     from daman.adjudication.engine import adjudicate
 
     history, parts = ctx.history, []

@@ -306,7 +306,7 @@ def test_ceilings_and_duplicates_across_claims_agree(session, world):
         (0, [(C, 0, 0, 1, 15_000)], False, 10),  # duplicate of the accepted line above
         (0, [(C, 1, 0, 1, 15_000)], False, 10),  # same day, other doctor: suspected
         (1, [(K, 0, 1, 3, 200_000), (DP, 0, 1, 2, 400_000)], False, 10),  # waits for a document
-        (1, [(DP, 0, 2, 1, 260_000)], True, 10),  # the pending line above uses no ceiling
+        (1, [(DP, 0, 2, 1, 260_000)], True, 10),  # the pending line above holds the ceiling
     ]
     in_batch, one_by_one = batch_versus_one_by_one(session, world, specs)
     assert in_batch == one_by_one
@@ -314,7 +314,7 @@ def test_ceilings_and_duplicates_across_claims_agree(session, world):
     assert reasons[1][0] == "ceiling_reached" and reasons[2] == ["ceiling_exhausted"]
     assert reasons[4] == ["duplicate"] and reasons[5] == ["duplicate"]
     assert reasons[6] == ["suspected_duplicate"]
-    assert "missing_document" in reasons[8] and reasons[9][0] == "ok"
+    assert "missing_document" in reasons[8] and reasons[9] == ["ceiling_exhausted"]
     check_amounts(in_batch)
 
 

@@ -171,7 +171,9 @@ def test_an_item_is_decided_once(client, claim):
 def test_a_claim_stays_pending_until_every_line_is_decided(client, session):
     doctor = provider(session)
     big = act(doctor, recent(), SURGERY, key="K", category="medical_act", coefficient="300")
-    body = client.post("/api/v1/claims", json=electronic(cnss_insured(session), [big, big])).json()
+    later = act(doctor, recent(2), SURGERY, key="K", category="medical_act", coefficient="300")
+    body = client.post("/api/v1/claims", json=electronic(cnss_insured(session), [big, later]))
+    body = body.json()
     items = [i for i in queue(client)["items"] if i["claim_number"] == body["number"]]
     assert len(items) == 2
     decide(client, items[0]["id"], action="accept", reason="ok")
@@ -181,6 +183,50 @@ def test_a_claim_stays_pending_until_every_line_is_decided(client, session):
     decide(client, items[1]["id"], action="reject", reason="billed twice")
     final = client.get(f"/api/v1/claims/{body['number']}").json()
     assert (final["status"], final["outcome"]) == ("adjudicated", "partly_accepted")
+
+
+def test_a_claim_above_the_threshold_sent_twice_is_a_duplicate_while_the_first_waits(
+    client, session
+):
+    """A line waiting for review counts for duplicates: the same surgery sent again while
+    the first waits is rejected as a duplicate; once a reviewer rejects the first, a third
+    sending is valued again (the rejected line no longer counts)."""
+    doctor, patient = provider(session), cnss_insured(session)
+    big = act(doctor, recent(), SURGERY, key="K", category="medical_act", coefficient="300")
+    first = client.post("/api/v1/claims", json=electronic(patient, [big])).json()
+    assert first["lines"][0]["decision"]["status"] == "pending_review"
+    second = client.post("/api/v1/claims", json=electronic(patient, [big])).json()
+    codes = [r["code"] for r in second["lines"][0]["decision"]["reasons"]]
+    assert (second["lines"][0]["decision"]["status"], codes) == ("rejected", ["duplicate"])
+    (item,) = [i for i in queue(client)["items"] if i["claim_number"] == first["number"]]
+    decide(client, item["id"], action="reject", reason="not performed")
+    third = client.post("/api/v1/claims", json=electronic(patient, [big])).json()
+    assert third["lines"][0]["decision"]["status"] == "pending_review"
+
+
+def test_two_prostheses_the_first_in_review_stay_within_the_ceiling_once_both_accepted(
+    client, session
+):
+    """Dental prosthesis: 3,000.00 MAD of base per 2 years. The first claim waits for its
+    document (review) and holds 2,500.00; the second, valued meanwhile, gets the 500.00 left;
+    both accepted, the patient's total base is the ceiling, not 5,000.00."""
+    dentist, patient = provider(session, kind="dentist"), cnss_insured(session)
+    crown = act(
+        dentist, recent(), 260_000, key="DP", category="dental_prosthesis", coefficient="200"
+    )
+    again = act(
+        dentist, recent(2), 260_000, key="DP", category="dental_prosthesis", coefficient="200"
+    )
+    first = client.post("/api/v1/claims", json=electronic(patient, [crown])).json()
+    second = client.post("/api/v1/claims", json=electronic(patient, [again])).json()
+    bases = []
+    for claim in (first, second):
+        for item in [i for i in queue(client)["items"] if i["claim_number"] == claim["number"]]:
+            decide(client, item["id"], action="accept", reason="document seen")
+        got = client.get(f"/api/v1/claims/{claim['number']}").json()
+        bases.append(got["lines"][0]["decision"]["base_centimes"])
+    assert bases == [250_000, 50_000]
+    assert sum(bases) == 300_000
 
 
 def test_assign_and_paging(client, claim):

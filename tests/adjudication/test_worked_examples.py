@@ -189,7 +189,7 @@ def test_private_and_public_hospitalisation(session, tmp_path, monkeypatch):
     )
 
 
-def test_claim_filed_on_day_61_is_rejected(client, session, doctor):
+def test_claim_filed_on_day_61_is_rejected(client, session, doctor, pharmacy):
     care = date(2024, 3, 1)
     day_60 = submit(
         client, paper(cnss_insured(session), [act(doctor, care, 15_000)], date(2024, 4, 30))
@@ -204,11 +204,14 @@ def test_claim_filed_on_day_61_is_rejected(client, session, doctor):
         "Claim filed on 2024-05-01, 61 days after the care: the deadline is 60 days."
     ]
     # continuous treatment: 60 days count from its end (2024-04-15), not from the first act
+    # (chronic medicine linked to the patient's ALD exemption is continuous care)
+    chronic = cnss_insured(session)
+    exemption = rb.ald_exemption(session, chronic, date(2023, 1, 1))
     continuous = submit(
         client,
         paper(
-            cnss_insured(session),
-            [act(doctor, care, 15_000)],
+            chronic,
+            [medicine(pharmacy, doctor, care, GENERIC, 3_700, 2, ald_code=exemption.ald_code)],
             date(2024, 6, 10),
             continuous_treatment_end="2024-04-15",
         ),
@@ -239,3 +242,39 @@ def test_dependent_child_aged_22_who_is_not_a_student(client, session, doctor):
     assert codes(refused["lines"][0]) == ["not_eligible", "eligibility:dependent_child_over_age"]
     assert texts(refused["lines"][0])[0] == "The patient had no open rights on 2024-06-03."
     assert amounts(covered["lines"][0]) == ("accepted", 15_000, 8000, 12_000, 0, 3_000)
+
+
+def test_glasses_valued_end_to_end_with_the_mutual_and_once_per_two_years(
+    session, tmp_path, monkeypatch
+):
+    """OPT_SV (assumption 400.00 MAD a pair) at the optical rate (assumption 80 %), the MGEN
+    mutual's +20 % of the tariff, one pair per 2 years (the optical ceiling)."""
+    keep_documents_in(tmp_path, monkeypatch)
+    optician = provider(session, kind="optician")
+    member = cnops_insured(session, mutual_code="MGEN")
+    glasses = act(optician, date(2024, 6, 3), 120_000, key="OPT_SV", category="optical")
+    again = act(optician, date(2025, 1, 6), 120_000, key="OPT_SV", category="optical")
+    first, second = received(session, [paper(member, [glasses]), paper(member, [again])])
+    for claim in (first, second):
+        documents.attach(session, claim, "facture.pdf", "application/pdf", PDF, "agent")
+    first, second = adjudicate_claims(session, [first.id, second.id], "test")
+    line = first.lines[0]
+    # base min(1,200.00, 400.00) = 400.00; AMO 80 % = 320.00; MGEN 20 % = 80.00;
+    # patient 1,200.00 - 320.00 - 80.00 = 800.00
+    assert (line.status, line.base_centimes, line.amo_centimes) == ("accepted", 40_000, 32_000)
+    assert (line.complementary_centimes, line.patient_centimes) == (8_000, 80_000)
+    assert second.lines[0].status == "rejected"  # seven months later: the pair is used
+    assert second.lines[0].amo_centimes == 0
+
+
+def test_a_hearing_aid_is_paid_in_full_up_to_its_flat_rate(session, tmp_path, monkeypatch):
+    keep_documents_in(tmp_path, monkeypatch)
+    supplier = provider(session, kind="paramedical")
+    aid = act(supplier, date(2024, 6, 3), 500_000, key="DEV_HEARING", category="device")
+    (claim,) = received(session, [paper(cnss_insured(session), [aid])])
+    documents.attach(session, claim, "facture.pdf", "application/pdf", PDF, "agent")
+    (claim,) = adjudicate_claims(session, [claim.id], "test")
+    line = claim.lines[0]
+    # 100 % of min(5,000.00, flat rate 4,000.00): the patient keeps the 1,000.00 above it
+    assert (line.status, line.base_centimes, line.rate_bp) == ("accepted", 400_000, 10_000)
+    assert (line.amo_centimes, line.patient_centimes) == (400_000, 100_000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from daman.auth import builders, tokens
 from daman.auth.builders import PASSWORD, bearer
 from daman.auth.models import AccessToken, ReadLog, Role, TokenKind
+from daman.auth.service import LOCKOUT, MAX_FAILED_LOGINS, disable_user
 from daman.auth.throttle import Throttle
 from daman.core.dates import now
 from daman.registry import builders as registry
@@ -46,29 +48,69 @@ def test_a_password_gives_a_bearer_token_kept_only_as_its_hash(anonymous, sessio
     assert me.json()["actor"] == f"agent:{agent.username}" and me.json()["via"] == "bearer"
 
 
+REFUSED = {"error": "login_refused", "detail": "wrong username or password"}
+
+
 def test_sign_in_refusals_do_not_reveal_which_accounts_exist(anonymous, session):
+    """Unknown, wrong password, disabled and locked: one answer, 401, the same body."""
     agent = builders.user(session, Role.AGENT)
-    unknown = sign_in(anonymous, "nobody-here")
-    wrong = sign_in(anonymous, agent.username, "not the password")
-    assert unknown.status_code == wrong.status_code == 401
-    assert (
-        unknown.json()
-        == wrong.json()
-        == {
-            "error": "login_refused",
-            "detail": "wrong username or password",
-        }
-    )
+    disabled = builders.user(session, Role.AGENT)
+    locked = builders.user(session, Role.AGENT)
+    disable_user(session, disabled.username, "test")
+    locked.locked_until = now() + LOCKOUT
+    session.flush()
+    answers = [
+        sign_in(anonymous, "nobody-here"),
+        sign_in(anonymous, agent.username, "not the password"),
+        sign_in(anonymous, disabled.username),
+        sign_in(anonymous, locked.username),  # the right password, but locked
+    ]
+    assert [(r.status_code, r.json()) for r in answers] == [(401, REFUSED)] * 4
+    assert locked.username not in str([r.text for r in answers])
 
 
 def test_wrong_passwords_through_the_api_count_and_lock_the_account(anonymous, session):
     agent = builders.user(session, Role.AGENT)
-    for _ in range(5):
+    for _ in range(MAX_FAILED_LOGINS):
         assert sign_in(anonymous, agent.username, "guess guess guess").status_code == 401
     session.refresh(agent)
     assert agent.locked_until is not None  # the refusals were committed, not rolled back
     locked = sign_in(anonymous, agent.username)  # even the right password, for 15 minutes
-    assert locked.status_code == 423 and locked.json()["error"] == "account_locked"
+    assert (locked.status_code, locked.json()) == (401, REFUSED)  # and it does not say so
+
+
+def test_wrong_current_passwords_count_towards_the_same_lockout(anonymous, session):
+    """A token holder cannot guess the account's password without limit on the password
+    change either: the fifth wrong current password locks the account (sign-in included)."""
+    agent = builders.user(session, Role.AGENT)
+    headers = bearer(session, agent)
+
+    def change(current: str) -> Any:
+        body = {"current_password": current, "new_password": "a new long password"}
+        return anonymous.post(f"{API}/auth/password", json=body, headers=headers)
+
+    for attempt in range(MAX_FAILED_LOGINS):
+        r = change(f"guess number {attempt}")
+        assert r.status_code == 400 and r.json()["detail"][0]["field"] == "current_password"
+    session.refresh(agent)  # committed although each answer was an error
+    assert agent.locked_until is not None and agent.failed_logins == 0
+    r = change(PASSWORD)  # the right one, too late
+    assert r.status_code == 423 and r.json()["error"] == "account_locked"
+    assert sign_in(anonymous, agent.username).status_code == 401  # sign-in is locked too
+    assert sign_in(anonymous, agent.username, "a new long password").status_code == 401
+
+
+def test_a_right_current_password_clears_the_failures(anonymous, session):
+    agent = builders.user(session, Role.AGENT)
+    headers = bearer(session, agent)
+    body = {"current_password": "wrong guess", "new_password": "a new long password"}
+    assert anonymous.post(f"{API}/auth/password", json=body, headers=headers).status_code == 400
+    session.refresh(agent)
+    assert agent.failed_logins == 1
+    body["current_password"] = PASSWORD
+    assert anonymous.post(f"{API}/auth/password", json=body, headers=headers).status_code == 204
+    session.refresh(agent)
+    assert (agent.failed_logins, agent.locked_until) == (0, None)
 
 
 def test_one_address_is_throttled_across_accounts():
@@ -86,6 +128,7 @@ def test_too_many_sign_ins_from_one_address_are_refused(anonymous, session):
     assert sign_in(anonymous, agent.username).status_code == 201
     r = sign_in(anonymous, agent.username)
     assert r.status_code == 429 and r.json()["error"] == "too_many_attempts"
+    assert 1 <= int(r.headers["Retry-After"]) <= 300
 
 
 def test_expired_revoked_and_disabled_credentials_are_refused(anonymous, session):

@@ -4,7 +4,7 @@ import json
 import threading
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from daman.auth.audit import AuditEntry, append_pending, entry_hash, verify_chain
@@ -187,3 +187,59 @@ def test_concurrent_transactions_chain_in_commit_order(database_url):
     assert report.intact
     assert names == ["Second", "First"]
     assert first_commit_id == report.entries
+
+
+def last_id(session):
+    append_pending(session)
+    return session.scalar(select(func.max(AuditEntry.id))) or 0
+
+
+def bulk_entries(session, table, after):
+    """The bulk entries of `table` chained after entry `after`."""
+    append_pending(session)
+    stmt = select(AuditEntry).where(
+        AuditEntry.table_name == table, AuditEntry.action == "bulk", AuditEntry.id > after
+    )
+    return list(session.scalars(stmt.order_by(AuditEntry.id)))
+
+
+def test_a_payment_run_s_bulk_writes_each_leave_one_entry_with_rows_and_digest(session):
+    """The payment run writes items, transfers and claim statuses in bulk (unnest on
+    PostgreSQL, executemany and UPDATE ... WHERE on SQLite): one entry each, with who,
+    how many rows and the SHA-256 of what was written; the chain still verifies."""
+    from daman.payments import service as payments
+    from tests.payments.support import approve, gp_visit, insured
+
+    approve(session, [gp_visit(session, insured(session), drug=True) for _ in range(3)])
+    start = last_id(session)
+    payments.run(session, "batch:treasurer")
+
+    items, assigned = bulk_entries(session, "payment_items", start)  # queued, then batched
+    assert (items.actor, items.row_key, items.after["operation"]) == (
+        "batch:treasurer",
+        "6 rows",
+        "insert",
+    )
+    assert (assigned.row_key, assigned.after["operation"]) == ("6 rows", "update")
+    assert len(items.after["sha256"]) == 64 and items.after["sha256"] != assigned.after["sha256"]
+    (transfers,) = bulk_entries(session, "payment_transfers", start)
+    assert transfers.row_key == "3 rows"
+    moved = [e for e in bulk_entries(session, "claims", start) if e.after["operation"] == "update"]
+    assert [(e.actor, e.row_key) for e in moved] == [("batch:treasurer", "3 rows")]
+    assert verify_chain(session).intact
+
+
+def test_a_bulk_insert_is_in_the_trail_and_its_digest_follows_its_rows(session):
+    from daman.auth.audit import digest
+    from daman.reference.models import Mutual
+
+    session.info["actor"] = "cli:agent"
+    start = last_id(session)
+    session.execute(text("SELECT 1"))  # not a write: no entry
+    rows = [{"code": "TEST1", "name": "Mutuelle test 1"}, {"code": "TEST2", "name": "test 2"}]
+    session.execute(insert(Mutual), rows)
+    (entry,) = bulk_entries(session, "mutuals", start)
+    assert (entry.actor, entry.row_key, entry.after["rows"]) == ("cli:agent", "2 rows", 2)
+    assert entry.after["sha256"] == digest({"sql": "", "bound": {}, "rows": rows})
+    assert digest(rows) != digest(rows[:1])
+    assert verify_chain(session).intact

@@ -3,8 +3,15 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.orm import Session
 
 from daman.auth import builders
+from daman.auth.demo import (
+    DEMO_PASSWORD,
+    DemoAccountsOpen,
+    open_demo_accounts,
+    refuse_open_demo_accounts,
+)
 from daman.auth.errors import (
     AccountDisabled,
     AccountLocked,
@@ -17,12 +24,16 @@ from daman.auth.service import (
     LOCKOUT,
     MAX_FAILED_LOGINS,
     NewUser,
+    change_password,
     create_user,
     disable_user,
+    get_user,
     list_users,
     verify_password,
 )
+from daman.config import get_settings
 from daman.core.dates import now
+from daman.core.db import make_engine
 from daman.core.errors import ValidationFailed
 from daman.providers import builders as providers
 from daman.registry import builders as registry
@@ -122,3 +133,81 @@ def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(session):
     later = t0 + LOCKOUT + timedelta(seconds=1)
     assert verify_password(session, user.username, builders.PASSWORD, at=later) is user
     assert (user.failed_logins, user.locked_until) == (0, None)
+
+
+def test_concurrent_wrong_passwords_each_count(database_url, backend):
+    """Two sign-ins that read the account before either counts its failure: both failures
+    are counted (one UPDATE ... SET failed_logins = failed_logins + 1 each), none lost."""
+    if backend == "sqlite":
+        pytest.skip("SQLite runs one writing transaction at a time (BEGIN IMMEDIATE)")
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as setup:
+            username = builders.user(setup).username
+            setup.commit()
+        first, second = Session(engine), Session(engine)
+        for s in (first, second):  # both have read the account: 0 failures so far
+            assert get_user(s, username).failed_logins == 0
+        for s in (first, second):
+            with pytest.raises(WrongPassword):
+                verify_password(s, username, "a wrong guess")
+            s.commit()
+            s.close()
+        with Session(engine) as check:
+            assert get_user(check, username).failed_logins == 2
+    finally:
+        engine.dispose()
+
+
+def test_the_fifth_concurrent_failure_locks_the_account(database_url, backend):
+    if backend == "sqlite":
+        pytest.skip("SQLite runs one writing transaction at a time (BEGIN IMMEDIATE)")
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as setup:
+            username = builders.user(setup).username
+            setup.commit()
+        sessions = [Session(engine) for _ in range(MAX_FAILED_LOGINS)]
+        for s in sessions:
+            assert get_user(s, username).locked_until is None
+        for s in sessions:
+            with pytest.raises(WrongPassword):
+                verify_password(s, username, "a wrong guess")
+            s.commit()
+            s.close()
+        with Session(engine) as check:
+            user = get_user(check, username)
+            assert (user.failed_logins, user.locked_until is not None) == (0, True)
+            with pytest.raises(AccountLocked):
+                verify_password(check, username, builders.PASSWORD)
+    finally:
+        engine.dispose()
+
+
+def test_demo_accounts_that_keep_the_demo_password_are_named(session):
+    for username, role, full_name in (
+        ("admin", Role.ADMIN, "Demo administrator"),
+        ("agent", Role.AGENT, "Demo fund agent"),
+        ("analyst", Role.ANALYST, "Demo analyst"),
+    ):
+        create_user(session, NewUser(username, role, DEMO_PASSWORD, full_name), "demo")
+    assert open_demo_accounts(session) == ["admin", "agent", "analyst"]
+    disable_user(session, "agent", "cli:root")
+    user = get_user(session, "analyst")
+    assert change_password(session, user, DEMO_PASSWORD, "a real long password", "t", None) is None
+    assert open_demo_accounts(session) == ["admin"]
+    with pytest.raises(DemoAccountsOpen, match=r"admin .*daman users disable"):
+        refuse_open_demo_accounts(session)
+
+
+def test_the_demo_password_is_refused_as_a_new_password_outside_development(session, monkeypatch):
+    monkeypatch.setenv("DAMAN_ENVIRONMENT", "production")
+    monkeypatch.setenv("DAMAN_SECRET_KEY", "s" * 40)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ValidationFailed) as exc:
+            create_user(session, NewUser("prod.admin", Role.ADMIN, DEMO_PASSWORD), "cli:root")
+        assert fields(exc) == {"password": "is the published demo password"}
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()

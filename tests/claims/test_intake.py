@@ -131,15 +131,25 @@ def test_deposit_date_rules(session, world):
 
 
 def test_continuous_treatment_end_between_care_and_deposit(session, world):
-    lines = [act(world["doctor"], CARE, 15_000)]
-    early = paper(world["patient"], lines, continuous_treatment_end="2024-03-01")
+    physio = provider(session, kind="paramedical")
+    sessions = [
+        act(physio, CARE, 5_000, key="AMM", category="paramedical"),
+        act(physio, CARE + timedelta(days=7), 5_000, key="AMM", category="paramedical"),
+    ]
+    last = CARE + timedelta(days=7)
+    early = paper(world["patient"], sessions, continuous_treatment_end="2024-03-08")
     assert errors_of(session, early) == {
-        "continuous_treatment_end": f"is before the first care date ({CARE})"
+        "continuous_treatment_end": f"is before the last care date ({last})"
     }
     late = paper(
-        world["patient"], lines, deposit=date(2024, 4, 1), continuous_treatment_end="2024-04-02"
+        world["patient"], sessions, deposit=date(2024, 4, 1), continuous_treatment_end="2024-04-02"
     )
     assert errors_of(session, late) == {"continuous_treatment_end": "is after the deposit date"}
+    fine = paper(
+        world["patient"], sessions, deposit=date(2024, 4, 1), continuous_treatment_end="2024-04-01"
+    )
+    claim, _ = intake.submit(session, ClaimIn.model_validate(fine), actor="agent", key=None)
+    assert claim.continuous_end == date(2024, 4, 1)
 
 
 def test_inconsistent_lines(session, world):

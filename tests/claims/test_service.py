@@ -58,15 +58,19 @@ def test_approve_all_takes_only_adjudicated_claims_with_something_to_pay(session
     )
 
 
-def test_mark_paid_needs_approved_claims(session, three):
+def test_in_payment_needs_approved_claims_and_paid_needs_in_payment(session, three):
     paid, refused, _ = three
     with pytest.raises(Conflict):
-        service.mark_paid(session, [paid.id], "payments")  # not approved yet
+        service.mark_in_payment(session, [paid.id], "payments")  # not approved yet
     service.approve(session, paid.number, "agent")
-    assert service.mark_paid(session, [paid.id], "payments", "batch P-1") == 1
+    with pytest.raises(Conflict):
+        service.mark_paid(session, [paid.id], "payments")  # not in a batch yet
+    assert service.mark_in_payment(session, [paid.id], "payments", "batch P-1") == 1
+    assert service.get(session, paid.number).status == "in_payment"
+    assert service.mark_paid(session, [paid.id], "payments", "file sent") == 1
     assert service.get(session, paid.number).status == "paid"
     with pytest.raises(Conflict):
-        service.mark_paid(session, [refused.id], "payments")
+        service.mark_in_payment(session, [refused.id], "payments")
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -40,7 +41,7 @@ def parse(document: bytes) -> etree._Element:
 
 
 def test_the_file_validates_against_the_xsd_and_its_control_sums_add_up(session, batch):
-    _, document = service.export_pain001(session, batch.number, "test")
+    _, document = service.bank_file(session, batch.number)
     assert bankfile.schema_errors(document) == []
     root = parse(document)
     txs = root.findall(".//p:CdtTrfTxInf", NS)
@@ -78,7 +79,7 @@ def test_the_file_validates_against_the_xsd_and_its_control_sums_add_up(session,
 
 
 def test_the_schema_check_is_real(session, batch):
-    _, document = service.export_pain001(session, batch.number, "test")
+    _, document = service.bank_file(session, batch.number)
     root = parse(document)
     header = root.find("p:CstmrCdtTrfInitn/p:GrpHdr", NS)
     header.remove(header.find("p:NbOfTxs", NS))
@@ -94,7 +95,8 @@ def test_a_fund_iban_is_sent_as_an_iban(session, batch, monkeypatch):
     iban = f"MA{98 - digits % 97:02d}{rib}"
     assert bankfile.iban_problem(iban) is None
     monkeypatch.setattr(get_settings(), "fund_iban_or_rib", iban)
-    _, document = service.export_pain001(session, batch.number, "test")
+    transfers = session.scalars(select(PaymentTransfer).where(PaymentTransfer.batch_id == batch.id))
+    document = bankfile.pain001(batch, list(transfers), bankfile.debtor(get_settings()), "MAD")
     assert bankfile.schema_errors(document) == []
     assert parse(document).findtext(".//p:DbtrAcct/p:Id/p:IBAN", namespaces=NS) == iban
 
@@ -104,7 +106,7 @@ def test_a_bad_fund_account_is_refused_naming_the_setting(session, batch, monkey
     monkeypatch.setattr(settings, "fund_bic", "NOPE")
     monkeypatch.setattr(settings, "fund_iban_or_rib", "MA00" + settings.fund_iban_or_rib)
     with pytest.raises(ValidationFailed) as caught:
-        service.export_pain001(session, batch.number, "test")
+        service.bank_file(session, batch.number)
     assert caught.value.code == "fund_account_invalid"
     assert {e.field for e in caught.value.detail} == {"DAMAN_FUND_IBAN_OR_RIB", "DAMAN_FUND_BIC"}
 
@@ -112,20 +114,25 @@ def test_a_bad_fund_account_is_refused_naming_the_setting(session, batch, monkey
 def test_the_development_account_is_refused_in_production(session, batch, monkeypatch):
     monkeypatch.setattr(get_settings(), "environment", "production")
     with pytest.raises(ValidationFailed) as caught:
-        service.export_pain001(session, batch.number, "test")
+        service.bank_file(session, batch.number)
     assert caught.value.detail[0].reason == "the development account is refused in production"
 
 
-def test_export_through_the_api_records_who_and_returns_the_same_bytes(client, session, batch):
+def test_the_run_writes_the_file_and_the_api_serves_its_bytes(client, session, batch):
+    stored = session.get(PaymentBatch, batch.id)
+    on_disk = get_settings().bank_dir / f"{batch.number}.pain.001.001.09.xml"
+    assert (stored.status, stored.file_written_by, stored.file_name) == (
+        "file_written",
+        "test",
+        on_disk.name,
+    )
+    assert hashlib.sha256(on_disk.read_bytes()).hexdigest() == stored.file_sha256
     url = f"/api/v1/payments/batches/{batch.number}/pain001"
     first = client.get(url, headers={"X-Daman-Actor": "treasurer"})
     assert first.status_code == 200
     assert first.headers["content-type"].startswith("application/xml")
     assert f"{batch.number}.pain.001.001.09.xml" in first.headers["content-disposition"]
+    assert first.content == on_disk.read_bytes()
     assert bankfile.schema_errors(first.content) == []
-    again = client.get(url)
-    assert again.content == first.content
-    session.expire_all()
-    assert session.get(PaymentBatch, batch.id).exported_by == "user:tester"
     missing = client.get("/api/v1/payments/batches/PB00000000/pain001")
     assert missing.status_code == 404

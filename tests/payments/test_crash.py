@@ -26,16 +26,16 @@ import sys, time
 from pathlib import Path
 from daman.claims import service as claims
 
-flag, real, calls = Path(sys.argv[1]), claims.mark_paid, []
+flag, real, calls = Path(sys.argv[1]), claims.mark_in_payment, []
 
-def mark_paid(*args, **kwargs):
+def mark_in_payment(*args, **kwargs):
     calls.append(1)
     if len(calls) == 3:
         flag.write_text("paying chunk 3")
         time.sleep(3600)
     return real(*args, **kwargs)
 
-claims.mark_paid = mark_paid
+claims.mark_in_payment = mark_in_payment
 sys.argv = ["daman", "payments", "run", "--chunk-size", "5"]
 from daman.cli import main
 main()
@@ -53,7 +53,7 @@ def daman(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def every_line_paid_once(after: dict, claims: int) -> None:
-    assert after["claims"] == {"paid": claims}
+    assert after["claims"] == {"in_payment": claims}
     assert after["lines_queued"] == after["payable_lines"] == 2 * claims
     assert after["max_items_per_line"] == 1
     assert after["unassigned"] == 0
@@ -73,14 +73,14 @@ def test_a_killed_run_then_a_rerun_pays_every_line_exactly_once(database_url, tm
     )
 
     killed = census(database_url)
-    assert killed["claims"] == {"paid": 10, "approved": 22}  # two chunks of 5 committed
+    assert killed["claims"] == {"in_payment": 10, "approved": 22}  # two chunks of 5 committed
     assert (killed["lines_queued"], killed["max_items_per_line"]) == (20, 1)
     assert (killed["unassigned"], killed["batches"]) == (20, 0)  # no batch formed yet
 
     out = tmp_path / "bank"
     rerun = daman(database_url, "payments", "run", "--chunk-size", "7", "--out", str(out))
     assert rerun.returncode == 0, rerun.stderr
-    assert "22 claims paid (44 lines" in rerun.stdout
+    assert "22 claims in payment (44 lines" in rerun.stdout
     assert "batch PB00000001: 5 transfers, 64 lines" in rerun.stdout
     every_line_paid_once(census(database_url), 32)
     (written,) = out.iterdir()
@@ -89,7 +89,7 @@ def test_a_killed_run_then_a_rerun_pays_every_line_exactly_once(database_url, tm
 
     again = daman(database_url, "payments", "run")
     assert again.returncode == 0, again.stderr
-    assert "0 claims paid" in again.stdout and "nothing to pay" in again.stdout
+    assert "0 claims in payment" in again.stdout and "nothing to pay" in again.stdout
     assert census(database_url)["batches"] == 1
 
 
@@ -144,7 +144,7 @@ def test_cli_run_and_export(database_url, tmp_path):
     try:
         result = CliRunner().invoke(app, ["payments", "run", "--chunk-size", "3"])
         assert result.exit_code == 0, result.output
-        assert "4 claims paid (8 lines" in result.output and "in 2 chunks" in result.output
+        assert "4 claims in payment (8 lines" in result.output and "in 2 chunks" in result.output
         assert "batch PB00000001: 2 transfers, 8 lines" in result.output
         exported = CliRunner().invoke(
             app, ["payments", "export", "PB00000001", "--out", str(tmp_path)]

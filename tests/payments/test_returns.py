@@ -80,8 +80,38 @@ def test_camt054_round_trip_settles_and_rejects(session):
     assert (after["max_items_per_line"], after["unassigned"], after["claims"]) == (
         1,
         0,
-        {"paid": 3},
+        {"paid": 2, "in_payment": 1},  # the new batch's file is not sent yet
     )
+
+
+def test_a_temporary_rejection_is_retried_and_an_account_one_held(session):
+    """The ISO reason decides: a cut-off (TM01) is paid again to the same RIB in the next
+    run; a closed account (AC04) holds the payee until the RIB changes; each says so."""
+    _, claims, _, (t1, t2, _) = pay_three(session)
+    notice = camt054(
+        [
+            (t1.reference, t1.amount_centimes, "CRDT", "TM01"),
+            (t2.reference, t2.amount_centimes, "CRDT", "AC04"),
+        ]
+    )
+    assert service.import_return(session, "c.xml", notice, "t").rejected == 2
+    histories = [
+        session.scalars(
+            select(ClaimStatusEvent.reason)
+            .where(ClaimStatusEvent.claim_id == c.id)
+            .order_by(ClaimStatusEvent.id.desc())
+        ).first()
+        for c in claims[:2]
+    ]
+    assert "paid again in the next payment run" in histories[0]
+    assert "paid again once the RIB is fixed" in histories[1]
+
+    rerun = service.run(session, "test")
+    assert (rerun.claims_paid, len(rerun.held)) == (1, 1)
+    assert status_of(session, claims[0]) == "in_payment"  # retried, same RIB
+    assert status_of(session, claims[1]) == "approved"  # held: the account is closed
+    (held,) = service.held(session, "fr", limit=10, offset=0)[0]
+    assert held.reason_code == "rib_rejected" and "AC04" in held.reason
 
 
 def test_a_return_after_settlement_rejects_the_settled_transfer(session):
@@ -113,7 +143,7 @@ def test_pending_entries_are_ignored_and_unknown_references_reported(session):
     result = service.import_return(session, "other.xml", unknown, "t")
     assert (result.settled, result.unmatched) == (0, ["SALARY-2026-01"])
     session.expire_all()
-    assert session.get(PaymentBatch, batch.id).status == "ready"
+    assert session.get(PaymentBatch, batch.id).status == "file_written"
 
 
 def test_a_settled_amount_that_differs_is_refused_and_nothing_applied(session):
@@ -199,8 +229,11 @@ def test_rejected_payment_is_paid_again_after_the_rib_is_fixed_through_the_api(c
     fixed = client.patch(f"/api/v1/insured/{who.immatriculation}", json={"rib": rib()})
     assert fixed.status_code == 200, fixed.text
     again = client.post("/api/v1/payments/batches").json()
-    assert (again["claims_paid"], again["claims_held"]) == (1, 0)
+    assert (again["claims_in_payment"], again["claims_held"]) == (1, 0)
     assert again["batch"]["total_centimes"] == transfer["amount_centimes"]
     assert client.get("/api/v1/payments/held").json()["total"] == 0
+    assert client.get(f"/api/v1/claims/{claim.number}").json()["status"] == "in_payment"
+    sent = client.post(f"/api/v1/payments/batches/{again['batch']['number']}/sent")
+    assert sent.status_code == 200 and sent.json()["status"] == "sent"
     assert client.get(f"/api/v1/claims/{claim.number}").json()["status"] == "paid"
     assert census(session)["max_items_per_line"] == 1

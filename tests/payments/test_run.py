@@ -77,13 +77,17 @@ def test_one_transfer_per_payee_grouping_the_lines_it_pays(session):
     assert to_amina.reference == f"{batch.number}-0000001"
     assert batch.total_centimes == to_amina.amount_centimes + to_karim.amount_centimes
 
-    assert set(statuses(session, claims).values()) == {"paid"}
+    assert set(statuses(session, claims).values()) == {"in_payment"}
     event = session.scalars(
         select(ClaimStatusEvent)
         .where(ClaimStatusEvent.claim_id == claims[3].id)
         .order_by(ClaimStatusEvent.id.desc())
     ).first()
-    assert (event.from_status, event.to_status, event.by) == ("approved", "paid", "user:agent")
+    assert (event.from_status, event.to_status, event.by) == (
+        "approved",
+        "in_payment",
+        "user:agent",
+    )
     assert census(session)["max_items_per_line"] == 1
 
 
@@ -107,7 +111,7 @@ def test_payees_without_a_valid_rib_are_held_back_with_the_reason(session):
     report = service.run(session, "test")
     assert (report.claims_paid, len(report.held)) == (1, 3)
     assert statuses(session, claims) == {
-        claims[0].id: "paid",
+        claims[0].id: "in_payment",
         claims[1].id: "approved",
         claims[2].id: "approved",
         claims[3].id: "approved",
@@ -134,7 +138,7 @@ def test_payees_without_a_valid_rib_are_held_back_with_the_reason(session):
     again = session.get(PaymentHold, claims[2].id)
     assert (again.held_since, again.checked_by) == (since, "user:later")
     assert again.checked_at >= checked
-    assert statuses(session, claims)[claims[1].id] == "paid"
+    assert statuses(session, claims)[claims[1].id] == "in_payment"
 
 
 def test_a_dependent_is_paid_in_their_own_name_once_the_principal_died(session):
@@ -187,7 +191,7 @@ def test_run_and_batches_through_the_api(client, session):
     r = client.post("/api/v1/payments/batches", headers={"X-Daman-Actor": "agent7"})
     assert r.status_code == 201, r.text
     run = r.json()
-    assert (run["claims_paid"], run["claims_held"]) == (2, 0)
+    assert (run["claims_in_payment"], run["claims_held"]) == (2, 0)
     number = run["batch"]["number"]
     assert run["batch"]["created_by"] == "user:agent7"
     assert run["batch"]["transfers_count"] == 1
@@ -200,14 +204,27 @@ def test_run_and_batches_through_the_api(client, session):
     one = client.get(f"/api/v1/payments/batches/{number}").json()
     assert (one["pending"], one["settled"], one["rejected"], one["transfers_total"]) == (1, 0, 0, 1)
     (transfer,) = one["transfers"]
+    # its file is written, not yet sent: the transfer reads "in payment" until it is
     assert (transfer["payee"], transfer["claims_count"], transfer["status"]) == (
         who.immatriculation,
         2,
-        "pending",
+        "in_payment",
+    )
+    assert (one["status"], one["file_name"], one["stale"]) == (
+        "file_written",
+        f"{number}.pain.001.001.09.xml",
+        False,
     )
     assert transfer["amount_centimes"] == one["total_centimes"]
     got = client.get(f"/api/v1/payments/transfers/{transfer['reference']}").json()
     assert got == transfer
+    sent = client.post(f"/api/v1/payments/batches/{number}/sent", headers={"X-Daman-Actor": "t"})
+    assert (sent.json()["status"], sent.json()["sent_by"]) == ("sent", "user:t")
+    got = client.get(f"/api/v1/payments/transfers/{transfer['reference']}").json()
+    assert got["status"] == "pending"  # sent, waiting for the bank's return
+    status = client.get("/api/v1/payments/status").json()
+    assert {s["state"]: s["batches"] for s in status["states"]}["sent"] >= 1
+    assert number in [b["number"] for b in status["open_batches"]]
 
     missing = client.get("/api/v1/payments/batches/PB99999999")
     assert missing.status_code == 404 and missing.json()["error"] == "batch_not_found"

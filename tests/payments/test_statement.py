@@ -16,6 +16,7 @@ from daman.payments import documents, service
 from daman.payments.models import PaymentTransfer
 from daman.providers import builders as pb
 from daman.registry import builders as rb
+from daman.registry.models import Person
 from tests.claims.support import BRAND, act, medicine, paper
 from tests.payments.support import CARE, approve, facility_payee, insured
 
@@ -169,7 +170,7 @@ def test_remittance_advice_lists_the_claims_a_provider_payment_pays(client, sess
     assert (advice["payee"], advice["name"], advice["status"]) == (
         clinic.inpe,
         "Clinique Atlas",
-        "pending",
+        "in_payment",  # the file is written, not sent
     )
     assert [c["number"] for c in advice["claims"]] == [claims[0].number, claims[1].number]
     # the clinic's remittance lists only its own line of the second claim
@@ -194,3 +195,18 @@ def test_statement_data_names_the_patient_of_each_claim(session, karim_paid):
     assert data.payee_name_ar == "بناني كريم"
     assert (data.batch, data.amount_centimes) == (transfer.batch.number, transfer.amount_centimes)
     assert sum(c.paid_centimes for c in data.claims) == transfer.amount_centimes
+
+
+def test_bidi_controls_stored_before_they_were_refused_do_not_reorder_the_statement(
+    client, session, karim_paid
+):
+    """A name saved with U+202E (right-to-left override) before text was checked at the
+    door is written without it: the PDF shows the letters in their own order."""
+    transfer, _ = karim_paid
+    karim = session.get(Person, transfer.person_id)
+    karim.last_name = "\u202eInanneB"  # shown reversed ("Bennani") were the control kept
+    session.flush()
+    text = pdf_text(
+        client.get(f"/api/v1/payments/transfers/{transfer.reference}/statement.pdf").content
+    )
+    assert "InanneB" in text and "\u202e" not in text

@@ -149,9 +149,18 @@ def test_ald_and_mutuals(client):
     assert len(ald) == 36 and ald[0]["code"] == "ALD01" and ald[0]["name_ar"] is None
     assert client.get(f"{API}/ald", params={"date": "2005-01-01"}).json() == []
     mutuals = client.get(f"{API}/mutuals", params={"date": "2024-01-01"}).json()
-    assert {"MGPAP", "OMFAM", "MGEN"} <= {m["code"] for m in mutuals["mutuals"]}
-    medicine = [c for c in mutuals["complementary_rates"] if c["category"] == "medicine"]
-    assert medicine[0]["rate_bp"] == 1600 and medicine[0]["mutual_code"] is None
+    eight = {"FRATERNELLE_SN", "MGPTT", "MDII", "OMFAM", "MGPAP", "MGEN", "MFA", "MODEP"}
+    assert {m["code"] for m in mutuals["mutuals"]} == eight
+    assert all(m["name_ar"] and m["name"] for m in mutuals["mutuals"])
+    mgen = next(m for m in mutuals["mutuals"] if m["code"] == "MGEN")
+    assert mgen["name_ar"] == "التعاضدية العامة للتربية الوطنية"
+    medicine = {
+        c["mutual_code"]: c for c in mutuals["complementary_rates"] if c["category"] == "medicine"
+    }
+    # each mutual has its own rows (MGPAP's published +16 %, the others labelled assumptions)
+    assert set(medicine) == eight | {None}
+    assert {c["rate_bp"] for c in medicine.values()} == {1600}
+    assert medicine["MGPAP"]["confidence"] == "H" and medicine["MFA"]["confidence"] == "assumption"
 
 
 def test_openapi_declares_the_error_responses(client):

@@ -188,3 +188,22 @@ def test_search_and_pagination(client, session):
     assert [(p["first_name"], p["regime_code"]) for p in tns["items"]] == [("Salma", "TNS")]
     assert client.get(f"{API}/insured", params={"q": "100%"}).json()["total"] == 0
     assert client.get(f"{API}/insured", params={"limit": 500}).status_code == 422
+
+
+@pytest.mark.parametrize("q", ["%", "_", "\\", "DM%", "D_", "%%", "__"])
+def test_search_wildcards_match_only_themselves(client, session, q):
+    """`q=%` once matched every person (a LIKE on the immatriculation without escaping)."""
+    b.insured(session, last_name="Bennani", first_name="Rita")
+    b.insured(session, last_name="Chraibi", first_name="Omar")
+    everyone = client.get(f"{API}/insured", params={"q": "DM"}).json()["total"]
+    assert everyone >= 2  # a real prefix still matches
+    r = client.get(f"{API}/insured", params={"q": q})
+    assert r.status_code == 200
+    assert (r.json()["total"], r.json()["items"]) == (0, []), q
+
+
+def test_search_finds_a_name_with_an_underscore_or_a_percent_literally(client, session):
+    b.insured(session, last_name="Ben_Ali", first_name="Sara")
+    b.insured(session, last_name="BenXAli", first_name="Sara")
+    found = client.get(f"{API}/insured", params={"q": "ben_ali"}).json()
+    assert [p["last_name"] for p in found["items"]] == ["Ben_Ali"]

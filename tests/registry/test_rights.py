@@ -119,6 +119,24 @@ def test_cnss_declarations_stop_then_maintained_then_unpaid():
     assert "2024-12-31" in lapsed.explanation
 
 
+def test_an_employee_declared_to_last_month_reads_covered_principal_mid_month():
+    """Employers declare a month during the next one (declaration lag 1, the default data):
+    checked on 15 July with every month declared up to June, a normal employee is covered
+    as principal, not maintained; once July's declaration is overdue (August), maintained."""
+    lagged = {"CNSS_SAL": (replace(RULES["CNSS_SAL"][0], declaration_lag_months=1),)}
+    f = cnss_worker(rules=lagged)  # last declared month: June 2024
+    mid = evaluate(f, D(2024, 7, 15))
+    assert (mid.covered, mid.reason) == (True, "covered_principal")
+    assert "not due before 2024-08-01" in mid.explanation
+    assert mid.rights_until == D(2024, 12, 31)  # maintenance still counts from June
+    late = evaluate(f, D(2024, 8, 1))
+    assert late.reason == "covered_maintained_no_contributions"
+    ended = cnss_worker(
+        rules=lagged, affiliations=(aff("CNSS_SAL", D(2024, 1, 10), D(2024, 6, 30)),)
+    )
+    assert evaluate(ended, D(2024, 7, 15)).reason == "covered_maintained_job_loss"
+
+
 def test_cnss_gap_within_maintenance_resumes_without_new_opening():
     base = cnss_worker().contributions
     f = cnss_worker(contributions=(*base, ContributionFact(D(2024, 10, 1), 5)))

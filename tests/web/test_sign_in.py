@@ -7,6 +7,7 @@ import re
 from daman.auth import builders
 from daman.auth.builders import PASSWORD
 from daman.auth.models import Role
+from daman.auth.service import MAX_FAILED_LOGINS
 
 
 def csrf_of(html: str) -> str:
@@ -90,3 +91,31 @@ def test_password_change_and_sign_out(anonymous, session):
     assert anonymous.get("/account", follow_redirects=False).headers["location"] == "/login"
     assert anonymous.get("/api/v1/auth/me").status_code == 401
     assert sign_in(anonymous, agent.username, "another long password").status_code == 303
+
+
+def test_a_locked_account_gets_the_same_message_as_a_wrong_password(anonymous, session):
+    agent = builders.user(session, Role.AGENT)
+    for _ in range(MAX_FAILED_LOGINS):
+        assert sign_in(anonymous, agent.username, "not the password").status_code == 401
+    locked = sign_in(anonymous, agent.username)  # the right password, locked
+    unknown = sign_in(anonymous, "nobody-at-all")
+    assert locked.status_code == unknown.status_code == 401
+    assert "Identifiant ou mot de passe incorrect." in locked.text
+    assert "bloqué" not in locked.text
+
+
+def test_wrong_current_passwords_on_the_account_page_lock_the_account(anonymous, session):
+    agent = builders.user(session, Role.AGENT)
+    sign_in(anonymous, agent.username)
+    csrf = csrf_of(anonymous.get("/account").text)
+
+    def change(current: str):
+        data = {"current_password": current, "new_password": "another long password"}
+        return anonymous.post("/account/password", data={**data, "csrf_token": csrf})
+
+    for attempt in range(MAX_FAILED_LOGINS):
+        assert change(f"guess {attempt}").status_code == 400
+    session.refresh(agent)
+    assert agent.locked_until is not None  # counted and committed
+    r = change(PASSWORD)
+    assert r.status_code == 423 and "Ce compte est bloqué" in r.text

@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session
 
 from daman.adjudication import frames as f
 from daman.adjudication.models import Ceiling
-from daman.adjudication.repository import PolicyRow, copy_frame, policies, policy_on
+from daman.adjudication.repository import (
+    PolicyRow,
+    category_set,
+    copy_frame,
+    policies,
+    policy_on,
+)
 from daman.claims.models import Claim, ClaimDocument, ClaimLine, LineStatus
 from daman.claims.repository import chunks, one_of
 from daman.exemptions.models import AldExemption
@@ -185,7 +191,9 @@ def exemptions(session: Session, patient_ids: Sequence[int]) -> pl.DataFrame:
 
 
 def history(session: Session, patient_ids: Sequence[int], since: date) -> pl.DataFrame:
-    """Accepted or reduced lines of these patients with care on or after `since`.
+    """Accepted, reduced or pending_review lines of these patients with care on or after
+    `since`: a line waiting for review holds its share of ceilings and counts for duplicates
+    until a reviewer rejects it.
 
     Lines of the claims being valued have no status yet (they are `received`), so they
     never appear here: the engine sees them in LINES.
@@ -211,7 +219,9 @@ def history(session: Session, patient_ids: Sequence[int], since: date) -> pl.Dat
         columns.where(one_of(session, Claim.patient_id, part), ClaimLine.care_date >= since)
         for part in chunks(sorted(patient_ids))
     ]
-    counted = pl.col("status").is_in([LineStatus.ACCEPTED.value, LineStatus.REDUCED.value])
+    counted = pl.col("status").is_in(
+        [LineStatus.ACCEPTED.value, LineStatus.REDUCED.value, LineStatus.PENDING_REVIEW.value]
+    )
     return _read(session, parts, f.HISTORY | {"status": pl.String}).filter(counted).drop("status")
 
 
@@ -240,9 +250,7 @@ def to_policy(row: PolicyRow | None) -> f.Policy:
         review_threshold_centimes=row.review_threshold_centimes,
         late_policy=row.late_policy,
         late_penalty_bp=row.late_penalty_bp,
-        document_categories=frozenset(
-            c.strip() for c in row.document_categories.split(",") if c.strip()
-        ),
+        document_categories=category_set(row.document_categories),
     )
 
 

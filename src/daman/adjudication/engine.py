@@ -27,8 +27,10 @@ How a line is valued (every figure comes from the context or the Policy):
   a line with neither has no reference (``no_reference_price``, review). An act key with no
   row in force -> ``unknown_tariff``; a drug code absent from the list -> ``unknown_drug``,
   listed but not that day -> ``drug_not_listed_on_date``; listed without PRIX_BR ->
-  ``no_reference_price``. base = min(charged, reference x quantity) (null quantity = 1);
-  ``above_reference`` when charged is more;
+  ``no_reference_price``. The reference is kept within core.money.MAX_CENTIMES (a day
+  tariff x the largest coefficient would not fit the 32-bit amount columns); as no line
+  charges more, no base changes. base = min(charged, reference x quantity) (null
+  quantity = 1); ``above_reference`` when charged is more;
 * rate: RATES for (category, exemption) with wildcards ald_code, regime_code, sector in
   that order of precedence. The exemption is the kind (ald / alc) of the patient's
   EXEMPTIONS row for the line's ald_code in force on the care date
@@ -95,7 +97,7 @@ from daman.adjudication.rules_match import (
 )
 from daman.adjudication.rules_preauth import above_authorisation, with_authorisation
 from daman.adjudication.rules_sequence import SEQUENCE_FLAGS, sequential
-from daman.core.money import BP
+from daman.core.money import BP, MAX_CENTIMES
 
 ACCEPTED, REDUCED, REJECTED, PENDING = "accepted", "reduced", "rejected", "pending_review"
 _MILLI = 1000
@@ -168,6 +170,7 @@ def _staged(lines: pl.DataFrame, ctx: Context, history: pl.DataFrame) -> pl.Data
         .then(pl.col("_drug_base"))
         .when(act_line)
         .then(half_up(pl.col("_tariff") * pl.col("_coeff"), _MILLI))
+        .clip(upper_bound=MAX_CENTIMES)
     )
     hist_near, hist_exact = (
         pl.col("_row").is_in(near.implode()),

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -41,6 +42,13 @@ class ReviewAction(StrEnum):
 class LatePolicy(StrEnum):
     REJECT = "reject"
     PENALTY = "penalty"
+
+
+# Defaults of the policy's continuous care (migration 0010): physiotherapy, speech therapy
+# and orthoptics sessions, hospital stays; under an ALD, chronic medicine and the sessions
+# of medical acts (dialysis, chemotherapy, radiotherapy).
+CONTINUOUS_CATEGORIES = "paramedical,hospitalisation"
+CONTINUOUS_ALD_CATEGORIES = "medicine,medical_act"
 
 
 class LineDecision(Base):
@@ -89,13 +97,20 @@ class ReviewItem(Base):
 
 
 class AdjudicationPolicy(Tracked, Base):
-    """Fund settings the engine applies, effective-dated by the claim's deposit date."""
+    """Fund settings the engine and intake apply, effective-dated by the claim's deposit
+    date."""
 
     __tablename__ = "adjudication_policies"
     __table_args__ = (
         CheckConstraint("late_policy IN ('reject', 'penalty')", name="late_policy"),
         CheckConstraint("filing_deadline_days > 0", name="deadline_positive"),
         CheckConstraint("max_line_quantity >= 1", name="max_quantity_positive"),
+        CheckConstraint(
+            "max_line_charged_centimes >= 1"
+            " AND max_line_charged_centimes <= max_claim_charged_centimes"
+            " AND max_claim_charged_centimes <= 2000000000",  # core.money.MAX_CENTIMES
+            name="charged_limits",
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     valid_from: Mapped[date] = mapped_column(Date)
@@ -107,6 +122,22 @@ class AdjudicationPolicy(Tracked, Base):
     max_line_quantity: Mapped[int] = mapped_column(Integer)  # refused at the door above
     # care categories whose lines wait for review until a document is attached
     document_categories: Mapped[str] = mapped_column(String(300))  # comma-separated
+    # Refused at the door above: what one line, and one claim, may say was charged.
+    max_line_charged_centimes: Mapped[int] = mapped_column(
+        Integer, server_default=text("1000000000")
+    )
+    max_claim_charged_centimes: Mapped[int] = mapped_column(
+        Integer, server_default=text("2000000000")
+    )
+    # Care that is continuous by nature (a course of sessions, a hospital stay): a claim
+    # of such lines may give continuous_treatment_end, from which the deadline counts.
+    continuous_categories: Mapped[str] = mapped_column(  # comma-separated
+        String(300), server_default=CONTINUOUS_CATEGORIES
+    )
+    # The same, for lines linked to an ALD the patient is exempted for on the care date.
+    continuous_ald_categories: Mapped[str] = mapped_column(  # comma-separated
+        String(300), server_default=CONTINUOUS_ALD_CATEGORIES
+    )
     source: Mapped[str] = mapped_column(Text, default="")
     confidence: Mapped[str] = mapped_column(String(12), default="H")
 

@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 
 from daman.adjudication.models import AdjudicationChunk, AdjudicationPolicy, ReviewItem
+from daman.auth.audit import record_bulk
 from daman.claims.models import Claim, ClaimLine, ClaimStatus
 from daman.core.dates import covers
 
@@ -49,6 +50,25 @@ class PolicyRow:
     review_threshold_centimes: int
     max_line_quantity: int
     document_categories: str
+    max_line_charged_centimes: int
+    max_claim_charged_centimes: int
+    continuous_categories: str
+    continuous_ald_categories: str
+
+    @property
+    def continuous(self) -> frozenset[str]:
+        """Categories a continuous treatment end may cover."""
+        return category_set(self.continuous_categories)
+
+    @property
+    def continuous_under_ald(self) -> frozenset[str]:
+        """Categories it may cover for lines linked to an ALD the patient is exempted for."""
+        return category_set(self.continuous_ald_categories)
+
+
+def category_set(text: str) -> frozenset[str]:
+    """'hospitalisation, optical' -> {'hospitalisation', 'optical'} (a policy's lists)."""
+    return frozenset(c.strip() for c in text.split(",") if c.strip())
 
 
 def policies(session: Session) -> list[PolicyRow]:
@@ -64,9 +84,13 @@ def policies(session: Session) -> list[PolicyRow]:
             AdjudicationPolicy.review_threshold_centimes,
             AdjudicationPolicy.max_line_quantity,
             AdjudicationPolicy.document_categories,
+            AdjudicationPolicy.max_line_charged_centimes,
+            AdjudicationPolicy.max_claim_charged_centimes,
+            AdjudicationPolicy.continuous_categories,
+            AdjudicationPolicy.continuous_ald_categories,
         ).order_by(AdjudicationPolicy.valid_from.desc(), AdjudicationPolicy.id.desc())
     )
-    return [PolicyRow(*r) for r in rows]
+    return [PolicyRow(**r._mapping) for r in rows]
 
 
 def policy_on(rows: Sequence[PolicyRow], day: date) -> PolicyRow | None:
@@ -268,7 +292,9 @@ def bulk_insert(
     targets = ", ".join([*columns, *constants])
     # Names come from the table's metadata; every value is a parameter.
     sql = f"INSERT INTO {table.name} ({targets}) SELECT {', '.join(chosen)} FROM {source}"  # noqa: S608
-    _pg_execute(session, sql, params)
+    inserted = _pg_execute(session, sql, params)
+    content = _content(columns, constants)
+    record_bulk(session, "insert", table.name, inserted, content, _actor(constants))
 
 
 def bulk_update(
@@ -314,7 +340,22 @@ def bulk_update(
         where += f" AND t.{only_if[0]} = %(only_if)s"
         params["only_if"] = str(only_if[1])
     sql = f"UPDATE {table.name} AS t SET {', '.join(sets)} FROM {source} WHERE {where}"  # noqa: S608
-    return _pg_execute(session, sql, params)
+    updated = _pg_execute(session, sql, params)
+    content = _content(columns, constants) | {"only_if": [str(v) for v in only_if or ()]}
+    record_bulk(session, "update", table.name, updated, content, _actor(constants))
+    return updated
+
+
+def _content(columns: Columns, constants: dict[str, Any]) -> dict[str, Any]:
+    """What a bulk write wrote, for its audit digest."""
+    return {"columns": _lists(columns), "constants": constants}
+
+
+def _actor(constants: dict[str, Any]) -> str | None:
+    for key in ("updated_by", "created_by", "decided_by", "checked_by", "by"):
+        if isinstance(constants.get(key), str):
+            return str(constants[key])
+    return None
 
 
 # ---------------------------------------------------------------------------------------

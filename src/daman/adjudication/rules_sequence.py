@@ -1,10 +1,12 @@
 """The rules that depend on earlier lines: duplicates within the batch, ceilings, frequencies.
 
 Lines are taken in (claim_id, line_no) order. An earlier line of the batch counts exactly
-as a HISTORY line would, and only when it ends accepted or reduced: a rejected or
-pending_review line leaves no trace. So valuing claims one at a time, each with HISTORY
-extended by the accepted and reduced lines of the claims before it (base_centimes and
-allowed_quantity of their decisions), gives the same decisions as one batch.
+as a HISTORY line would, and only when it ends accepted, reduced or pending_review: a line
+waiting for review holds its share of a ceiling or frequency limit and counts for
+duplicates (a reviewer's rejection releases it, as HISTORY holds no rejected line); a
+rejected line leaves no trace. So valuing claims one at a time, each with HISTORY extended
+by the accepted, reduced and pending_review lines of the claims before it (base_centimes
+and allowed_quantity of their decisions), gives the same decisions as one batch.
 
 Duplicates. A line's item is its drug_code, else its act_key (a line with neither has no
 item and is never a duplicate). A line is a ``duplicate`` (rejected) when a counted
@@ -81,7 +83,7 @@ def sequential(staged: pl.DataFrame, history: pl.DataFrame, policy: Policy) -> p
         .select(_WALKED)
         .pipe(run)
     )
-    return _walk(subset, policy.review_threshold_centimes)
+    return _walk(subset)
 
 
 def _history_usage(subset: pl.DataFrame, history: pl.DataFrame) -> pl.LazyFrame:
@@ -107,7 +109,7 @@ def _history_usage(subset: pl.DataFrame, history: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
-def _walk(subset: pl.DataFrame, threshold: int) -> pl.DataFrame:
+def _walk(subset: pl.DataFrame) -> pl.DataFrame:
     out: dict[str, list[object]] = {
         name: [] for name in ("_row", "_seq_base", "_seq_qty", *SEQUENCE_FLAGS)
     }
@@ -125,7 +127,7 @@ def _walk(subset: pl.DataFrame, threshold: int) -> pl.DataFrame:
         quantity,
         base,
         static_reject,
-        static_review,
+        _static_review,  # a line waiting for review counts like an accepted one
         max_base,
         max_qty,
         period,
@@ -157,7 +159,7 @@ def _walk(subset: pl.DataFrame, threshold: int) -> pl.DataFrame:
                 if not no_base and base > left:
                     base, cut_base = left, True
             rejected = no_qty or no_base
-        if not (rejected or static_review or close or base > threshold):
+        if not rejected:  # accepted, reduced or waiting for review: it holds its share
             if item is not None:
                 same.add((provider, day, item))
                 near.add((day, item))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from daman.adjudication.models import ReviewAction
-from daman.claims.schemas import ClaimLineOut, DocumentOut, Instant
+from daman.claims.schemas import CentimesIn, ClaimLineOut, DocumentOut, Instant
+from daman.core.text import SafeText
 
 
 class ReviewDecisionIn(BaseModel):
@@ -15,8 +16,8 @@ class ReviewDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: ReviewAction
-    reason: str = Field(min_length=1, max_length=1000)
-    amo_centimes: int | None = Field(None, description="AMO amount to pay (reduce only)")
+    reason: SafeText = Field(min_length=1, max_length=1000)
+    amo_centimes: CentimesIn | None = Field(None, description="AMO amount to pay (reduce only)")
 
 
 class ReviewItemOut(BaseModel):

@@ -64,6 +64,15 @@ class Principal:
     def system(cls, actor: str) -> Principal:
         return cls(actor=actor, role=Role.ADMIN, unrestricted=True)
 
+    def shown(self, actor: str) -> str:
+        """An actor recorded on a row (status history, decision, upload) as this principal
+        may see it: staff see who it was (``agent:amina``); an insured person or a provider
+        sees its own actions as recorded and anyone else's as a role only (``agent``), so
+        no username of the fund's staff leaves the fund."""
+        if self.is_staff or actor == self.actor:
+            return actor
+        return actor.split(":", 1)[0]
+
 
 def actor_of(user: User) -> str:
     """How a user's writes are signed: role and username, e.g. ``agent:amina``."""

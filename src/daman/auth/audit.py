@@ -8,11 +8,15 @@ columns before and after: all loaded columns for an insert (after) or a delete (
 changed columns for an update. An old value that was never loaded into the session is left
 out of ``before`` rather than guessed.
 
-Not seen, by design of SQLAlchemy's flush events: writes that bypass the unit of work, i.e.
-``session.execute(insert(...) / update(...) / delete(...))``, ``bulk_*`` methods, COPY and
-raw SQL (the bulk imports of the registry and claims, the synthetic population, batch
-updates of the adjudication and payment runs). Recording a summary entry for those is left
-for later.
+Writes that bypass the unit of work (``session.execute(insert(...) / update(...) /
+delete(...))``, the bulk writers of the adjudication and payment runs, COPY, the imports)
+get one summary entry each, action ``bulk``: the table, who (the statement's ``updated_by``,
+``created_by`` or ``by`` value, else the session's ``actor`` info, else "system"), the
+operation, how many rows and the SHA-256 of the canonical JSON of the statement and its rows
+(``record_statement``, a ``do_orm_execute`` listener, and ``record_bulk`` for the writers
+that run on the driver's connection). So ``daman audit verify`` covers them: a bulk write
+cannot be replayed or altered in the trail without breaking the chain, and its rows can be
+checked against the digest.
 
 The chain: ``hash = sha256(previous_hash + canonical JSON of the entry)``, the entry including
 its id (last id + 1, so ids have no gaps). Entries are chained when their transaction
@@ -42,7 +46,16 @@ from enum import Enum, StrEnum
 from typing import Any, cast
 
 from sqlalchemy import JSON, DateTime, Integer, String, Table, inspect, select, text
-from sqlalchemy.orm import InstanceState, Mapped, Mapper, Session, SessionTransaction, mapped_column
+from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.orm import (
+    InstanceState,
+    Mapped,
+    Mapper,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    mapped_column,
+)
 from sqlalchemy.orm.unitofwork import UOWTransaction
 from sqlalchemy.schema import Column
 
@@ -57,6 +70,7 @@ class AuditAction(StrEnum):
     INSERT = "insert"
     UPDATE = "update"
     DELETE = "delete"
+    BULK = "bulk"  # one entry for a write of many rows outside the unit of work
 
 
 class AuditEntry(Base):
@@ -97,6 +111,86 @@ def record_flush(session: Session, _flush: UOWTransaction) -> None:
         entry["at"] = at
     where = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_PENDING, []).append((where, changes))
+
+
+_ACTOR_KEYS = ("updated_by", "created_by", "by", "checked_by", "granted_by", "decided_by")
+
+
+def digest(content: Any) -> str:
+    """SHA-256 of the canonical JSON of `content` (rows, parameters)."""
+    canonical = json.dumps(
+        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_jsonable
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record_bulk(
+    session: Session,
+    operation: str,
+    table: str,
+    rows: int,
+    content: Any,
+    actor: str | None = None,
+) -> None:
+    """Collect one entry for a write of `rows` rows of `table` that the flush does not see;
+    it is chained with the others when the transaction commits (or dropped with it)."""
+    entry = {
+        "at": now(),
+        "actor": (actor or session.info.get("actor") or "system")[:120],
+        "action": AuditAction.BULK.value,
+        "table_name": table,
+        "row_key": f"{rows} rows",
+        "before": None,
+        "after": {"operation": operation, "rows": rows, "sha256": digest(content)},
+    }
+    where = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((where, [entry]))
+
+
+def _actor_in(params: Any) -> str | None:
+    first = params[0] if isinstance(params, list | tuple) and params else params
+    if isinstance(first, dict):
+        for key in _ACTOR_KEYS:
+            for name in (key, f"b_{key}", f"k_{key}"):
+                if isinstance(first.get(name), str):
+                    return str(first[name])
+    return None
+
+
+def record_statement(state: ORMExecuteState) -> Result[Any] | None:
+    """``do_orm_execute`` listener: an INSERT, UPDATE or DELETE executed through the session
+    (not by a flush) runs, then gets its summary entry with the rows it touched."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return None
+    target = getattr(state.statement, "table", None)
+    name = getattr(target, "name", None)
+    if name is None or name == AUDIT.name:
+        return None
+    result = state.invoke_statement()
+    params = state.parameters
+    count = result.rowcount if isinstance(result, CursorResult) else -1
+    if isinstance(params, list) and (count is None or count < 0 or state.is_insert):
+        count = len(params)
+    sql, bound = _described(state)
+    operation = "insert" if state.is_insert else "update" if state.is_update else "delete"
+    record_bulk(
+        state.session,
+        operation,
+        name,
+        max(int(count or 0), 0),
+        {"sql": sql, "bound": bound, "rows": params},
+        actor=_actor_in(params) or _actor_in(bound),
+    )
+    return result
+
+
+def _described(state: ORMExecuteState) -> tuple[str, dict[str, Any]]:
+    """The statement's SQL and bound values (its WHERE and VALUES), for the digest. An ORM
+    bulk INSERT compiles only inside its execution: its rows are its parameters."""
+    if state.is_insert:
+        return "", {}
+    compiled = cast(Any, state.statement).compile(dialect=state.session.get_bind().dialect)
+    return str(compiled), dict(compiled.params)
 
 
 def discard_rolled_back(session: Session, previous: SessionTransaction) -> None:

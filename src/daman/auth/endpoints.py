@@ -42,6 +42,9 @@ ADMIN = allow(Role.ADMIN)  # accounts and API keys
 
 
 def client_address(request: Request) -> str:
+    """The caller's address: the connecting peer, or the client a trusted proxy names in
+    X-Forwarded-For (DAMAN_TRUSTED_PROXIES; `daman serve` hands it to uvicorn, which
+    ignores the header from any other peer)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -55,12 +58,18 @@ def sign_in_throttle(request: Request) -> Throttle:
 
 
 def refusal(refused: LoginRefused) -> JSONResponse:
-    """One answer for an unknown user, a wrong password and a disabled account, so that a
-    sign-in never reveals which accounts exist; a locked account says until when."""
-    if isinstance(refused, AccountLocked):
-        return JSONResponse(status_code=refused.status, content=refused.body())
+    """One answer for an unknown user, a wrong password, a disabled and a locked account,
+    so that a sign-in never reveals whether an account exists or is locked (the reason
+    stays in `refused`, for the command line's operators)."""
     body = LoginRefused("wrong username or password").body()
     return JSONResponse(status_code=401, content=body)
+
+
+def too_many_attempts(wait: float) -> JSONResponse:
+    """429 with Retry-After: the seconds until this address may try again."""
+    seconds = int(wait) + 1
+    body = TooManyAttempts(f"too many sign-in attempts: wait {seconds} s").body()
+    return JSONResponse(status_code=429, content=body, headers={"Retry-After": str(seconds)})
 
 
 @router.post(
@@ -68,7 +77,7 @@ def refusal(refused: LoginRefused) -> JSONResponse:
     status_code=status.HTTP_201_CREATED,
     response_model=TokenOut,
     dependencies=[PUBLIC],
-    responses=error_responses(LoginRefused, AccountLocked, TooManyAttempts),
+    responses=error_responses(LoginRefused, TooManyAttempts),
 )
 def create_token(
     payload: SignIn, request: Request, session: Session = SESSION
@@ -76,7 +85,7 @@ def create_token(
     """Sign in with a password and receive a bearer token (valid 12 hours, shown once)."""
     wait = sign_in_throttle(request).attempt(client_address(request))
     if wait is not None:
-        raise TooManyAttempts(f"too many sign-in attempts: wait {int(wait) + 1} s")
+        return too_many_attempts(wait)
     issued = service.sign_in(
         session, payload.username, payload.password, TokenKind.BEARER, payload.label
     )
@@ -118,20 +127,24 @@ def me(session: Session = SESSION, who: Principal = Depends(ANYONE)) -> MeOut:
 @router.post(
     "/auth/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(ValidationFailed, Conflict),
+    responses=error_responses(ValidationFailed, Conflict, AccountLocked),
 )
 def change_password(
     payload: PasswordChange,
     session: Session = SESSION,
     who: Principal = Depends(ANYONE),
 ) -> Response:
-    """Change one's own password; other sessions and tokens of the account are revoked."""
+    """Change one's own password; other sessions and tokens of the account are revoked.
+    A wrong current password counts towards the account's lockout, as at sign-in: the
+    fifth in a row locks the account (423 here, and no sign-in) for 15 minutes."""
     user = session.get(User, who.user_id) if who.user_id else None
     if user is None:
         raise Conflict("an API key has no password", code="no_password")
-    service.change_password(
+    refused = service.change_password(
         session, user, payload.current_password, payload.new_password, who.actor, who.token_id
     )
+    if refused is not None:  # returned, not raised: the failure count commits
+        return JSONResponse(status_code=refused.status, content=refused.body())
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

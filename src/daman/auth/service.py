@@ -2,7 +2,13 @@
 
 Passwords are hashed with argon2id (argon2-cffi's RFC 9106 defaults) and never stored or
 logged in clear. Lockout: ``MAX_FAILED_LOGINS`` wrong passwords in a row lock the account
-for ``LOCKOUT``; a correct password afterwards resets the count.
+for ``LOCKOUT``; a correct password afterwards resets the count. Wrong passwords count
+wherever a password is checked: at sign-in (API, web, ``daman users check-password``) and
+as the current password of a password change. Each failure is counted by the database in
+one statement (``UPDATE ... SET failed_logins = failed_logins + 1 ... RETURNING``), so
+failures sent in parallel are all counted and the fifth locks the account on SQLite and
+PostgreSQL alike. The count is written in the request's own transaction: callers return
+the refusal rather than raise it, so that the transaction commits.
 """
 
 from __future__ import annotations
@@ -13,11 +19,14 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import DateTime, bindparam, case, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from daman.auth import repository as repo
 from daman.auth import tokens
 from daman.auth.access import actor_of
+from daman.auth.demo import DEMO_PASSWORD
 from daman.auth.errors import (
     AccountDisabled,
     AccountLocked,
@@ -28,8 +37,9 @@ from daman.auth.errors import (
     WrongPassword,
 )
 from daman.auth.models import Role, TokenKind, User
+from daman.config import get_settings
 from daman.core.dates import aware, now
-from daman.core.errors import FieldError, ValidationFailed
+from daman.core.errors import DamanError, FieldError, ValidationFailed
 from daman.providers.repository import by_inpe
 from daman.registry.repository import person_by_immatriculation
 
@@ -117,6 +127,8 @@ def _password_problems(password: str, field: str) -> list[FieldError]:
     if len(password) < MIN_PASSWORD_LENGTH:
         reason = f"must be at least {MIN_PASSWORD_LENGTH} characters"
         return [FieldError(field=field, reason=reason)]
+    if password == DEMO_PASSWORD and get_settings().environment != "development":
+        return [FieldError(field=field, reason="is the published demo password")]
     return []
 
 
@@ -147,37 +159,77 @@ def verify_password(
     """The user whose password this is, or a LoginRefused subclass saying why not.
 
     A wrong password is counted (and may lock the account) before the error is raised: the
-    caller must commit the session even when this raises, or the count is lost.
+    caller must commit the session even when this raises, or the count is lost. Every
+    refusal costs one password hash, so that its time does not tell an unknown, disabled
+    or locked account from a wrong password.
     """
     at = at or now()
     user = repo.user_by_username(session, username)
     if user is None:
-        _matches(_DUMMY_HASH, password)
+        password_matches(_DUMMY_HASH, password)
         raise UnknownUser(f"no user {username}")
     if not user.active:
+        password_matches(_DUMMY_HASH, password)
         raise AccountDisabled(f"user {username} is disabled")
-    if user.locked_until is not None and aware(user.locked_until) > at:
-        raise AccountLocked(
-            f"user {username} is locked until {aware(user.locked_until):%Y-%m-%d %H:%M} UTC "
-            f"after {MAX_FAILED_LOGINS} wrong passwords"
-        )
-    if not _matches(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.failed_logins = 0
-            user.locked_until = at + LOCKOUT
-        session.flush()
+    if _locked(user, at):
+        password_matches(_DUMMY_HASH, password)  # not counted: the account is locked already
+        raise _locked_error(user)
+    if not password_matches(user.password_hash, password):
+        _count_failure(session, user, at)
         raise WrongPassword(f"wrong password for user {username}")
-    if user.failed_logins or user.locked_until or _hasher.check_needs_rehash(user.password_hash):
-        user.failed_logins = 0
-        user.locked_until = None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-        session.flush()
+    _clear_failures(session, user, password)
     return user
 
 
-def _matches(password_hash: str, password: str) -> bool:
+def _locked(user: User, at: datetime) -> bool:
+    return user.locked_until is not None and aware(user.locked_until) > at
+
+
+def _locked_error(user: User) -> AccountLocked:
+    """For operators (the command line) and the account's own holder; a sign-in answers
+    every refusal alike (``daman.auth.endpoints.refusal``)."""
+    assert user.locked_until is not None
+    return AccountLocked(
+        f"user {user.username} is locked until {aware(user.locked_until):%Y-%m-%d %H:%M} UTC "
+        f"after {MAX_FAILED_LOGINS} wrong passwords"
+    )
+
+
+def _count_failure(session: Session, user: User, at: datetime) -> None:
+    """One more wrong password, counted by the database in one statement: concurrent
+    failures each add one (none is lost to a stale read), and the one that reaches
+    MAX_FAILED_LOGINS locks the account until ``at + LOCKOUT`` and restarts the count.
+    The user object gets the values the statement returned."""
+    failed = User.failed_logins + 1
+    locks = failed >= MAX_FAILED_LOGINS
+    until = bindparam("locked_until", at + LOCKOUT, type_=DateTime(timezone=True))
+    stmt = (
+        update(User)
+        .where(User.id == user.id)
+        .values(
+            failed_logins=case((locks, 0), else_=failed),
+            locked_until=case((locks, until), else_=User.locked_until),
+        )
+        .returning(User.failed_logins, User.locked_until)
+        .execution_options(synchronize_session=False)
+    )
+    row = session.execute(stmt).one()
+    set_committed_value(user, "failed_logins", row.failed_logins)
+    set_committed_value(user, "locked_until", row.locked_until)
+
+
+def _clear_failures(session: Session, user: User, password: str) -> None:
+    """A right password: the failures so far are forgiven (and an old hash is upgraded)."""
+    rehash = _hasher.check_needs_rehash(user.password_hash)
+    if user.failed_logins or user.locked_until or rehash:
+        user.failed_logins = 0
+        user.locked_until = None
+        if rehash:
+            user.password_hash = _hasher.hash(password)
+        session.flush()
+
+
+def password_matches(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -185,23 +237,41 @@ def _matches(password_hash: str, password: str) -> bool:
 
 
 def change_password(
-    session: Session, user: User, current: str, new: str, actor: str, keep_token: int | None
-) -> User:
+    session: Session,
+    user: User,
+    current: str,
+    new: str,
+    actor: str,
+    keep_token: int | None,
+    at: datetime | None = None,
+) -> DamanError | None:
     """Set a new password after checking the current one; every other session and token of
-    the user is revoked (whoever else held one must sign in again)."""
-    if not _matches(user.password_hash, current):
-        raise ValidationFailed([FieldError(field="current_password", reason="is not correct")])
+    the user is revoked (whoever else held one must sign in again).
+
+    None when changed, else the refusal, *returned* rather than raised: a wrong current
+    password counts towards the lockout as at sign-in, so the caller must let the
+    transaction commit. A locked account changes nothing until the lock ends
+    (AccountLocked), even with the right current password.
+    """
+    at = at or now()
+    if _locked(user, at):
+        return _locked_error(user)
+    if not password_matches(user.password_hash, current):
+        _count_failure(session, user, at)
+        return ValidationFailed([FieldError(field="current_password", reason="is not correct")])
     if problems := _password_problems(new, "new_password"):
-        raise ValidationFailed(problems)
+        return ValidationFailed(problems)
     if new == current:
-        raise ValidationFailed(
+        return ValidationFailed(
             [FieldError(field="new_password", reason="must differ from the current one")]
         )
     user.password_hash = _hasher.hash(new)
+    user.failed_logins = 0
+    user.locked_until = None
     user.updated_by = actor
     tokens.revoke_all_of(session, user, actor, keep=keep_token)
     session.flush()
-    return user
+    return None
 
 
 def sign_in(

@@ -4,7 +4,10 @@ The lockout (5 wrong passwords lock an account for 15 minutes) stops guessing on
 password; this stops one address from trying many accounts: at most ``LIMIT`` attempts in
 ``WINDOW`` seconds, counted in this process (each server process counts on its own, so a
 fund with N processes allows N times as many; a shared counter belongs in front of them,
-in the reverse proxy).
+in the reverse proxy). The address is the connecting peer's; X-Forwarded-For names the
+client only when the peer is one of DAMAN_TRUSTED_PROXIES (`daman serve` configures
+uvicorn so), else a client could pick a new address for every attempt. A refused attempt
+answers 429 with Retry-After.
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 from fastapi import UploadFile
 from sqlalchemy.orm import Session
 
+from daman.auth.access import Principal
+from daman.claims import repository as repo
 from daman.claims.models import Claim, ClaimDocument
 from daman.claims.schemas import DocumentOut
 from daman.config import get_settings
@@ -141,7 +143,9 @@ def read_upload(file: UploadFile) -> bytes:
     return file.file.read(get_settings().max_document_bytes + 1)
 
 
-def out(doc: Any) -> DocumentOut:
+def out(doc: Any, who: Principal | None = None) -> DocumentOut:
+    """A document's description as ``who`` may see it (the uploader shown by role only to
+    insured persons and providers when it was not they: Principal.shown)."""
     return DocumentOut(
         id=doc.id,
         filename=doc.filename,
@@ -149,7 +153,7 @@ def out(doc: Any) -> DocumentOut:
         size_bytes=doc.size_bytes,
         sha256=doc.sha256,
         uploaded_at=doc.created_at,
-        uploaded_by=doc.created_by,
+        uploaded_by=who.shown(doc.created_by) if who is not None else doc.created_by,
     )
 
 
@@ -160,14 +164,19 @@ def attach(
     declared_type: str | None,
     data: bytes,
     actor: str,
+    provider_id: int | None = None,
 ) -> tuple[ClaimDocument, bool]:
-    """Attach a document to a claim; the same bytes twice return the first row (False)."""
+    """Attach a document to a claim; the same bytes twice return the first row (False).
+    ``provider_id``: the provider uploading it, when a provider's account or key does."""
 
     def new(**columns: Any) -> ClaimDocument:
-        return ClaimDocument(claim_id=claim.id, **columns)
+        return ClaimDocument(claim_id=claim.id, provider_id=provider_id, **columns)
 
     return attach_to(session, claim.documents, new, filename, declared_type, data, actor)
 
 
-def open_document(claim: Claim, document_id: int) -> tuple[ClaimDocument, Path]:
-    return find(claim.documents, document_id, f"claim {claim.number}")
+def open_document(
+    claim: Claim, document_id: int, who: Principal | None = None
+) -> tuple[ClaimDocument, Path]:
+    """One of the claim's documents that ``who`` may see, and the path of its bytes."""
+    return find(repo.documents_seen_by(claim, who), document_id, f"claim {claim.number}")

@@ -56,7 +56,7 @@ def submit_claim(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return service.claim_out(session, claim, service.language(accept_language))
+    return service.claim_out(session, claim, service.language(accept_language), who)
 
 
 @router.get("/claims", response_model=Page[ClaimSummary])
@@ -85,9 +85,11 @@ def get_claim(
     session: Session = SESSION,
     who: Principal = Depends(READ),
 ) -> ClaimOut:
-    """Status, history, documents, and each line with its decision, amounts and reasons."""
+    """Status, history, documents, and each line with its decision, amounts and reasons. A
+    provider sees its own lines and the documents it uploaded, with totals on those lines;
+    insured persons and providers see the fund's staff by role, not by name."""
     claim = service.get(session, number, who)
-    return service.claim_out(session, claim, service.language(accept_language))
+    return service.claim_out(session, claim, service.language(accept_language), who)
 
 
 @router.post(
@@ -110,11 +112,17 @@ def upload_document(
     claim = service.get(session, number, who)
     data = documents.read_upload(file)
     doc, created = documents.attach(
-        session, claim, file.filename or "document", file.content_type, data, who.actor
+        session,
+        claim,
+        file.filename or "document",
+        file.content_type,
+        data,
+        who.actor,
+        provider_id=who.provider_id if who.role == Role.PROVIDER else None,
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return documents.out(doc)
+    return documents.out(doc, who)
 
 
 @router.get(
@@ -129,14 +137,14 @@ def download_document(
     who: Principal = Depends(READ),
 ) -> FileResponse:
     claim = service.get(session, number, who)
-    doc, path = documents.open_document(claim, document_id)
+    doc, path = documents.open_document(claim, document_id, who)
     return FileResponse(path, media_type=doc.content_type, filename=doc.filename)
 
 
 @router.post(
     "/claims/{number}/approve",
     response_model=ClaimOut,
-    responses=error_responses(NotFound, Conflict),
+    responses=error_responses(NotFound, ValidationFailed, Conflict),
 )
 def approve_claim(
     number: str,
@@ -147,4 +155,4 @@ def approve_claim(
 ) -> ClaimOut:
     """Approve an adjudicated claim with a payable amount for payment."""
     claim = service.approve(session, number, who.actor, payload.reason if payload else "")
-    return service.claim_out(session, claim, service.language(accept_language))
+    return service.claim_out(session, claim, service.language(accept_language), who)

@@ -1,7 +1,11 @@
 """Bulk import of paper claims keyed in at agencies: a JSON-lines file, one claim a line.
 
 Each line is a claim as `POST /api/v1/claims` takes it, plus its `deposit_date` (the day
-the paper was handed in) and a `reference` unique to that paper file. Good lines are
+the paper was handed in) and a `reference` unique to that paper file. The command is the
+fund's own intake of paper: it sets the deposit date and the channel (import), which a
+claim sent over the API by an insured person or a provider may not. Amounts, quantities,
+coefficients and text are checked as over the API (bounds, the policy's limits, no
+bidirectional control characters), each refusal reported with its line and field. Good lines are
 stored `received` (the batch `daman adjudicate` values them); each bad line is reported
 with its line number, field and reason. The reference is the line's idempotency key
 (submitter "import"): importing the same file again stores nothing twice, and a reference
@@ -72,7 +76,7 @@ def _parsed(path: Path, report: ImportReport) -> Iterator[tuple[int, ClaimImport
             report.read += 1
             try:
                 data = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, huge, too deep
                 report.errors.append(LineError(n, "line", f"not valid JSON: {exc}"))
                 continue
             try:

@@ -1,13 +1,16 @@
 """Intake: check care sheets at the door, store the valid ones `received` with a number.
 
 The checks are structural (is it a claim the fund can value?), one error per field:
-unknown patient, provider, TNR key, drug code or ALD; amounts <= 0; a care date in the
-future; a deposit date before a care date or in the future; a quantity out of range; lines
-that contradict their category. Whether the fund *pays* is the engine's business.
+unknown patient, provider, TNR key, drug code or ALD; amounts <= 0 or above the policy's
+limits per line and per claim; a care date in the future; a deposit date before a care
+date or in the future; a quantity out of range; lines that contradict their category; a
+continuous treatment end for care that is not continuous (see `continuity_problem`).
+Whether the fund *pays* is the engine's business.
 
 Lookups are done in bulk, so validating one claim or ten thousand costs the same few
 queries. The deposit date (date de dépôt) of an electronic claim is the business day it
-arrives; a paper claim (agency, import) carries the day it was handed in.
+arrives; a paper claim (agency, import) carries the day it was handed in. Who may send a
+paper claim (the fund's staff, the import command) is the service's rule, not this one.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from daman.adjudication.repository import PolicyRow, policies, policy_on
+from daman.adjudication.models import CONTINUOUS_ALD_CATEGORIES, CONTINUOUS_CATEGORIES
+from daman.adjudication.repository import PolicyRow, category_set, policies, policy_on
 from daman.claims import repository as repo
 from daman.claims.models import Channel, Claim, ClaimLine, ClaimStatus
 from daman.claims.repository import ProviderRef
@@ -30,8 +34,13 @@ from daman.core.dates import covers, now, today
 from daman.core.enums import CareCategory
 from daman.core.errors import Conflict, FieldError, ValidationFailed
 from daman.core.identifiers import ean13_problem, reserve
+from daman.core.money import MAX_CENTIMES, format_mad
 
 MAX_COEFFICIENT_MILLI = 9_999_999
+# What applies when no policy is in force on the deposit date (the seeded policy's values).
+DEFAULT_MAX_QUANTITY = 99
+DEFAULT_MAX_LINE_CENTIMES = 1_000_000_000
+DEFAULT_MAX_CLAIM_CENTIMES = MAX_CENTIMES
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,8 @@ class Lookups:
     drug_codes: set[str]
     ald_codes: set[str]
     policies: list[PolicyRow]
+    # ALD exemptions of the patients of claims giving a continuous treatment end
+    exemptions: dict[int, list[repo.ExemptionRef]]
 
 
 def lookups(session: Session, drafts: Sequence[ClaimIn]) -> Lookups:
@@ -51,13 +62,20 @@ def lookups(session: Session, drafts: Sequence[ClaimIn]) -> Lookups:
     inpes = {ln.provider_inpe.strip() for ln in lines}
     inpes |= {ln.prescriber_inpe.strip() for ln in lines if ln.prescriber_inpe}
     alds = {d.ald_code for d in drafts if d.ald_code} | {ln.ald_code for ln in lines if ln.ald_code}
+    patients = repo.patients(session, (_immat(d.patient) for d in drafts))
+    continuous = {
+        patients[_immat(d.patient)]
+        for d in drafts
+        if d.continuous_treatment_end is not None and _immat(d.patient) in patients
+    }
     return Lookups(
-        patients=repo.patients(session, (_immat(d.patient) for d in drafts)),
+        patients=patients,
         providers=repo.providers(session, inpes),
         act_keys=repo.act_keys(session, (ln.act_key for ln in lines if ln.act_key)),
         drug_codes=repo.drug_codes(session, (ln.drug_code for ln in lines if ln.drug_code)),
         ald_codes=repo.ald_codes(session, alds),
         policies=policies(session),
+        exemptions=repo.ald_exemptions(session, continuous),
     )
 
 
@@ -97,34 +115,111 @@ def problems(draft: ClaimIn, lk: Lookups, day: date) -> list[FieldError]:
     elif deposit > day:
         bad("deposit_date", "is in the future")
     policy = policy_on(lk.policies, deposit or day)
-    max_quantity = policy.max_line_quantity if policy else 99
+    limits = Limits.of(policy)
     for i, line in enumerate(draft.lines):
-        errs += _line_problems(f"lines[{i}]", line, lk, day, max_quantity)
+        errs += _line_problems(f"lines[{i}]", line, lk, day, limits)
+    total = sum(ln.charged_centimes for ln in draft.lines)  # each bounded by the schema
+    if total > limits.claim_centimes:
+        bad(
+            "lines",
+            f"charged {format_mad(total)} MAD in all, above the fund's limit of "
+            f"{format_mad(limits.claim_centimes)} MAD for one claim",
+        )
     latest = max((ln.care_date for ln in draft.lines if ln.care_date <= day), default=None)
     if deposit is not None and latest is not None and deposit < latest:
         bad("deposit_date", f"is before the care date {latest}")
     end = draft.continuous_treatment_end
     if end is not None and draft.lines:
-        first = min(ln.care_date for ln in draft.lines)
-        if end < first:
-            bad("continuous_treatment_end", f"is before the first care date ({first})")
+        last = max(ln.care_date for ln in draft.lines)
+        if problem := continuity_problem(draft, lk, limits):
+            bad("continuous_treatment_end", problem)
+        elif end < last:
+            bad("continuous_treatment_end", f"is before the last care date ({last})")
         elif deposit is not None and end > deposit:
             bad("continuous_treatment_end", "is after the deposit date")
     return errs
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What the policy in force on the deposit date allows at the door."""
+
+    quantity: int
+    line_centimes: int
+    claim_centimes: int
+    continuous: frozenset[str]
+    continuous_under_ald: frozenset[str]
+
+    @classmethod
+    def of(cls, policy: PolicyRow | None) -> Limits:
+        if policy is None:
+            return cls(
+                DEFAULT_MAX_QUANTITY,
+                DEFAULT_MAX_LINE_CENTIMES,
+                DEFAULT_MAX_CLAIM_CENTIMES,
+                category_set(CONTINUOUS_CATEGORIES),
+                category_set(CONTINUOUS_ALD_CATEGORIES),
+            )
+        return cls(
+            policy.max_line_quantity,
+            policy.max_line_charged_centimes,
+            policy.max_claim_charged_centimes,
+            policy.continuous,
+            policy.continuous_under_ald,
+        )
+
+
+def continuity_problem(draft: ClaimIn, lk: Lookups, limits: Limits) -> str | None:
+    """Why the claim's lines are not a continuous treatment, or None when they are.
+
+    The end of a continuous treatment moves the filing deadline, so only care that is
+    continuous may give one: every line in one of the policy's continuous categories
+    (sessions, a stay), or in one of its categories continuous under an ALD (chronic
+    medicine, dialysis) and linked to an ALD the patient is exempted for on the care date.
+    """
+    patient = lk.patients.get(_immat(draft.patient))
+    exemptions = lk.exemptions.get(patient, []) if patient is not None else []
+    for i, line in enumerate(draft.lines):
+        if line.category in limits.continuous:
+            continue
+        ald = line.ald_code or draft.ald_code
+        if line.category in limits.continuous_under_ald:
+            if ald and any(
+                e.ald_code == ald and covers(e.valid_from, e.valid_to, line.care_date)
+                for e in exemptions
+            ):
+                continue
+            return (
+                f"lines[{i}] ({line.category}) is continuous treatment only when linked to "
+                "an ALD the patient is exempted for on its care date"
+            )
+        allowed = ", ".join(sorted(limits.continuous)) or "none"
+        return (
+            f"only continuous care has a treatment end ({allowed}; under an ALD exemption "
+            f"{', '.join(sorted(limits.continuous_under_ald)) or 'none'}): lines[{i}] is "
+            f"{line.category}"
+        )
+    return None
+
+
 def _line_problems(
-    at: str, line: ClaimLineIn, lk: Lookups, day: date, max_quantity: int
+    at: str, line: ClaimLineIn, lk: Lookups, day: date, limits: Limits
 ) -> list[FieldError]:
     errs: list[FieldError] = []
 
     def bad(field: str, reason: str) -> None:
         errs.append(FieldError(field=f"{at}.{field}", reason=reason))
 
+    max_quantity = limits.quantity
     if line.care_date > day:
         bad("care_date", "is in the future")
     if line.charged_centimes <= 0:
         bad("charged_centimes", "must be more than 0")
+    elif line.charged_centimes > limits.line_centimes:
+        bad(
+            "charged_centimes",
+            f"at most {format_mad(limits.line_centimes)} MAD for one line (the fund's limit)",
+        )
     if not 1 <= line.quantity <= max_quantity:
         bad("quantity", f"must be between 1 and {max_quantity}")
     provider = lk.providers.get(line.provider_inpe.strip())

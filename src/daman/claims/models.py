@@ -34,7 +34,8 @@ class ClaimStatus(StrEnum):
     PENDING_REVIEW = "pending_review"
     ADJUDICATED = "adjudicated"
     APPROVED = "approved"  # approved for payment
-    PAID = "paid"
+    IN_PAYMENT = "in_payment"  # in a payment batch whose bank file is not yet sent
+    PAID = "paid"  # its transfer is in a bank file sent to the bank
 
 
 class ClaimOutcome(StrEnum):
@@ -150,6 +151,9 @@ class ClaimDocument(StoredFile, Base):
     __table_args__ = (UniqueConstraint("claim_id", "sha256", name="claim_sha256"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    # The provider whose account or API key uploaded it (None: the fund, the insured):
+    # a provider sees only the documents it uploaded itself.
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
 
 
 class ClaimStatusEvent(Base):

@@ -21,9 +21,11 @@ from sqlalchemy.orm import QueryableAttribute, Session, selectinload
 
 from daman.adjudication.repository import bulk_insert
 from daman.auth.access import Principal
-from daman.claims.models import Claim, ClaimLine, ClaimStatusEvent
+from daman.auth.models import Role
+from daman.claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatusEvent
 from daman.core.db import any_id
 from daman.core.errors import NotFound
+from daman.exemptions.models import AldExemption
 from daman.providers.models import Provider
 from daman.reference.models import ActTariff, AldDisease, Drug
 from daman.registry.models import Person
@@ -71,8 +73,9 @@ def _full() -> tuple[object, ...]:
 
 
 def visible_to(who: Principal | None) -> ColumnElement[bool]:
-    """The claims ``who`` may see: staff all; an insured person their family's; a provider
-    the care sheets with a line it gave; anyone else none."""
+    """The claims ``who`` may see: staff all; an insured person their family's, the family
+    as it stood on the claim's care date (its first line's: a claim is one care event); a
+    provider the care sheets with a line it gave; anyone else none."""
 
     def gave_a_line(provider_id: int) -> ColumnElement[bool]:
         lines = select(ClaimLine.id).where(
@@ -80,7 +83,37 @@ def visible_to(who: Principal | None) -> ColumnElement[bool]:
         )
         return lines.exists()
 
-    return scope(who, Claim.patient_id, gave_a_line)
+    care_date = (
+        select(func.min(ClaimLine.care_date))
+        .where(ClaimLine.claim_id == Claim.id)
+        .correlate(Claim)
+        .scalar_subquery()
+    )
+    return scope(who, Claim.patient_id, gave_a_line, on=care_date)
+
+
+def sees_whole_claim(who: Principal | None) -> bool:
+    """Whether ``who`` sees every line and document of the claims it may see: everyone but
+    a provider, who sees only its own part of a care sheet (see `lines_seen_by`)."""
+    return who is None or who.is_staff or who.role != Role.PROVIDER
+
+
+def lines_seen_by(claim: Claim, who: Principal | None) -> list[ClaimLine]:
+    """The lines of a claim that ``who`` (who may see the claim) may see: a provider only the
+    lines of its own care, never the other providers' on the same care sheet."""
+    if sees_whole_claim(who):
+        return list(claim.lines)
+    assert who is not None
+    return [ln for ln in claim.lines if ln.provider_id == who.provider_id]
+
+
+def documents_seen_by(claim: Claim, who: Principal | None) -> list[ClaimDocument]:
+    """The documents of a claim that ``who`` may see: a provider only those it uploaded
+    itself (not the fund's, such as a specialist's report, nor another provider's)."""
+    if sees_whole_claim(who):
+        return list(claim.documents)
+    assert who is not None
+    return [d for d in claim.documents if d.provider_id == who.provider_id]
 
 
 def by_number(session: Session, number: str, who: Principal | None = None) -> Claim:
@@ -146,11 +179,11 @@ def page(
         where.append(Claim.status == status)
     base = select(Claim).join(Person, Person.id == Claim.patient_id).where(*where)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    loads = [selectinload(Claim.patient)]
+    if not sees_whole_claim(who):  # its totals are recomputed on the lines it sees
+        loads.append(selectinload(Claim.lines))
     rows = session.scalars(
-        base.options(selectinload(Claim.patient))
-        .order_by(Claim.id.desc())
-        .limit(limit)
-        .offset(offset)
+        base.options(*loads).order_by(Claim.id.desc()).limit(limit).offset(offset)
     ).all()
     return list(rows), total
 
@@ -206,6 +239,29 @@ def ald_codes(session: Session, codes: Iterable[str]) -> set[str]:
     out: set[str] = set()
     for part in chunks(wanted):
         out.update(session.scalars(select(AldDisease.code).where(AldDisease.code.in_(part))))
+    return out
+
+
+@dataclass(frozen=True)
+class ExemptionRef:
+    ald_code: str
+    valid_from: date
+    valid_to: date | None
+
+
+def ald_exemptions(session: Session, person_ids: Iterable[int]) -> dict[int, list[ExemptionRef]]:
+    """The ALD exemptions granted to these persons (every period), by person."""
+    out: dict[int, list[ExemptionRef]] = {}
+    for part in chunks(sorted(set(person_ids))):
+        for row in session.execute(
+            select(
+                AldExemption.person_id,
+                AldExemption.ald_code,
+                AldExemption.valid_from,
+                AldExemption.valid_to,
+            ).where(AldExemption.person_id.in_(part))
+        ):
+            out.setdefault(row.person_id, []).append(ExemptionRef(*row[1:]))
     return out
 
 

@@ -30,7 +30,7 @@ from daman.auth.access import Principal, log_read
 from daman.auth.models import Role
 from daman.claims import documents, intake
 from daman.claims import repository as repo
-from daman.claims.models import Claim, ClaimLine, ClaimStatus
+from daman.claims.models import Channel, Claim, ClaimLine, ClaimOutcome, ClaimStatus, LineStatus
 from daman.claims.schemas import (
     ClaimIn,
     ClaimLineOut,
@@ -89,8 +89,31 @@ def submit(
 
 
 def _may_submit(session: Session, draft: ClaimIn, who: Principal) -> None:
-    """An insured person sends care sheets of their family; a provider, its own care."""
+    """An insured person sends care sheets of their family; a provider, its own care.
+
+    The deposit date and the channel are facts the fund records, not claims the sender
+    makes (the 60-day deadline counts from the deposit): only staff keying in paper (and
+    the import command) set them; anyone else's claim arrives electronic, deposited the day
+    it arrives, and a deposit date or another channel is refused, naming the field.
+    """
     errors = []
+    if not who.is_staff:
+        if draft.deposit_date is not None:
+            errors.append(
+                FieldError(
+                    field="deposit_date",
+                    reason="recorded by the fund: a claim you send is deposited the day it "
+                    "arrives; leave it out (paper claims are keyed in by the fund's agents)",
+                )
+            )
+        if draft.channel != Channel.ELECTRONIC:
+            errors.append(
+                FieldError(
+                    field="channel",
+                    reason=f"recorded by the fund: a claim you send is electronic, not "
+                    f"{draft.channel} (paper claims are keyed in by the fund's agents)",
+                )
+            )
     if who.role == Role.INSURED and who.person_id is not None:
         patient = person_by_immatriculation(session, draft.patient, who)
         if patient is None:
@@ -129,7 +152,7 @@ def page(
     rows, total = repo.page(
         session, patient=patient, status=status, limit=limit, offset=offset, who=who
     )
-    return [summary(c) for c in rows], total
+    return [summary(c, who) for c in rows], total
 
 
 def approve(session: Session, number: str, actor: str, reason: str = "") -> Claim:
@@ -160,9 +183,19 @@ def approve_all(session: Session, actor: str, reason: str = "") -> int:
     return len(ids)
 
 
+def mark_in_payment(
+    session: Session, claim_ids: Sequence[int], actor: str, reason: str = ""
+) -> int:
+    """approved -> in_payment: queued in a payment batch (called by the payments domain);
+    Conflict if one is not approved."""
+    _move(session, list(claim_ids), ClaimStatus.APPROVED, ClaimStatus.IN_PAYMENT, actor, reason)
+    return len(claim_ids)
+
+
 def mark_paid(session: Session, claim_ids: Sequence[int], actor: str, reason: str = "") -> int:
-    """approved -> paid (called by the payments domain); Conflict if one is not approved."""
-    _move(session, list(claim_ids), ClaimStatus.APPROVED, ClaimStatus.PAID, actor, reason)
+    """in_payment -> paid: the bank file carrying the claim's transfer was sent to the bank
+    (called by the payments domain); Conflict if one is not in payment."""
+    _move(session, list(claim_ids), ClaimStatus.IN_PAYMENT, ClaimStatus.PAID, actor, reason)
     return len(claim_ids)
 
 
@@ -202,7 +235,21 @@ def _move(
 # Views
 
 
-def summary(claim: Claim) -> ClaimSummary:
+def summary(claim: Claim, who: Principal | None = None) -> ClaimSummary:
+    """The claim's heading as ``who`` may see it: a provider sees the totals and outcome of
+    its own lines only (see repository.lines_seen_by)."""
+    totals = Totals(
+        charged_centimes=claim.charged_centimes,
+        base_centimes=claim.base_centimes,
+        amo_centimes=claim.amo_centimes,
+        complementary_centimes=claim.complementary_centimes,
+        patient_centimes=claim.patient_centimes,
+    )
+    outcome = claim.outcome
+    if not repo.sees_whole_claim(who):
+        lines = repo.lines_seen_by(claim, who)
+        totals = totals_of(lines)
+        outcome = outcome_of(lines) if claim.outcome is not None else None
     return ClaimSummary(
         number=claim.number,
         patient=claim.patient.immatriculation,
@@ -210,37 +257,67 @@ def summary(claim: Claim) -> ClaimSummary:
         deposit_date=claim.deposit_date,
         received_at=claim.received_at,
         status=claim.status,
-        outcome=claim.outcome,
-        totals=Totals(
-            charged_centimes=claim.charged_centimes,
-            base_centimes=claim.base_centimes,
-            amo_centimes=claim.amo_centimes,
-            complementary_centimes=claim.complementary_centimes,
-            patient_centimes=claim.patient_centimes,
-        ),
+        outcome=outcome,
+        totals=totals,
     )
 
 
-def documents_out(claim: Claim) -> list[DocumentOut]:
-    return [documents.out(d) for d in claim.documents]
+def totals_of(lines: Sequence[ClaimLine]) -> Totals:
+    """Totals of some lines of a claim, by the claim's own rule (adjudication.service): a
+    line pending review adds to what was charged, not yet to what is paid."""
+    decided = [ln for ln in lines if ln.status != LineStatus.PENDING_REVIEW]
+    charged = sum(ln.charged_centimes for ln in lines)
+    amo = sum(ln.amo_centimes or 0 for ln in decided)
+    complementary = sum(ln.complementary_centimes or 0 for ln in decided)
+    return Totals(
+        charged_centimes=charged,
+        base_centimes=sum(ln.base_centimes or 0 for ln in lines),
+        amo_centimes=amo,
+        complementary_centimes=complementary,
+        patient_centimes=charged - amo - complementary,
+    )
 
 
-def claim_out(session: Session, claim: Claim, lang: str) -> ClaimOut:
-    """The claim as the API shows it, each line's reasons explained in `lang`."""
+def outcome_of(lines: Sequence[ClaimLine]) -> ClaimOutcome:
+    statuses = [ln.status for ln in lines]
+    if all(s == LineStatus.ACCEPTED for s in statuses):
+        return ClaimOutcome.ACCEPTED
+    if all(s == LineStatus.REJECTED for s in statuses):
+        return ClaimOutcome.REJECTED
+    return ClaimOutcome.PARTLY_ACCEPTED
+
+
+def documents_out(claim: Claim, who: Principal | None = None) -> list[DocumentOut]:
+    return [documents.out(d, who) for d in repo.documents_seen_by(claim, who)]
+
+
+def claim_out(session: Session, claim: Claim, lang: str, who: Principal | None = None) -> ClaimOut:
+    """The claim as ``who`` may see it, each line's reasons explained in `lang`: staff (and
+    the fund's own code, ``who`` None) the whole claim; an insured person the whole claim
+    with staff shown by role; a provider only its own lines and its own documents."""
     explainer = Explainer(session, [claim])
+    lines = repo.lines_seen_by(claim, who)
+    ald_code = claim.ald_code
+    if not repo.sees_whole_claim(who) and all(ln.ald_code != ald_code for ln in lines):
+        ald_code = None  # the patient's disease, unless its own lines name it
     return ClaimOut(
-        **summary(claim).model_dump(),
+        **summary(claim, who).model_dump(),
         continuous_treatment_end=claim.continuous_end,
-        ald_code=claim.ald_code,
-        lines=[line_out(ln, explainer, lang) for ln in claim.lines],
-        documents=documents_out(claim),
-        history=[StatusEventOut.model_validate(e) for e in claim.events],
+        ald_code=ald_code,
+        lines=[line_out(ln, explainer, lang, who) for ln in lines],
+        documents=documents_out(claim, who),
+        history=[StatusEventOut.seen_by(e, who) for e in claim.events],
     )
 
 
-def line_out(line: ClaimLine, explainer: Explainer, lang: str) -> ClaimLineOut:
+def line_out(
+    line: ClaimLine, explainer: Explainer, lang: str, who: Principal | None = None
+) -> ClaimLineOut:
     decision = None
     if line.status is not None:
+        decided_by = line.decided_by
+        if who is not None and decided_by is not None:
+            decided_by = who.shown(decided_by)
         decision = DecisionOut(
             status=line.status,
             reference_centimes=line.reference_centimes,
@@ -251,7 +328,7 @@ def line_out(line: ClaimLine, explainer: Explainer, lang: str) -> ClaimLineOut:
             patient_centimes=line.patient_centimes or 0,
             reasons=explainer.explain(line, lang),
             decided_at=line.decided_at,
-            decided_by=line.decided_by,
+            decided_by=decided_by,
         )
     coefficient = None
     if line.coefficient_milli is not None:

@@ -66,6 +66,14 @@ def _audit(session: Session, flush: Any) -> None:
     record_flush(session, flush)
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _audit_statement(state: Any) -> Any:
+    """INSERT/UPDATE/DELETE statements executed outside the flush get a summary entry."""
+    from daman.auth.audit import record_statement
+
+    return record_statement(state)
+
+
 @event.listens_for(Session, "before_commit")
 def _audit_commit(session: Session) -> None:
     from daman.auth.audit import before_commit

@@ -61,9 +61,18 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class BodyTooLarge(HTTPException):
+    """A streamed body passed the limit while something read it."""
+
+
 class BodyLimit:
     """Refuse a request body over ``limit`` bytes with 413: at once when Content-Length says
-    so, else as soon as the streamed body passes the limit."""
+    so, else as soon as the streamed (chunked) body passes the limit.
+
+    Past the limit, reading the body raises BodyTooLarge. Read by a route, it reaches the
+    app's handler of HTTP errors (413); read by middleware outside that handler (RefuseNul
+    reads JSON bodies whole), it comes back here, and the 413 is answered from here.
+    """
 
     def __init__(self, app: ASGIApp, *, limit: int) -> None:
         self.app = app
@@ -85,11 +94,10 @@ class BodyLimit:
                     await _answer(send, 400, body)
                     return
                 if declared > self.limit:
-                    await _answer(
-                        send, 413, {"error": "request_too_large", "detail": self._reason()}
-                    )
+                    await _answer(send, 413, self._refusal())
                     return
         received = 0
+        answered = False
 
         async def counted() -> Message:
             nonlocal received
@@ -97,14 +105,26 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    # Rendered by the app's handler like any HTTP error.
-                    raise HTTPException(status_code=413, detail=self._reason())
+                    raise BodyTooLarge(status_code=413, detail=self._reason())
             return message
 
-        await self.app(scope, counted, send)
+        async def watched(message: Message) -> None:
+            nonlocal answered
+            answered = answered or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge:
+            if answered:  # too late to answer: let the server close the connection
+                raise
+            await _answer(send, 413, self._refusal())
 
     def _reason(self) -> str:
         return f"the request body is over {self.limit:,} bytes"
+
+    def _refusal(self) -> dict[str, str]:
+        return {"error": "request_too_large", "detail": self._reason()}
 
 
 async def _answer(send: Send, status: int, content: Mapping[str, object]) -> None:

@@ -8,6 +8,10 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 BP = 10_000  # basis points in 100 %
+# The largest amount the fund stores anywhere: 20,000,000.00 MAD. Amounts live in 32-bit
+# integer columns (at most 2,147,483,647 centimes); the policy's limits per line and per
+# claim stay within this, and an input beyond it is refused before any arithmetic.
+MAX_CENTIMES = 2_000_000_000
 
 
 class MoneyError(ValueError):

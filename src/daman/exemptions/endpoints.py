@@ -55,7 +55,7 @@ def request_exemption(
 ) -> AldRequestOut:
     """Ask for exemption from the patient share for a disease of the ALD list."""
     row = service.request(session, payload, who)
-    return service.request_out(session, row)
+    return service.request_out(session, row, who)
 
 
 @router.get("/ald-exemption-requests", response_model=Page[AldRequestSummary])
@@ -95,7 +95,7 @@ def get_request(
 ) -> AldRequestOut:
     row = repo.request_by_number(session, number, who)
     log_read(session, who, "ald_request", row.number)
-    return service.request_out(session, row)
+    return service.request_out(session, row, who)
 
 
 @router.post(
@@ -112,7 +112,7 @@ def decide_request(
     """Grant the exemption for a period (default 5 years, or for life), or refuse it with
     the reason. The requester is notified."""
     row = service.decide(session, number, payload, who)
-    return service.request_out(session, row)
+    return service.request_out(session, row, who)
 
 
 @router.post(
@@ -127,7 +127,7 @@ def cancel_request(
 ) -> AldRequestOut:
     """Withdraw a request that was not decided yet."""
     row = service.cancel(session, number, who)
-    return service.request_out(session, row)
+    return service.request_out(session, row, who)
 
 
 @router.post(
@@ -154,7 +154,7 @@ def upload_evidence(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return store.out(doc)
+    return store.out(doc, who)
 
 
 @router.get(
@@ -190,7 +190,7 @@ def list_exemptions(
         offset=paging.offset,
     )
     return Page(
-        items=[service.exemption_out(session, r) for r in rows],
+        items=[service.exemption_out(session, r, who=who) for r in rows],
         total=total,
         limit=paging.limit,
         offset=paging.offset,
@@ -209,7 +209,7 @@ def get_exemption(
 ) -> AldExemptionOut:
     row = repo.exemption_by_id(session, exemption_id, who)
     log_read(session, who, "ald_exemption", str(row.id))
-    return service.exemption_out(session, row)
+    return service.exemption_out(session, row, who=who)
 
 
 @router.post(
@@ -226,4 +226,4 @@ def request_renewal(
 ) -> AldRequestOut:
     """Ask to renew an exemption: a new request, granted from the day after it ends."""
     row = service.renew(session, exemption_id, payload, who)
-    return service.request_out(session, row)
+    return service.request_out(session, row, who)

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from daman.claims.schemas import DocumentOut, Instant, StatusEventOut
+from daman.core.text import SafeText
 from daman.exemptions.models import RequestKind, RequestStatus
 
 
@@ -16,13 +17,13 @@ class AldRequestIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    patient: str = Field(min_length=1, max_length=12, description="immatriculation")
-    ald_code: str = Field(min_length=1, max_length=20, description="code on the ALD list")
+    patient: SafeText = Field(min_length=1, max_length=12, description="immatriculation")
+    ald_code: SafeText = Field(min_length=1, max_length=20, description="code on the ALD list")
     requested_from: date | None = Field(None, description="start asked for (default today)")
-    icd10: str = Field("", max_length=20, description="ICD-10 code of the diagnosis")
-    evidence: str = Field(max_length=5000, description="medical summary (required)")
-    doctor_inpe: str | None = Field(None, max_length=20, description="treating doctor")
-    notify_email: str | None = Field(
+    icd10: SafeText = Field("", max_length=20, description="ICD-10 code of the diagnosis")
+    evidence: SafeText = Field(max_length=5000, description="medical summary (required)")
+    doctor_inpe: SafeText | None = Field(None, max_length=20, description="treating doctor")
+    notify_email: SafeText | None = Field(
         None, max_length=254, description="where the decision is e-mailed"
     )
 
@@ -33,10 +34,10 @@ class RenewalIn(BaseModel):
     requested_from: date | None = Field(
         None, description="default: the day after the current exemption ends"
     )
-    icd10: str = Field("", max_length=20)
-    evidence: str = Field(max_length=5000)
-    doctor_inpe: str | None = Field(None, max_length=20)
-    notify_email: str | None = Field(None, max_length=254)
+    icd10: SafeText = Field("", max_length=20)
+    evidence: SafeText = Field(max_length=5000)
+    doctor_inpe: SafeText | None = Field(None, max_length=20)
+    notify_email: SafeText | None = Field(None, max_length=254)
 
 
 class AldAction(StrEnum):
@@ -53,7 +54,7 @@ class AldDecisionIn(BaseModel):
         None, description="grant: last day; default valid_from + settings.ald_default_years"
     )
     for_life: bool = Field(False, description="grant with no end date (diabetes, hypertension)")
-    reason: str = Field("", max_length=2000, description="required to refuse")
+    reason: SafeText = Field("", max_length=2000, description="required to refuse")
 
 
 class ExemptionState(StrEnum):

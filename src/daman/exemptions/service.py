@@ -413,8 +413,13 @@ def state_of(row: AldExemption, on: date) -> ExemptionState:
 
 
 def exemption_out(
-    session: Session, row: AldExemption, patient: str | None = None
+    session: Session,
+    row: AldExemption,
+    patient: str | None = None,
+    who: Principal | None = None,
 ) -> AldExemptionOut:
+    """A granted exemption as ``who`` may see it (staff shown by role only to the insured:
+    Principal.shown)."""
     disease = _disease(session, row.ald_code)
     if patient is None:
         patient = immatriculations(session, [row.person_id]).get(row.person_id, "")
@@ -429,11 +434,15 @@ def exemption_out(
         state=state_of(row, today()),
         reference=row.reference,
         granted_at=row.created_at,
-        granted_by=row.created_by,
+        granted_by=who.shown(row.created_by) if who is not None else row.created_by,
     )
 
 
-def request_out(session: Session, row: AldExemptionRequest) -> AldRequestOut:
+def request_out(
+    session: Session, row: AldExemptionRequest, who: Principal | None = None
+) -> AldRequestOut:
+    """A request as ``who`` may see it: staff names shown by role only to the insured
+    (Principal.shown)."""
     patient = immatriculations(session, [row.person_id]).get(row.person_id, "")
     doctor = session.get(Provider, row.doctor_id) if row.doctor_id else None
     return AldRequestOut(
@@ -449,13 +458,13 @@ def request_out(session: Session, row: AldExemptionRequest) -> AldRequestOut:
         evidence=row.evidence,
         doctor_inpe=doctor.inpe if doctor else None,
         requested_at=row.requested_at,
-        requested_by=row.created_by,
+        requested_by=who.shown(row.created_by) if who is not None else row.created_by,
         decided_at=row.decided_at,
-        decided_by=row.decided_by,
+        decided_by=who.shown(row.decided_by) if who and row.decided_by else row.decided_by,
         decision_reason=row.decision_reason,
-        exemption=exemption_out(session, row.exemption, patient) if row.exemption else None,
-        documents=[store.out(d) for d in row.documents],
-        history=[StatusEventOut.model_validate(e) for e in row.events],
+        exemption=(exemption_out(session, row.exemption, patient, who) if row.exemption else None),
+        documents=[store.out(d, who) for d in row.documents],
+        history=[StatusEventOut.seen_by(e, who) for e in row.events],
     )
 
 

@@ -90,6 +90,26 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "المرتبطة بهذا المرض بنسبة الأمراض المزمنة. الطلب {number}.{reason}",
         ),
     },
+    "ald_expiring": {
+        "fr": (
+            "Exonération ALD {ald_code} : fin le {valid_to}",
+            "L'exonération du ticket modérateur de {patient} pour l'affection {ald_code} "
+            "({ald_name}) prend fin le {valid_to}.\nPour la prolonger, demandez son "
+            "renouvellement avec un compte rendu médical récent avant cette date.",
+        ),
+        "en": (
+            "ALD exemption {ald_code}: ends on {valid_to}",
+            "The exemption from the patient share of {patient} for condition {ald_code} "
+            "({ald_name}) ends on {valid_to}.\nTo extend it, ask for its renewal with a recent "
+            "medical report before that date.",
+        ),
+        "ar": (
+            "الإعفاء {ald_code}: ينتهي في {valid_to}",
+            "ينتهي الإعفاء من الجزء المتبقي على عاتق {patient} بالنسبة للمرض {ald_code} "
+            "({ald_name}) في {valid_to}.\nلتمديده، المرجو طلب تجديده مع تقرير طبي حديث قبل "
+            "هذا التاريخ.",
+        ),
+    },
     "ald_refused": {
         "fr": (
             "Exonération ALD refusée ({ald_code})",

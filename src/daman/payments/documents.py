@@ -14,7 +14,7 @@ from daman.config import get_settings
 from daman.core.errors import Conflict
 from daman.payments import repository as repo
 from daman.payments import statement as pdf
-from daman.payments.models import PayeeKind, PaymentItem, PaymentTransfer, TransferStatus
+from daman.payments.models import PayeeKind, PaymentItem, PaymentTransfer, shown_status
 from daman.payments.schemas import RemittanceClaim, RemittanceLine, RemittanceOut
 from daman.registry.models import Person
 
@@ -70,7 +70,7 @@ def statement(session: Session, reference: str, who: Principal | None = None) ->
         reference=transfer.reference,
         batch=transfer.batch.number,
         execution_date=transfer.batch.execution_date,
-        status=transfer.status,
+        status=shown_status(transfer),
         payee=payee.immatriculation,
         payee_name=f"{payee.last_name} {payee.first_name}",
         payee_name_ar=_name_ar(payee),
@@ -133,7 +133,7 @@ def remittance(session: Session, reference: str, who: Principal | None = None) -
         name=name,
         rib=transfer.rib,
         amount_centimes=transfer.amount_centimes,
-        status=TransferStatus(transfer.status),
+        status=shown_status(transfer),
         claims=[
             RemittanceClaim(
                 number=c.number,

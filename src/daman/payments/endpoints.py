@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from daman.auth.access import Principal, allow
 from daman.auth.models import Role
 from daman.claims.service import language
+from daman.config import get_settings
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.pagination import Page, PageParams, page_params
@@ -17,10 +18,12 @@ from daman.payments.schemas import (
     BatchOut,
     BatchSummary,
     HeldOut,
+    PaymentsStatus,
     RemittanceOut,
     ReturnOut,
     RunIn,
     RunOut,
+    StateOut,
     TransferOut,
 )
 from daman.payments.statement import FontMissing
@@ -49,8 +52,9 @@ def run_payments(
     who: Principal = Depends(PAYMENTS),
     session: Session = SESSION,
 ) -> RunOut:
-    """Pay every approved claim: claims whose payee can be paid move to `paid` and their
-    lines form a batch, one transfer per payee; the others are held back with the reason."""
+    """Pay every approved claim: claims whose payee can be paid move to `in_payment` and
+    their lines form a batch, one transfer per payee, whose bank file is written into the
+    outbox before the answer; the others are held back with the reason."""
     report = service.run(
         session, who.actor, execution_date=payload.execution_date if payload else None
     )
@@ -91,12 +95,56 @@ def get_batch(
 def export_batch(
     number: str, who: Principal = Depends(PAYMENTS), session: Session = SESSION
 ) -> Response:
-    """The batch as an ISO 20022 credit-transfer file (checked against its XSD)."""
-    filename, document = service.export_pain001(session, number, who.actor)
+    """The batch's ISO 20022 credit-transfer file (checked against its XSD), once written."""
+    filename, document = service.bank_file(session, number)
     return Response(
         document,
         media_type="application/xml",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.post(
+    "/batches/{number}/file",
+    response_model=BatchSummary,
+    responses=error_responses(NotFound, BankFileInvalid),
+)
+def write_file(
+    number: str, who: Principal = Depends(PAYMENTS), session: Session = SESSION
+) -> BatchSummary:
+    """Write the batch's bank file into the outbox (DAMAN_DATA_DIR/bank): a batch formed by
+    a run that died gets its file; for a batch that has one, the same bytes again."""
+    service.write_bank_file(session, number, get_settings().bank_dir, who.actor)
+    return service.batch_summary(service.repo.batch_by_number(session, number))
+
+
+@router.post(
+    "/batches/{number}/sent",
+    response_model=BatchSummary,
+    responses=error_responses(NotFound, Conflict),
+)
+def mark_sent(
+    number: str, who: Principal = Depends(PAYMENTS), session: Session = SESSION
+) -> BatchSummary:
+    """Record that the batch's bank file was handed to the bank: its claims read paid."""
+    return service.batch_summary(service.mark_sent(session, number, who.actor))
+
+
+@router.get("/status", response_model=PaymentsStatus)
+def payments_status(
+    who: Principal = Depends(PAYMENTS), session: Session = SESSION
+) -> PaymentsStatus:
+    """Batches by state, those not yet reconciled with their age, and how many were formed
+    without their bank file past the grace period (DAMAN_PAYMENT_FILE_GRACE_MINUTES)."""
+    lines, open_batches = service.batch_states(session)
+    summaries = [service.batch_summary(b) for b in open_batches]
+    return PaymentsStatus(
+        states=[
+            StateOut(state=x.state, batches=x.batches, total_centimes=x.total_centimes)
+            for x in lines
+        ],
+        open_batches=summaries,
+        stale=sum(1 for b in summaries if b.stale),
     )
 
 

@@ -44,14 +44,28 @@ class PayeeKind(StrEnum):
 
 
 class BatchStatus(StrEnum):
-    READY = "ready"  # formed; its transfers wait for the bank's return
-    RECONCILED = "reconciled"  # every transfer settled or rejected
+    """A batch's life; each change is committed after the step it records."""
+
+    FORMED = "formed"  # transfers grouped, claims in payment; no bank file yet
+    FILE_WRITTEN = "file_written"  # its pain.001 is on disk (written, synced, renamed)
+    SENT = "sent"  # handed to the bank: its claims read "paid"
+    RECONCILED = "reconciled"  # every transfer settled or rejected by the bank's returns
 
 
 class TransferStatus(StrEnum):
-    PENDING = "pending"
+    PENDING = "pending"  # in a bank file sent to the bank, waiting for its return
     SETTLED = "settled"
     REJECTED = "rejected"
+    # Shown, never stored: pending in a batch whose bank file has not been sent yet.
+    IN_PAYMENT = "in_payment"
+
+
+def shown_status(transfer: PaymentTransfer) -> TransferStatus:
+    """A transfer's status as people read it: not "sent" before its file went to the bank."""
+    sent = transfer.batch.status in (BatchStatus.SENT, BatchStatus.RECONCILED)
+    if transfer.status == TransferStatus.PENDING and not sent:
+        return TransferStatus.IN_PAYMENT
+    return TransferStatus(transfer.status)
 
 
 class HoldReason(StrEnum):
@@ -67,14 +81,18 @@ class PaymentBatch(Tracked, Base):
     __tablename__ = "payment_batches"
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)  # MsgId and PmtInfId
-    status: Mapped[str] = mapped_column(String(12), default=BatchStatus.READY)
+    status: Mapped[str] = mapped_column(String(12), default=BatchStatus.FORMED)
     execution_date: Mapped[date] = mapped_column(Date)  # requested execution date
     currency: Mapped[str] = mapped_column(String(3))
     transfers_count: Mapped[int] = mapped_column(Integer)
     items_count: Mapped[int] = mapped_column(Integer)
     total_centimes: Mapped[int] = mapped_column(BigInteger)
-    exported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    exported_by: Mapped[str | None] = mapped_column(String(120))
+    file_name: Mapped[str | None] = mapped_column(String(120))
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    file_written_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    file_written_by: Mapped[str | None] = mapped_column(String(120))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_by: Mapped[str | None] = mapped_column(String(120))
 
     transfers: Mapped[list[PaymentTransfer]] = relationship(
         back_populates="batch", order_by="PaymentTransfer.id"

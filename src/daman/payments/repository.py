@@ -317,10 +317,10 @@ def batches(session: Session, *, limit: int, offset: int) -> tuple[list[PaymentB
     return _page(session, select(PaymentBatch).order_by(PaymentBatch.id.desc()), limit, offset)
 
 
-def batch_by_number(session: Session, number: str) -> PaymentBatch:
-    batch = session.scalars(
-        select(PaymentBatch).where(PaymentBatch.number == number.strip().upper())
-    ).one_or_none()
+def batch_by_number(session: Session, number: str, *, lock: bool = False) -> PaymentBatch:
+    """The batch; `lock`: for update (its state is about to change)."""
+    stmt = select(PaymentBatch).where(PaymentBatch.number == number.strip().upper())
+    batch = session.scalars(stmt.with_for_update() if lock else stmt).one_or_none()
     if batch is None:
         raise NotFound(f"no payment batch numbered {number}", code="batch_not_found")
     return batch
@@ -437,6 +437,33 @@ def pending_transfers(session: Session, batch_ids: Sequence[int]) -> dict[int, i
             ).all()
         )
     return counts
+
+
+def batches_in(session: Session, *states: str) -> list[PaymentBatch]:
+    """Batches in these states, oldest first."""
+    stmt = select(PaymentBatch).where(PaymentBatch.status.in_(states))
+    return list(session.scalars(stmt.order_by(PaymentBatch.id)))
+
+
+def state_counts(session: Session) -> dict[str, tuple[int, int]]:
+    """Per batch state: how many batches and their total in centimes."""
+    rows = session.execute(
+        select(PaymentBatch.status, func.count(), func.sum(PaymentBatch.total_centimes)).group_by(
+            PaymentBatch.status
+        )
+    ).all()
+    return {status: (count, int(total or 0)) for status, count, total in rows}
+
+
+def claim_ids_of_batch(session: Session, batch_id: int) -> list[int]:
+    """The claims paid by the batch's items (not returned by the bank)."""
+    stmt = (
+        select(PaymentItem.claim_id)
+        .join(PaymentTransfer, PaymentTransfer.id == PaymentItem.transfer_id)
+        .where(PaymentTransfer.batch_id == batch_id, PaymentItem.returned_at.is_(None))
+        .distinct()
+    )
+    return sorted(session.scalars(stmt))
 
 
 def claims_of_items(session: Session, items: Sequence[PaymentItem]) -> list[Claim]:

@@ -35,16 +35,43 @@ RETURN_REASONS = {
     "AC04": "closed account number",
     "AC06": "blocked account",
     "AG01": "transaction forbidden on this type of account",
+    "AG02": "invalid bank operation code",
     "AM04": "insufficient funds",
     "AM05": "duplicate payment",
     "BE04": "missing creditor address",
     "BE05": "unrecognised initiating party",
+    "DT01": "invalid date",
+    "ED05": "settlement failed",
+    "FF01": "invalid file format",
     "MD07": "end customer deceased",
     "MS02": "reason not specified by the customer",
     "MS03": "reason not specified by the agent",
     "RC01": "bank identifier incorrect",
     "RR01": "missing debtor account or identification",
+    "TM01": "received after the cut-off time",
 }
+
+
+# What a rejection's reason means for the next run. A temporary or technical reason (the
+# fund's side, the bank's processing, a cut-off) is retried with the same RIB in the next
+# run; every other reason (a closed, wrong or blocked account, an unknown or unspecified
+# reason) holds the payee until their RIB changes, as a person must act.
+RETRIED = frozenset(
+    {
+        "AM04",  # insufficient funds (on the fund's account)
+        "AM05",  # duplicate payment: the bank refused a second copy; the line was not paid
+        "AG02",  # invalid bank operation code
+        "DT01",  # invalid date
+        "ED05",  # settlement failed
+        "FF01",  # invalid file format
+        "TM01",  # received after the cut-off time
+    }
+)
+
+
+def retried(code: str | None) -> bool:
+    """Will the next run pay a transfer rejected for this reason again, to the same RIB?"""
+    return (code or "").upper() in RETRIED
 
 
 class Outcome(StrEnum):

@@ -28,8 +28,15 @@ class BatchSummary(BaseModel):
     total_centimes: int
     created_at: Instant
     created_by: str
-    exported_at: Instant | None
-    exported_by: str | None
+    file_name: str | None = Field(description="the pain.001 file, once written")
+    file_sha256: str | None
+    file_written_at: Instant | None
+    file_written_by: str | None
+    sent_at: Instant | None = Field(description="handed to the bank: its claims read paid")
+    sent_by: str | None
+    stale: bool = Field(
+        False, description="formed and still without its bank file after the grace period"
+    )
 
 
 class TransferOut(BaseModel):
@@ -60,8 +67,11 @@ class BatchOut(BatchSummary):
 
 
 class RunOut(BaseModel):
-    claims_paid: int = Field(description="approved claims moved to paid by this run")
-    lines_paid: int
+    claims_in_payment: int = Field(
+        description="approved claims moved to in_payment by this run (paid once its bank file"
+        " is sent)"
+    )
+    lines_in_payment: int
     amount_centimes: int = Field(description="queued by this run")
     claims_held: int = Field(description="approved claims held back (see /payments/held)")
     chunks: int
@@ -69,6 +79,20 @@ class RunOut(BaseModel):
         description="the batch formed (it also takes lines queued by an interrupted run); "
         "null when there was nothing to pay"
     )
+
+
+class StateOut(BaseModel):
+    state: BatchStatus
+    batches: int
+    total_centimes: int
+
+
+class PaymentsStatus(BaseModel):
+    """Batches by state and those not yet reconciled, for the back office and monitoring."""
+
+    states: list[StateOut]
+    open_batches: list[BatchSummary]
+    stale: int = Field(description="batches formed without their bank file past the grace period")
 
 
 class ReturnOut(BaseModel):

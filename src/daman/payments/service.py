@@ -6,10 +6,18 @@ every payable line is found (by default `facility_or_insured`: the facility for 
 under a pre-authorisation, else the principal insured, see `insured_principal`).
 A claim whose payee cannot be paid (no RIB, a bad RIB, a RIB the bank rejected, a payee
 who died) is held back with the reason and stays approved. The others are moved to
-`paid` and, in the same transaction, one PaymentItem per payable line is written. Then the
-batch is formed: every item not yet in a batch, one transfer per payee and RIB.
+`in_payment` and, in the same transaction, one PaymentItem per payable line is written.
+Then the batch is formed: every item not yet in a batch, one transfer per payee and RIB.
 
-**A line is paid once.** The claim's move approved -> paid only succeeds for claims still
+**A batch's states**, each change committed after the step it records:
+`formed` -> `file_written` (its pain.001 written to a temporary name, synced to disk and
+renamed, then recorded with its SHA-256) -> `sent` (handed to the bank: only now do its
+claims read `paid`) -> `reconciled` (the bank's returns settled or rejected every transfer).
+A run killed after forming a batch leaves it `formed`: every later run first writes the
+file of each `formed` batch (the same bytes: the file depends only on the batch), and
+`daman payments status` flags a batch left `formed` longer than the grace period.
+
+**A line is paid once.** The claim's move approved -> in_payment only succeeds for claims still
 approved, and the unique index on the items' claim line (over items not returned) refuses
 a second item for the same line, whatever happens. A run killed mid-way leaves committed
 chunks whose items wait unassigned; the next run forms its batch with them. Two runs at
@@ -27,7 +35,8 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -36,9 +45,10 @@ from daman.adjudication.repository import bulk_update
 from daman.auth.access import Principal, log_read
 from daman.claims import service as claims_service
 from daman.config import get_settings
-from daman.core.dates import now, today
+from daman.core.dates import aware, now, today
 from daman.core.db import make_engine
-from daman.core.errors import FieldError, NotFound, ValidationFailed
+from daman.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from daman.core.files import write_durably
 from daman.core.identifiers import allocate, rib_problem
 from daman.payments import bankfile, returns
 from daman.payments import repository as repo
@@ -51,6 +61,7 @@ from daman.payments.models import (
     PaymentReturn,
     PaymentTransfer,
     TransferStatus,
+    shown_status,
 )
 from daman.payments.repository import PayableLine, Payee, PayeeRow, Rejection
 from daman.payments.schemas import (
@@ -126,9 +137,10 @@ def hold_of(row: PayeeRow | None, rejected: Sequence[Rejection]) -> tuple[HoldRe
     problem = rib_problem(row.rib)
     if problem:
         return HoldReason.RIB_INVALID, problem
-    for r in rejected:
-        if r.rib == row.rib:
-            return HoldReason.RIB_REJECTED, f"{r.code or '?'}: {r.reason or 'rejected'}"
+    # the bank's latest rejection of this RIB: a temporary reason is retried as it is
+    latest = next((r for r in rejected if r.rib == row.rib), None)
+    if latest is not None and not returns.retried(latest.code):
+        return HoldReason.RIB_REJECTED, f"{latest.code or '?'}: {latest.reason or 'rejected'}"
     return None
 
 
@@ -143,8 +155,8 @@ class RunReport:
 
     def out(self) -> RunOut:
         return RunOut(
-            claims_paid=self.claims_paid,
-            lines_paid=self.lines_paid,
+            claims_in_payment=self.claims_paid,
+            lines_in_payment=self.lines_paid,
             amount_centimes=self.amount_centimes,
             claims_held=len(self.held),
             chunks=self.chunks,
@@ -201,7 +213,9 @@ def pay_chunk(
         },
         {"created_at": at, "created_by": actor},
     )
-    claims_service.mark_paid(session, paid, actor, "payment run: queued for the next bank file")
+    claims_service.mark_in_payment(
+        session, paid, actor, "payment run: queued for the next bank file"
+    )
 
     since = repo.held_since(session, list(held))
     repo.delete_holds(session, claim_ids)
@@ -247,7 +261,7 @@ def form_batch(
     number = f"PB{allocate(session, 'payment_batch')[0]:08d}"
     batch = PaymentBatch(
         number=number,
-        status=BatchStatus.READY,
+        status=BatchStatus.FORMED,
         execution_date=execution_date or today(),
         currency=get_settings().currency,
         transfers_count=len(groups),
@@ -309,13 +323,16 @@ def run(
     chunk_size: int = 1000,
     payee_rule: PayeeRule = facility_or_insured,
 ) -> RunReport:
-    """The whole run in the caller's transaction (the API's admin action)."""
+    """The whole run in the caller's transaction (the API's admin action), its bank file
+    written into the outbox before the caller commits."""
     _check_execution_date(execution_date)
     report, after = RunReport(), 0
     while ids := repo.pick_approved(session, after, chunk_size):
         pay_chunk(session, ids, actor, report, payee_rule)
         after = ids[-1]
     report.batch = form_batch(session, actor, execution_date)
+    if report.batch is not None:  # committed with the batch, or neither
+        write_bank_file(session, report.batch.number, get_settings().bank_dir, actor)
     return report
 
 
@@ -358,7 +375,15 @@ def run_chunked(
 
 
 def batch_summary(batch: PaymentBatch) -> BatchSummary:
-    return BatchSummary.model_validate(batch, from_attributes=True)
+    summary = BatchSummary.model_validate(batch, from_attributes=True)
+    summary.stale = is_stale(batch)
+    return summary
+
+
+def is_stale(batch: PaymentBatch, at: datetime | None = None) -> bool:
+    """Formed and still without its bank file after the grace period: a run died there."""
+    grace = timedelta(minutes=get_settings().payment_file_grace_minutes)
+    return batch.status == BatchStatus.FORMED and aware(batch.created_at) + grace < (at or now())
 
 
 def transfers_out(
@@ -377,7 +402,7 @@ def transfers_out(
             amount_centimes=t.amount_centimes,
             claims_count=t.claims_count,
             items_count=t.items_count,
-            status=TransferStatus(t.status),
+            status=shown_status(t),
             settled_at=t.settled_at,
             rejected_at=t.rejected_at,
             return_code=t.return_code,
@@ -415,16 +440,102 @@ def transfer_out(session: Session, reference: str, who: Principal | None = None)
     return transfers_out(session, transfer.batch.number, [transfer])[0]
 
 
-def export_pain001(session: Session, number: str, actor: str) -> tuple[str, bytes]:
-    """The batch's pain.001 file (file name, bytes); records who exported it and when."""
-    batch = repo.batch_by_number(session, number)
+def _document(session: Session, batch: PaymentBatch) -> tuple[str, bytes]:
+    """The batch's pain.001 (file name, bytes), checked against the XSD. The bytes depend
+    only on the batch and its transfers, so writing it again gives the same file."""
     transfers, _ = repo.transfers_of(session, batch.id)
     document = bankfile.pain001(batch, transfers, bankfile.debtor(get_settings()), batch.currency)
-    at = now()
-    batch.exported_at, batch.exported_by = at, actor
-    batch.updated_at, batch.updated_by = at, actor
-    session.flush()
     return f"{batch.number}.{bankfile.PAIN_VERSION}.xml", document
+
+
+def write_bank_file(session: Session, number: str, directory: Path, actor: str) -> Path:
+    """Write the batch's bank file into `directory` (to a temporary name, synced, renamed)
+    and record it: a `formed` batch becomes `file_written` when the caller commits. A file
+    already there with the same bytes is kept as it is (never written twice)."""
+    batch = repo.batch_by_number(session, number, lock=True)
+    name, document = _document(session, batch)
+    digest = hashlib.sha256(document).hexdigest()
+    path = directory / name
+    if not (path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == digest):
+        write_durably(path, document)
+    if batch.status == BatchStatus.FORMED:
+        at = now()
+        batch.status = BatchStatus.FILE_WRITTEN
+        batch.file_name, batch.file_sha256 = name, digest
+        batch.file_written_at, batch.file_written_by = at, actor
+        batch.updated_at, batch.updated_by = at, actor
+        session.flush()
+    return path
+
+
+def bank_file(session: Session, number: str) -> tuple[str, bytes]:
+    """The bank file of a batch that has one (the bytes recorded when it was written)."""
+    batch = repo.batch_by_number(session, number)
+    if batch.status == BatchStatus.FORMED:
+        raise Conflict(
+            f"batch {batch.number} has no bank file yet: write it first"
+            " (POST .../file or `daman payments export`)",
+            code="bank_file_missing",
+        )
+    name, document = _document(session, batch)
+    if hashlib.sha256(document).hexdigest() != batch.file_sha256:
+        raise Conflict(
+            f"batch {batch.number}: its transfers no longer give the file recorded"
+            f" ({batch.file_name}, sha256 {batch.file_sha256})",
+            code="bank_file_changed",
+        )
+    return name, document
+
+
+def mark_sent(session: Session, number: str, actor: str, reason: str = "") -> PaymentBatch:
+    """The batch's file was handed to the bank: `sent`, and its claims read `paid`. Doing it
+    again changes nothing; a batch without its file cannot be sent."""
+    batch = repo.batch_by_number(session, number, lock=True)
+    if batch.status == BatchStatus.FORMED:
+        raise Conflict(
+            f"batch {batch.number} has no bank file yet: write it before sending",
+            code="bank_file_missing",
+        )
+    if batch.status == BatchStatus.FILE_WRITTEN:
+        _sent(session, batch, actor, reason or f"bank file {batch.file_name} sent to the bank")
+    return batch
+
+
+def _sent(session: Session, batch: PaymentBatch, actor: str, reason: str) -> None:
+    at = now()
+    batch.status, batch.sent_at, batch.sent_by = BatchStatus.SENT, at, actor
+    batch.updated_at, batch.updated_by = at, actor
+    claims_service.mark_paid(session, repo.claim_ids_of_batch(session, batch.id), actor, reason)
+    session.flush()
+
+
+def write_missing_files(engine: Engine, directory: Path, actor: str) -> list[tuple[str, Path]]:
+    """Finish what earlier runs left: the file of every `formed` batch, each in its own
+    transaction (committed once the file is on disk). The batches and their paths."""
+    with Session(engine) as session:
+        numbers = [b.number for b in repo.batches_in(session, BatchStatus.FORMED)]
+    written = []
+    for number in numbers:
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            written.append((number, write_bank_file(session, number, directory, actor)))
+    return written
+
+
+@dataclass(frozen=True)
+class StateLine:
+    state: BatchStatus
+    batches: int
+    total_centimes: int
+
+
+def batch_states(session: Session) -> tuple[list[StateLine], list[PaymentBatch]]:
+    """Batches per state, and the batches not yet settled (formed, file written, sent)."""
+    counts = repo.state_counts(session)
+    lines = [StateLine(s, *counts.get(s.value, (0, 0))) for s in BatchStatus]
+    open_batches = repo.batches_in(
+        session, BatchStatus.FORMED, BatchStatus.FILE_WRITTEN, BatchStatus.SENT
+    )
+    return lines, open_batches
 
 
 # ---------------------------------------------------------------------------------------
@@ -437,6 +548,16 @@ def import_return(session: Session, filename: str, data: bytes, actor: str) -> R
     transfers = repo.transfers_for_update(
         session, [n.end_to_end_id.upper() for n in parsed.notices]
     )
+    for batch_id in sorted({t.batch_id for t in transfers.values()}):
+        batch = session.get(PaymentBatch, batch_id)
+        assert batch is not None
+        if batch.status == BatchStatus.FORMED:
+            raise Conflict(
+                f"the return names transfers of batch {batch.number}, which has no bank file",
+                code="bank_file_missing",
+            )
+        if batch.status == BatchStatus.FILE_WRITTEN:  # the bank answers: it had the file
+            _sent(session, batch, actor, f"the bank returned transfers of {batch.file_name}")
     mismatched = [
         FieldError(
             field=f"{n.place}.Amt",
@@ -524,13 +645,17 @@ def _apply(
         transfer.return_code = (notice.reason_code or "")[:35] or None
         transfer.return_reason = notice.reason
         claim_ids = repo.return_items(session, transfer.id, at)
+        then = (
+            "a temporary reason: paid again in the next payment run"
+            if returns.retried(transfer.return_code)
+            else "paid again once the RIB is fixed"
+        )
         claims_service.mark_returned(
             session,
             claim_ids,
             actor,
             f"bank returned transfer {transfer.reference} "
-            f"({transfer.return_code or '?'}: {transfer.return_reason}); "
-            "paid again once the RIB is fixed",
+            f"({transfer.return_code or '?'}: {transfer.return_reason}); {then}",
         )
         record.rejected += 1
     transfer.return_id = record.id

@@ -19,6 +19,7 @@ from fpdf.enums import XPos, YPos
 
 from daman.core.errors import DamanError
 from daman.core.money import BP, format_mad
+from daman.core.text import strip_bidi
 
 FONT_PACKAGE = "fontpkg-ibm-plex-sans-arabic"
 FONT_FILES = {"": "IBMPlexSansArabic-Regular.ttf", "B": "IBMPlexSansArabic-Bold.ttf"}
@@ -38,6 +39,7 @@ HEAD_AR = (
 )
 _ISO_DATE = re.compile(r"\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b")
 STATUS = {
+    "in_payment": ("en cours de paiement", "في طور الأداء"),
     "pending": ("envoyé à la banque", "أرسل إلى البنك"),
     "settled": ("payé", "تم الأداء"),
     "rejected": ("rejeté par la banque", "رفضه البنك"),
@@ -135,7 +137,7 @@ class _Pdf(FPDF):
     ) -> None:
         """French on the left and Arabic on the right, on one row when both fit."""
         self.set_font(FAMILY, style, size)
-        arabic = ltr_dates(arabic)
+        french, arabic = strip_bidi(french), ltr_dates(strip_bidi(arabic))
         if self.get_string_width(french) + self.get_string_width(arabic) + 6 > self.epw:
             self.multi_cell(0, h, french, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             self.multi_cell(0, h, arabic, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -147,6 +149,7 @@ class _Pdf(FPDF):
         self.set_font(FAMILY, style, 8)
         for n, (width, text) in enumerate(zip(WIDTHS, cells, strict=True)):
             align = "L" if n in (1, 2) else ("C" if n == 0 else "R")
+            text = strip_bidi(text)  # stored text may predate the refusal of bidi controls
             self.cell(width, 5, text, border="B" if style else 0, align=align, fill=fill)
         self.ln(5)
 
@@ -226,13 +229,18 @@ def _claim(pdf: _Pdf, claim: StatementClaim) -> None:
         pdf.set_font(FAMILY, "", 7.5)
         for text in line.reasons_fr:
             pdf.multi_cell(
-                0, 4, f"{line.line_no}. {text}", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+                0,
+                4,
+                f"{line.line_no}. {strip_bidi(text)}",
+                align="L",
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
             )
         for text in line.reasons_ar:
             pdf.multi_cell(
                 0,
                 4,
-                ltr_dates(f"السطر {line.line_no}: {text}"),
+                ltr_dates(f"السطر {line.line_no}: {strip_bidi(text)}"),
                 align="R",
                 new_x=XPos.LMARGIN,
                 new_y=YPos.NEXT,

@@ -49,7 +49,7 @@ LANGUAGE = Header(
 
 def _out(session: Session, who: Principal, number: str, lang: str | None) -> PreauthOut:
     row = repo.by_number(session, number, who)
-    return service.preauth_out(session, row, language(lang))
+    return service.preauth_out(session, row, language(lang), who)
 
 
 @router.post(
@@ -67,7 +67,7 @@ def request_preauth(
     """Ask for a prior authorisation: the planned care is valued by the engine (rights,
     expected cover and patient share) and the 48-hour answer clock starts."""
     row = service.request(session, payload, who)
-    return service.preauth_out(session, row, language(accept_language))
+    return service.preauth_out(session, row, language(accept_language), who)
 
 
 @router.get("/preauthorisations", response_model=Page[PreauthSummary])
@@ -156,7 +156,7 @@ def decide_preauth(
     """Agree (units, base, validity), agree partly, refuse, or ask for information (the
     clock stops until the requester answers). The requester is notified."""
     row = service.decide(session, number, payload, who)
-    return service.preauth_out(session, row, language(accept_language))
+    return service.preauth_out(session, row, language(accept_language), who)
 
 
 @router.post(
@@ -173,13 +173,13 @@ def supply_information(
 ) -> PreauthOut:
     """Answer the controller's question: the request waits for the fund again."""
     row = service.supply_information(session, number, payload, who)
-    return service.preauth_out(session, row, language(accept_language))
+    return service.preauth_out(session, row, language(accept_language), who)
 
 
 @router.post(
     "/preauthorisations/{number}/cancel",
     response_model=PreauthOut,
-    responses=error_responses(NotFound, Conflict),
+    responses=error_responses(NotFound, ValidationFailed, Conflict),
 )
 def cancel_preauth(
     number: str,
@@ -190,7 +190,7 @@ def cancel_preauth(
 ) -> PreauthOut:
     """Withdraw a request that was not answered yet."""
     row = service.cancel(session, number, who, payload.reason if payload else "")
-    return service.preauth_out(session, row, language(accept_language))
+    return service.preauth_out(session, row, language(accept_language), who)
 
 
 @router.post(
@@ -217,7 +217,7 @@ def upload_document(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return store.out(doc)
+    return store.out(doc, who)
 
 
 @router.get(

@@ -1,5 +1,9 @@
 """API shapes of pre-authorisations: requests, decisions, the clock, queue, figures and
-facility invoices. Money in integer centimes, rates in basis points (9000 = 90 %)."""
+facility invoices. Money in integer centimes, rates in basis points (9000 = 90 %).
+
+As for claims (daman.claims.schemas): numbers are bounded in magnitude here (422 beyond),
+the sign and the fund's limits are the service's checks (400), and text a person types
+refuses bidirectional control characters (400)."""
 
 from __future__ import annotations
 
@@ -10,8 +14,17 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from daman.claims.models import ClaimStatus, LineStatus
-from daman.claims.schemas import DocumentOut, Explanation, Instant, StatusEventOut
+from daman.claims.schemas import (
+    CentimesIn,
+    CoefficientIn,
+    DocumentOut,
+    Explanation,
+    Instant,
+    StatusEventOut,
+    UnitsIn,
+)
 from daman.core.enums import CareCategory
+from daman.core.text import SafeText
 from daman.preauth.models import CareKind, PreauthStatus
 
 
@@ -19,12 +32,15 @@ class PlannedLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     category: CareCategory
-    act_key: str | None = Field(None, max_length=20, description="TNR key or day tariff")
-    coefficient: Decimal | None = Field(None, description="coefficient of the key (K 50)")
-    act_code: str | None = Field(None, max_length=40)
-    description: str = Field("", max_length=300)
-    quantity: int = Field(1, description="days, sessions or units asked (1..999)")
-    estimate_centimes: int = Field(description="the provider's estimate for the whole line")
+    act_key: SafeText | None = Field(None, max_length=20, description="TNR key or day tariff")
+    coefficient: CoefficientIn | None = Field(None, description="coefficient of the key (K 50)")
+    act_code: SafeText | None = Field(None, max_length=40)
+    description: SafeText = Field("", max_length=300)
+    quantity: UnitsIn = Field(1, description="days, sessions or units asked (1..999)")
+    estimate_centimes: CentimesIn = Field(
+        description="the provider's estimate for the whole line; more than 0, at most the "
+        "policy's limit per line"
+    )
 
 
 class PreauthIn(BaseModel):
@@ -32,14 +48,14 @@ class PreauthIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    patient: str = Field(min_length=1, max_length=12, description="immatriculation")
-    provider_inpe: str = Field(min_length=1, max_length=20, description="the requester")
+    patient: SafeText = Field(min_length=1, max_length=12, description="immatriculation")
+    provider_inpe: SafeText = Field(min_length=1, max_length=20, description="the requester")
     care_kind: CareKind
     planned_start: date
     planned_end: date | None = None
-    ald_code: str | None = Field(None, max_length=20, description="ALD the care is linked to")
-    diagnosis: str = Field("", max_length=5000, description="clinical information")
-    notify_email: str | None = Field(None, max_length=254, description="where answers go")
+    ald_code: SafeText | None = Field(None, max_length=20, description="ALD the care is linked to")
+    diagnosis: SafeText = Field("", max_length=5000, description="clinical information")
+    notify_email: SafeText | None = Field(None, max_length=254, description="where answers go")
     lines: list[PlannedLineIn] = Field(max_length=50)
 
 
@@ -53,9 +69,9 @@ class PreauthAction(StrEnum):
 class AgreedLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    line_no: int
-    quantity: int = Field(description="units agreed (0 = this line refused)")
-    base_centimes: int | None = Field(
+    line_no: UnitsIn
+    quantity: UnitsIn = Field(description="units agreed (0 = this line refused)")
+    base_centimes: CentimesIn | None = Field(
         None, description="base agreed; default the engine's base for the units agreed"
     )
 
@@ -69,7 +85,7 @@ class PreauthDecisionIn(BaseModel):
     lines: list[AgreedLineIn] = Field(
         default_factory=list, description="lines agreed differently from what was asked"
     )
-    reason: str = Field(
+    reason: SafeText = Field(
         "", max_length=5000, description="required to refuse or to ask for information"
     )
 
@@ -77,13 +93,13 @@ class PreauthDecisionIn(BaseModel):
 class InformationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message: str = Field(max_length=5000, description="the answer to the controller")
+    message: SafeText = Field(max_length=5000, description="the answer to the controller")
 
 
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field("", max_length=500)
+    reason: SafeText = Field("", max_length=500)
 
 
 class InvoiceLineIn(BaseModel):
@@ -91,11 +107,11 @@ class InvoiceLineIn(BaseModel):
 
     category: CareCategory
     care_date: date
-    act_key: str | None = Field(None, max_length=20)
-    coefficient: Decimal | None = None
-    act_code: str | None = Field(None, max_length=40)
-    quantity: int = 1
-    charged_centimes: int
+    act_key: SafeText | None = Field(None, max_length=20)
+    coefficient: CoefficientIn | None = None
+    act_code: SafeText | None = Field(None, max_length=40)
+    quantity: UnitsIn = 1
+    charged_centimes: CentimesIn
 
 
 class InvoiceIn(BaseModel):
@@ -103,7 +119,7 @@ class InvoiceIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reference: str = Field("", max_length=60, description="the facility's invoice number")
+    reference: SafeText = Field("", max_length=60, description="the facility's invoice number")
     lines: list[InvoiceLineIn] = Field(max_length=200)
 
 

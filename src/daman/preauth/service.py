@@ -21,10 +21,12 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from daman.adjudication.reasons import explain, severity
+from daman.adjudication.repository import policies, policy_on
 from daman.auth.access import Principal
 from daman.auth.models import Role
 from daman.claims import documents as store
 from daman.claims import repository as claims_repo
+from daman.claims.intake import Limits
 from daman.claims.models import Claim, ClaimStatus
 from daman.claims.schemas import Explanation, StatusEventOut
 from daman.config import get_settings
@@ -63,6 +65,7 @@ from daman.preauth.schemas import (
     Rights,
 )
 from daman.providers.models import Provider
+from daman.registry.models import Person
 from daman.registry.repository import immatriculations, person_by_immatriculation
 
 MAX_QUANTITY = 999
@@ -131,10 +134,16 @@ def request(session: Session, payload: PreauthIn, who: Principal) -> PreauthRequ
     if not payload.lines:
         bad("lines", "a request needs at least one planned line")
     keys = claims_repo.act_keys(session, [ln.act_key for ln in payload.lines if ln.act_key])
+    limits = Limits.of(policy_on(policies(session), today()))  # the claims' limits
     for i, ln in enumerate(payload.lines):
         place = f"lines[{i}]"
         if ln.estimate_centimes <= 0:
             bad(f"{place}.estimate_centimes", "must be more than 0")
+        elif ln.estimate_centimes > limits.line_centimes:
+            bad(
+                f"{place}.estimate_centimes",
+                f"at most {format_mad(limits.line_centimes)} MAD for one line (the fund's limit)",
+            )
         if not 1 <= ln.quantity <= MAX_QUANTITY:
             bad(f"{place}.quantity", f"must be between 1 and {MAX_QUANTITY}")
         if ln.act_key and ln.act_key not in keys:
@@ -143,6 +152,13 @@ def request(session: Session, payload: PreauthIn, who: Principal) -> PreauthRequ
             milli = ln.coefficient * 1000
             if milli != milli.to_integral_value() or not 0 < milli <= MAX_COEFFICIENT_MILLI:
                 bad(f"{place}.coefficient", "must be more than 0, at most 9999.999, 3 decimals")
+    total = sum(ln.estimate_centimes for ln in payload.lines)  # each bounded by the schema
+    if total > limits.claim_centimes:
+        bad(
+            "lines",
+            f"estimated {format_mad(total)} MAD in all, above the fund's limit of "
+            f"{format_mad(limits.claim_centimes)} MAD for one claim",
+        )
     if errs:
         raise ValidationFailed(errs)
     assert patient is not None and provider is not None
@@ -388,6 +404,7 @@ def cancel(session: Session, number: str, who: Principal, reason: str) -> Preaut
 
 
 def _notify(session: Session, row: PreauthRequest, topic: str, who: Principal) -> None:
+    """Tell the requester, in the patient's language, in the decision's transaction."""
     patient = immatriculations(session, [row.patient_id]).get(row.patient_id, "")
     lines = "".join(
         f"- {ln.line_no}. {ln.category} {ln.act_key or ''} x{ln.agreed_quantity}: "
@@ -408,7 +425,8 @@ def _notify(session: Session, row: PreauthRequest, topic: str, who: Principal) -
         if topic != "preauth_info_requested"
         else row.information_asked,
     }
-    subject, body = render(topic, "fr", values)
+    person = session.get(Person, row.patient_id)
+    subject, body = render(topic, person.preferred_language if person else "fr", values)
     notifications.queue(
         session,
         recipient=row.notify_email,
@@ -519,7 +537,11 @@ def _explained(codes: list[str] | None, values: dict[str, object], lang: str) ->
     ]
 
 
-def preauth_out(session: Session, row: PreauthRequest, lang: str) -> PreauthOut:
+def preauth_out(
+    session: Session, row: PreauthRequest, lang: str, who: Principal | None = None
+) -> PreauthOut:
+    """The request as ``who`` may see it: staff names shown by role only to insured persons
+    and providers (Principal.shown)."""
     summary = summaries(session, [row])[0]
     lines = []
     for ln in row.lines:
@@ -584,7 +606,7 @@ def preauth_out(session: Session, row: PreauthRequest, lang: str) -> PreauthOut:
         ),
         valid_from=row.valid_from,
         valid_to=row.valid_to,
-        decided_by=row.decided_by,
+        decided_by=who.shown(row.decided_by) if who and row.decided_by else row.decided_by,
         decision_reason=row.decision_reason,
         information_asked=row.information_asked,
         totals=PreauthTotals(
@@ -595,9 +617,9 @@ def preauth_out(session: Session, row: PreauthRequest, lang: str) -> PreauthOut:
             agreed_patient_centimes=row.agreed_patient_centimes,
         ),
         lines=lines,
-        documents=[store.out(d) for d in row.documents],
+        documents=[store.out(d, who) for d in row.documents],
         invoices=invoices,
-        history=[StatusEventOut.model_validate(e) for e in row.events],
+        history=[StatusEventOut.seen_by(e, who) for e in row.events],
     )
 
 

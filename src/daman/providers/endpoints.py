@@ -20,13 +20,15 @@ router = APIRouter(tags=["providers"])
 # never receive a name.
 READ_ANY = allow(Role.INSURED, Role.PROVIDER, Role.AGENT, Role.CONTROLLER, Role.ADMIN)
 KEEPERS = allow(Role.ADMIN, Role.AGENT)  # agreements with providers
+# Bank details (RIB) are read by finance staff and the provider itself only; the others get
+# null (daman.registry.repository.sees_bank_details).
 
 
 @router.post("/providers", status_code=201, responses=error_responses(ValidationFailed, Conflict))
 def create_provider(
     data: ProviderIn, session: Session = SESSION, who: Principal = Depends(KEEPERS)
 ) -> ProviderOut:
-    return ProviderOut.model_validate(service.create_provider(session, data, who.actor))
+    return service.provider_out(service.create_provider(session, data, who.actor), who)
 
 
 @router.get("/providers")
@@ -39,14 +41,14 @@ def search_providers(
     session: Session = SESSION,
     who: Principal = Depends(READ_ANY),
 ) -> Page[ProviderOut]:
-    return service.search_providers(session, q, kind, sector, city, page.limit, page.offset)
+    return service.search_providers(session, q, kind, sector, city, page.limit, page.offset, who)
 
 
 @router.get("/providers/{inpe}", responses=error_responses(NotFound))
 def get_provider(
     inpe: str, session: Session = SESSION, who: Principal = Depends(READ_ANY)
 ) -> ProviderOut:
-    return ProviderOut.model_validate(service.get_provider(session, inpe))
+    return service.provider_out(service.get_provider(session, inpe), who)
 
 
 @router.patch("/providers/{inpe}", responses=error_responses(ValidationFailed, NotFound))
@@ -56,4 +58,4 @@ def update_provider(
     session: Session = SESSION,
     who: Principal = Depends(KEEPERS),
 ) -> ProviderOut:
-    return ProviderOut.model_validate(service.update_provider(session, inpe, patch, who.actor))
+    return service.provider_out(service.update_provider(session, inpe, patch, who.actor), who)

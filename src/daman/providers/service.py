@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from daman.auth.access import Principal
 from daman.core.dates import today
 from daman.core.errors import FieldError, ValidationFailed
 from daman.core.identifiers import rib_problem
@@ -14,6 +15,7 @@ from daman.providers import repository as repo
 from daman.providers.errors import DuplicateInpe, ProviderNotFound
 from daman.providers.models import Provider
 from daman.providers.schemas import ProviderIn, ProviderOut, ProviderPatch
+from daman.registry.repository import sees_bank_details
 
 
 def _clean_rib(rib: str | None) -> str | None:
@@ -91,6 +93,15 @@ def update_provider(session: Session, inpe: str, patch: ProviderPatch, actor: st
     return row
 
 
+def provider_out(row: Provider, who: Principal | None = None) -> ProviderOut:
+    """The provider as ``who`` may read it: the RIB only for finance staff and the provider
+    itself (see `daman.registry.repository.sees_bank_details`), null for anyone else."""
+    out = ProviderOut.model_validate(row)
+    if not sees_bank_details(who, provider_id=row.id):
+        out.rib = None
+    return out
+
+
 def search_providers(
     session: Session,
     q: str | None,
@@ -99,7 +110,8 @@ def search_providers(
     city: str | None,
     limit: int,
     offset: int,
+    who: Principal | None = None,
 ) -> Page[ProviderOut]:
     rows, total = repo.search(session, q, kind, sector, city, limit, offset)
-    items = [ProviderOut.model_validate(p) for p in rows]
+    items = [provider_out(p, who) for p in rows]
     return Page(items=items, total=total, limit=limit, offset=offset)

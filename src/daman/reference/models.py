@@ -54,6 +54,9 @@ class RightsRule(Tracked, Base):
     child_max_age: Mapped[int] = mapped_column(Integer, default=21)
     student_max_age: Mapped[int] = mapped_column(Integer, default=26)
     ald_keeps_rights: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Declarations for a month arrive this many months later (CNSS_SAL: employers declare
+    # month M during M+1): until then the last declared month still counts as current.
+    declaration_lag_months: Mapped[int] = mapped_column(Integer, default=0)
     source: Mapped[str] = mapped_column(Text, default="")
     confidence: Mapped[str] = mapped_column(String(12), default="H")
 
@@ -84,7 +87,10 @@ class Mutual(Tracked, Base):
 
     __tablename__ = "mutuals"
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))  # French
+    name_ar: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    confidence: Mapped[str] = mapped_column(String(12), default="M")
 
 
 class ComplementaryRate(Tracked, Base):

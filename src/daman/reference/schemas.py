@@ -22,7 +22,9 @@ class RegimeOut(BaseModel):
 class MutualOut(BaseModel):
     model_config = _ORM
     code: str
-    name: str
+    name: str = Field(description="in French")
+    name_ar: str
+    confidence: str = Field(description="of the names and code: H, M, L or assumption")
 
 
 class ComplementaryRateOut(BaseModel):

@@ -66,6 +66,7 @@ def _rights(r: dict[str, str]) -> dict[str, Any]:
         "child_max_age",
         "student_max_age",
         "waiting_months",
+        "declaration_lag_months",
     )
     return {
         "regime_code": r["regime_code"],
@@ -129,7 +130,7 @@ TABLES: list[
 ] = [
     ("regimes", Regime, "regimes.csv", _regime, ("code",)),
     ("rights_rules", RightsRule, "rights_rules.csv", _rights, ("regime_code", "valid_from")),
-    ("mutuals", Mutual, "mutuals.csv", lambda r: {"code": r["code"], "name": r["name"]}, ("code",)),
+    ("mutuals", Mutual, "mutuals.csv", lambda r: dict(r), ("code",)),
     (
         "coverage_rates",
         CoverageRate,

@@ -26,10 +26,9 @@ from daman.registry.schemas import (
     DependentIn,
     DependentOut,
     EndLinkIn,
-    PersonOut,
     StudentProofIn,
 )
-from daman.registry.service import ensure_cnie_free, get_person, new_person
+from daman.registry.service import ensure_cnie_free, get_person, new_person, person_out
 from daman.registry.validation import (
     Refs,
     clean_rib,
@@ -149,9 +148,11 @@ def _close_open_link(
     )
 
 
-def dependent_out(link: DependentLink, person: Person, principal_number: str) -> DependentOut:
+def dependent_out(
+    link: DependentLink, person: Person, principal_number: str, who: Principal | None = None
+) -> DependentOut:
     return DependentOut(
-        person=PersonOut.model_validate(person),
+        person=person_out(person, who),
         principal_immatriculation=principal_number,
         relationship=link.relationship_,
         valid_from=link.valid_from,
@@ -163,14 +164,22 @@ def dependent_out(link: DependentLink, person: Person, principal_number: str) ->
 def list_dependents(
     session: Session, principal_number: str, who: Principal | None = None
 ) -> list[DependentOut]:
+    """Staff see every link, past ones included; an insured person the links in force
+    today (a former spouse is no longer family)."""
     principal = get_person(session, principal_number, who)
     return [
-        dependent_out(link, p, principal.immatriculation)
-        for link, p in repo.dependents_of(session, principal.id)
+        dependent_out(link, p, principal.immatriculation, who)
+        for link, p in repo.dependents_of(session, principal.id, who)
     ]
 
 
-def end_link(session: Session, dependent_number: str, data: EndLinkIn, actor: str) -> DependentOut:
+def end_link(
+    session: Session,
+    dependent_number: str,
+    data: EndLinkIn,
+    actor: str,
+    who: Principal | None = None,
+) -> DependentOut:
     """End a dependent's link (divorce, ...): the divorce keeps rights for a period by rule."""
     person = get_person(session, dependent_number)
     link = repo.open_link(session, person.id, data.valid_to)
@@ -181,7 +190,7 @@ def end_link(session: Session, dependent_number: str, data: EndLinkIn, actor: st
     link.valid_to, link.end_reason, link.updated_by = data.valid_to, data.reason, actor
     session.flush()
     principal = repo.immatriculations(session, [link.principal_id])[link.principal_id]
-    return dependent_out(link, person, principal)
+    return dependent_out(link, person, principal, who)
 
 
 def add_student_proof(

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal, allow
 from daman.auth.models import Role
+from daman.auth.throttle import Throttle
+from daman.config import get_settings
 from daman.core.dates import today
 from daman.core.db import SESSION
-from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
+from daman.core.errors import Conflict, ErrorBody, NotFound, ValidationFailed, error_responses
 from daman.core.pagination import Page, PageParams, page_params
 from daman.registry import dependents, service
+from daman.registry.errors import TooManyLookups
 from daman.registry.schemas import (
     AffiliationOut,
     ContributionOut,
     ContributionsIn,
+    CounterEligibilityOut,
     DeathIn,
     DependentIn,
     DependentOut,
@@ -56,7 +63,8 @@ def register_insured(
     data: InsuredIn, session: Session = SESSION, who: Principal = Depends(DESK)
 ) -> InsuredOut:
     """Register a principal insured (person and affiliation); Daman issues the immatriculation."""
-    return service.insured_out(session, service.register_insured(session, data, who.actor))
+    person = service.register_insured(session, data, who.actor)
+    return service.insured_out(session, person, who)
 
 
 @router.get("/insured")
@@ -78,7 +86,7 @@ def get_insured(
     session: Session = SESSION,
     who: Principal = Depends(FAMILY_READ),
 ) -> InsuredOut:
-    return service.insured_out(session, service.get_person(session, immatriculation, who))
+    return service.insured_out(session, service.get_person(session, immatriculation, who), who)
 
 
 @router.patch("/insured/{immatriculation}", responses=WRITE)
@@ -89,7 +97,7 @@ def update_insured(
     who: Principal = Depends(DESK),
 ) -> InsuredOut:
     person = service.update_person(session, immatriculation, patch, who.actor)
-    return service.insured_out(session, person)
+    return service.insured_out(session, person, who)
 
 
 @router.post("/insured/{immatriculation}/end-affiliation", responses=WRITE)
@@ -101,7 +109,7 @@ def end_affiliation(
 ) -> AffiliationOut:
     """Conditions stop (job loss, retirement ...): rights are then maintained by rule."""
     a = service.end_affiliation(session, immatriculation, data, who.actor)
-    return next(x for x in service.insured_out(session, a.person).affiliations if x.id == a.id)
+    return next(x for x in service.insured_out(session, a.person, who).affiliations if x.id == a.id)
 
 
 @router.post("/insured/{immatriculation}/affiliations", status_code=201, responses=WRITE)
@@ -112,9 +120,8 @@ def change_regime(
     who: Principal = Depends(DESK),
 ) -> InsuredOut:
     """A new affiliation (regime change); the running one ends the day before."""
-    return service.insured_out(
-        session, service.change_regime(session, immatriculation, data, who.actor)
-    )
+    person = service.change_regime(session, immatriculation, data, who.actor)
+    return service.insured_out(session, person, who)
 
 
 @router.post("/insured/{immatriculation}/dependents", status_code=201, responses=WRITE)
@@ -126,7 +133,7 @@ def add_dependent(
 ) -> DependentOut:
     """Create and link a dependent, or link an existing person (`transfer` to move them)."""
     link, person = dependents.add_dependent(session, immatriculation, data, who.actor)
-    return dependents.dependent_out(link, person, immatriculation.strip().upper())
+    return dependents.dependent_out(link, person, immatriculation.strip().upper(), who)
 
 
 @router.get("/insured/{immatriculation}/dependents", responses=READ)
@@ -168,7 +175,8 @@ def record_death(
     session: Session = SESSION,
     who: Principal = Depends(DESK),
 ) -> PersonOut:
-    return PersonOut.model_validate(service.record_death(session, immatriculation, data, who.actor))
+    person = service.record_death(session, immatriculation, data, who.actor)
+    return service.person_out(person, who)
 
 
 @router.post("/persons/{immatriculation}/student-proofs", status_code=201, responses=WRITE)
@@ -202,7 +210,7 @@ def end_link(
     session: Session = SESSION,
     who: Principal = Depends(DESK),
 ) -> DependentOut:
-    return dependents.end_link(session, immatriculation, data, who.actor)
+    return dependents.end_link(session, immatriculation, data, who.actor, who)
 
 
 # -- employers ---------------------------------------------------------------------------
@@ -251,12 +259,56 @@ def update_employer(
 # -- eligibility -------------------------------------------------------------------------
 
 
-@router.get("/eligibility", responses=READ)
+def lookup_throttle(request: Request) -> Throttle:
+    """The app's limit on providers' rights look-ups (one per app, made on first use)."""
+    state = request.app.state
+    if not hasattr(state, "provider_lookups"):
+        state.provider_lookups = Throttle(limit=get_settings().provider_lookup_limit, window=60)
+    throttle: Throttle = state.provider_lookups
+    return throttle
+
+
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorBody,
+        "description": f"{TooManyLookups.code}: a provider asked too often; retry later",
+        "headers": {
+            "Retry-After": {
+                "description": "seconds to wait before the next look-up",
+                "schema": {"type": "integer"},
+            }
+        },
+    }
+}
+
+
+@router.get(
+    "/eligibility",
+    response_model=EligibilityOut | CounterEligibilityOut,
+    responses={**error_responses(ValidationFailed, NotFound), **THROTTLED},
+)
 def eligibility(
+    request: Request,
     person: str = Query(description="immatriculation of the person"),
     on: date | None = Query(None, alias="date", description="date of care (default: today)"),
     session: Session = SESSION,
     who: Principal = Depends(ELIGIBILITY),
-) -> EligibilityOut:
-    """Whether the person is covered on the date, with a reason code and the explanation."""
+) -> EligibilityOut | CounterEligibilityOut | JSONResponse:
+    """Whether the person is covered on the date.
+
+    Staff and the insured family get `EligibilityOut`: a reason code and the explanation.
+    A provider gets `CounterEligibilityOut`: covered or not, regime, mutual and ALD codes
+    in force; for a date of care from `DAMAN_PROVIDER_LOOKUP_DAYS` (60) days ago to today
+    (400 naming `date` otherwise), at most `DAMAN_PROVIDER_LOOKUP_LIMIT` (30) look-ups a
+    minute (429 with Retry-After), each one logged."""
+    if service.at_the_counter(who):
+        wait = lookup_throttle(request).attempt(f"provider:{who.provider_id}")
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            refused = TooManyLookups(f"too many rights look-ups: wait {seconds} s")
+            return JSONResponse(
+                status_code=refused.status,
+                content=refused.body(),
+                headers={"Retry-After": str(seconds)},
+            )
     return service.eligibility(session, person, on or today(), who)

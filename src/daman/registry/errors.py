@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from daman.core.errors import Conflict, NotFound
+from daman.core.errors import Conflict, DamanError, NotFound
 
 
 class PersonNotFound(NotFound):
@@ -41,3 +41,11 @@ class AlreadyDeceased(Conflict):
 
 class DuplicateStudentProof(Conflict):
     code = "duplicate_student_proof"
+
+
+class TooManyLookups(DamanError):
+    """A provider asked for more rights look-ups than the limit allows (answered with a
+    Retry-After header)."""
+
+    code = "too_many_lookups"
+    status = 429

@@ -44,6 +44,7 @@ class Rule:
     child_max_age: int = 21
     student_max_age: int = 26
     ald_keeps_rights: bool = True
+    declaration_lag_months: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ RULE_COLUMNS = (
     "child_max_age",
     "student_max_age",
     "ald_keeps_rights",
+    "declaration_lag_months",
 )
 
 

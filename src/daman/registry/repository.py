@@ -10,6 +10,8 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tr
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from daman.auth.models import Role
+from daman.core.dates import today
+from daman.exemptions.models import AldExemption
 from daman.registry.models import (
     Affiliation,
     Contribution,
@@ -25,9 +27,13 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+def _escaped(text: str) -> str:
+    """`text` with the LIKE wildcards (% _) and the escape character itself escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{_escaped(text)}%"
 
 
 def person_by_immatriculation(
@@ -109,7 +115,7 @@ def search_persons(
                 Person.last_name_ar.like(_like(word), escape="\\"),
                 Person.first_name_ar.like(_like(word), escape="\\"),
                 Person.cnie == word.upper(),
-                Person.immatriculation.like(f"{word.upper()}%"),
+                Person.immatriculation.like(f"{_escaped(word.upper())}%", escape="\\"),
             )
         )
     if regime:
@@ -178,12 +184,24 @@ def open_links_as_principal(session: Session, principal_id: int, on: date) -> li
     )
 
 
-def dependents_of(session: Session, principal_id: int) -> list[tuple[DependentLink, Person]]:
-    rows = session.execute(
+def dependents_of(
+    session: Session, principal_id: int, who: Principal | None = None
+) -> list[tuple[DependentLink, Person]]:
+    """The principal's dependent links with their persons: staff (and the fund's own code)
+    every link, ended ones included; anyone else the links in force today."""
+    stmt = (
         select(DependentLink, Person)
         .join(Person, Person.id == DependentLink.dependent_id)
         .where(DependentLink.principal_id == principal_id)
-        .order_by(DependentLink.valid_from, Person.birth_date, DependentLink.id)
+    )
+    if who is not None and not who.is_staff:
+        day = today()
+        stmt = stmt.where(
+            DependentLink.valid_from <= day,
+            or_(DependentLink.valid_to.is_(None), DependentLink.valid_to >= day),
+        )
+    rows = session.execute(
+        stmt.order_by(DependentLink.valid_from, Person.birth_date, DependentLink.id)
     )
     return [(link, p) for link, p in rows]
 
@@ -240,33 +258,92 @@ def immatriculations(session: Session, ids: Sequence[int]) -> dict[int, str]:
     return {pid: number for pid, number in rows}
 
 
+Day = date | ColumnElement[date]
+
+
 def in_family(
-    person_column: ColumnElement[int] | QueryableAttribute[int], person_id: int
+    person_column: ColumnElement[int] | QueryableAttribute[int],
+    person_id: int,
+    on: Day | None = None,
 ) -> ColumnElement[bool]:
-    """The person in this column is this insured person or a dependent ever linked to them
-    (a child who has since left the family still shows on the parent's past claims)."""
-    dependents = select(DependentLink.dependent_id).where(DependentLink.principal_id == person_id)
-    return or_(person_column == person_id, person_column.in_(dependents))
+    """The person in this column is this insured person or a dependent whose link to them
+    is in force on ``on``: today when None (current data: the person record, dependents,
+    rights, a new claim, pre-authorisations, exemptions), or a date per row, as a SQL
+    expression (a past claim: its care date). A dependent whose link has ended (divorce,
+    transfer, a child who left) drops out of the family from the day after, and their rows
+    from before stay in it. One SQL condition, no row is filtered in Python."""
+    day = today() if on is None else on
+    in_force = and_(
+        DependentLink.principal_id == person_id,
+        DependentLink.valid_from <= day,
+        or_(DependentLink.valid_to.is_(None), DependentLink.valid_to >= day),
+    )
+    if isinstance(day, date):
+        linked = select(DependentLink.dependent_id).where(in_force)
+        return or_(person_column == person_id, person_column.in_(linked))
+    # A date per row: the rows of anyone ever linked (an uncorrelated set an index can
+    # serve), then the link in force on that row's date.
+    ever = select(DependentLink.dependent_id).where(DependentLink.principal_id == person_id)
+    then = select(DependentLink.id).where(in_force, DependentLink.dependent_id == person_column)
+    return or_(person_column == person_id, and_(person_column.in_(ever), then.exists()))
 
 
 def scope(
     who: Principal | None,
     person_column: ColumnElement[int] | QueryableAttribute[int],
     provider_rule: Callable[[int], ColumnElement[bool]] | None = None,
+    *,
+    on: Day | None = None,
 ) -> ColumnElement[bool]:
     """What ``who`` may see of rows about the person in ``person_column``: staff (and no
-    principal: the fund's own code) everything; an insured person their family's rows; a
-    provider the rows ``provider_rule(provider_id)`` admits, when the domain has one; anyone
-    else nothing. Each domain's repository applies it, so the rule lives in one place."""
+    principal: the fund's own code) everything; an insured person their family's rows, the
+    family as it stands ``on`` (today by default; a claim passes its care date, see
+    `in_family`); a provider the rows ``provider_rule(provider_id)`` admits, when the domain
+    has one; anyone else nothing. Each domain's repository applies it, so the rule lives in
+    one place."""
     if who is None or who.is_staff:
         return true()
     if who.role == Role.INSURED and who.person_id is not None:
-        return in_family(person_column, who.person_id)
+        return in_family(person_column, who.person_id, on)
     if who.role == Role.PROVIDER and who.provider_id is not None and provider_rule is not None:
         return provider_rule(who.provider_id)
     return false()
 
 
-def family_ids(session: Session, person_id: int) -> list[int]:
-    """The insured person and every dependent ever linked to them."""
-    return sorted(session.scalars(select(Person.id).where(in_family(Person.id, person_id))))
+def family_ids(session: Session, person_id: int, on: date | None = None) -> list[int]:
+    """The insured person and the dependents linked to them on ``on`` (today)."""
+    return sorted(session.scalars(select(Person.id).where(in_family(Person.id, person_id, on))))
+
+
+# The roles that handle payments, and so read bank details (RIBs): those of the payments
+# domain's rule (`daman.payments.endpoints.PAYMENTS`, checked equal by a test).
+FINANCE = frozenset({Role.AGENT})
+
+
+def sees_bank_details(
+    who: Principal | None, *, person_id: int | None = None, provider_id: int | None = None
+) -> bool:
+    """Whether ``who`` may read the RIB of this person or provider: finance staff (and the
+    fund's own code) any; an insured person their own only (not a dependent's); a provider
+    its own only (never a person's); anyone else none."""
+    if who is None or who.unrestricted or who.role in FINANCE:
+        return True
+    if who.role == Role.INSURED:
+        return person_id is not None and person_id == who.person_id
+    if who.role == Role.PROVIDER:
+        return provider_id is not None and provider_id == who.provider_id
+    return False
+
+
+def ald_codes_on(session: Session, person_id: int, on: date) -> list[str]:
+    """The ALD codes of the person's exemptions in force on ``on``."""
+    rows = session.scalars(
+        select(AldExemption.ald_code)
+        .where(
+            AldExemption.person_id == person_id,
+            AldExemption.valid_from <= on,
+            or_(AldExemption.valid_to.is_(None), AldExemption.valid_to >= on),
+        )
+        .distinct()
+    )
+    return sorted(rows)

@@ -18,7 +18,9 @@ The rules (rules.md, section 1), in the order they are applied:
     declared; conditions stop at the end of the last declared month of an unbroken run
     (or at the affiliation's valid_to if earlier). Rights that have just opened (or were
     carried over) with no month declared since are reported as `covered_principal`, with
-    the date they run to.
+    the date they run to. Declarations arrive `declaration_lag_months` late (CNSS_SAL: a
+    month is declared during the next): within that lag after the last declared month the
+    insured is still `covered_principal`, not maintained.
   - *paid contributions* (`needs_paid_contribution`, e.g. TNS with no wait, CHAMIL with
     `waiting_months`): rights open `waiting_months` after the first month of a run of paid
     months, provided payment continued through the waiting months; conditions stop at the
@@ -54,7 +56,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -169,6 +171,24 @@ def _covered_principal(
             "covered_principal",
             f"Covered as principal insured under {aff.regime_code} since {span.opened} "
             f"({span.basis}){known}.",
+            aff.regime_code,
+            mutual_code=aff.mutual_code,
+            rights_until=until,
+        )
+    lag = span.rule.declaration_lag_months
+    if (
+        lag
+        and not span.stopped_by_end
+        and span.conditions_until is not None
+        and on <= months_after(span.conditions_until, lag)
+    ):
+        due = months_after(span.conditions_until, lag) + timedelta(days=1)
+        return Eligibility(
+            True,
+            "covered_principal",
+            f"Covered as principal insured under {aff.regime_code} since {span.opened} "
+            f"({span.basis}); declared until {span.conditions_until}, the next month's "
+            f"declaration is not due before {due} (declared {lag} month(s) later).",
             aff.regime_code,
             mutual_code=aff.mutual_code,
             rights_until=until,

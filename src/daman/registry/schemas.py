@@ -12,10 +12,19 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from daman.core.enums import AffiliationEndReason, LinkEndReason, Relationship, Sex
+from daman.core.text import NO_BIDI
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+# Names and text a person types: no bidirectional control characters (core.text).
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NO_BIDI
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), NO_BIDI]
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), NO_BIDI
+]
+LongName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NO_BIDI
+]
 
 
 class _Out(BaseModel):
@@ -27,16 +36,13 @@ class _Out(BaseModel):
 
 class EmployerIn(BaseModel):
     number: Code = Field(description="CNSS affiliation number of the employer")
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    name: LongName
     ice: str | None = Field(None, description="company identifier, 15 digits")
     city: Text = ""
 
 
 class EmployerPatch(BaseModel):
-    name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-        | None
-    ) = None
+    name: LongName | None = None
     ice: str | None = None
     city: Text | None = None
 
@@ -237,3 +243,21 @@ class EligibilityOut(BaseModel):
     principal_immatriculation: str | None
     mutual_code: str | None
     rights_until: date | None
+
+
+class CounterEligibilityOut(BaseModel):
+    """What a provider is told at the counter (role provider): whether the patient is
+    covered on the date of care and what valuing the care needs. Nothing about relatives,
+    the reason (job loss, divorce, death ...), or any other date: the full explanation
+    (EligibilityOut) is for the fund's staff and the insured family."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    immatriculation: str
+    on: date = Field(description="the date of care asked about")
+    covered: bool
+    regime_code: str | None = Field(description="the regime covering the date; null if not")
+    mutual_code: str | None = Field(description="CNOPS: the complementary mutual, if covered")
+    ald_codes: list[str] = Field(
+        description="ALD codes of the patient's exemptions in force on the date, if covered"
+    )

@@ -7,14 +7,15 @@ field; a clash with what is recorded raises a Conflict with its own code.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from daman.auth.access import Principal
-from daman.auth.models import Role
-from daman.core.dates import day_before, month_start, today
+from daman.auth.access import Principal, log_read
+from daman.auth.models import ReadLog, Role
+from daman.config import get_settings
+from daman.core.dates import day_before, month_start, now, today
 from daman.core.enums import AffiliationEndReason, LinkEndReason
 from daman.core.errors import FieldError, ValidationFailed
 from daman.core.identifiers import allocate, immatriculation
@@ -40,6 +41,7 @@ from daman.registry.schemas import (
     AffiliationOut,
     ContributionOut,
     ContributionsIn,
+    CounterEligibilityOut,
     DeathIn,
     EligibilityOut,
     EmployerIn,
@@ -242,7 +244,16 @@ def update_person(session: Session, number: str, patch: PersonPatch, actor: str)
     return person
 
 
-def insured_out(session: Session, person: Person) -> InsuredOut:
+def person_out(person: Person, who: Principal | None = None) -> PersonOut:
+    """The person as ``who`` may read them: the RIB only for finance staff and the person
+    themselves (see `repository.sees_bank_details`), null for anyone else."""
+    out = PersonOut.model_validate(person)
+    if not repo.sees_bank_details(who, person_id=person.id):
+        out.rib = None
+    return out
+
+
+def insured_out(session: Session, person: Person, who: Principal | None = None) -> InsuredOut:
     affiliations = [
         AffiliationOut(
             id=a.id,
@@ -257,7 +268,7 @@ def insured_out(session: Session, person: Person) -> InsuredOut:
         for a, number in repo.affiliations_of(session, person.id)
     ]
     return InsuredOut(
-        **PersonOut.model_validate(person).model_dump(),
+        **person_out(person, who).model_dump(),
         regime_code=affiliations[-1].regime_code if affiliations else None,
         affiliations=affiliations,
     )
@@ -453,17 +464,55 @@ def contributions(
 # -- eligibility -------------------------------------------------------------------------
 
 
+def at_the_counter(who: Principal | None) -> bool:
+    """A provider asking: it gets the counter's answer, within the counter's dates."""
+    return who is not None and not who.unrestricted and who.role == Role.PROVIDER
+
+
+def counter_dates(on: date, days: int) -> FieldError | None:
+    """The dates a provider may ask about: today and the `days` before (the filing
+    deadline: care older than that cannot be billed any more); never a future date."""
+    day = today()
+    if on > day:
+        return FieldError(field="date", reason=f"{on} is in the future: ask on the day of care")
+    if on < day - timedelta(days=days):
+        return FieldError(
+            field="date", reason=f"{on} is more than {days} days ago (the filing deadline)"
+        )
+    return None
+
+
 def eligibility(
     session: Session, number: str, on: date, who: Principal | None = None
-) -> EligibilityOut:
+) -> EligibilityOut | CounterEligibilityOut:
+    """Rights on a date. Staff and the insured family get the explanation; a provider the
+    counter's answer (covered, regime, mutual, ALD codes in force) for a date of care
+    within the filing deadline. Reads by staff and by providers are logged."""
+    counter = at_the_counter(who)
+    if counter and (problem := counter_dates(on, get_settings().provider_lookup_days)):
+        raise ValidationFailed([problem])
     if who is not None and who.role == Role.INSURED:
         get_person(session, number, who)  # an insured person asks about their family only
     e = check(session, number, on)
+    number = number.strip().upper()
+    if who is not None:
+        _log_lookup(session, who, f"{number}@{on.isoformat()}")
+    if counter:
+        person = repo.person_by_immatriculation(session, number)
+        assert person is not None  # check() found them
+        return CounterEligibilityOut(
+            immatriculation=number,
+            on=on,
+            covered=e.covered,
+            regime_code=e.regime_code if e.covered else None,
+            mutual_code=e.mutual_code if e.covered else None,
+            ald_codes=repo.ald_codes_on(session, person.id, on) if e.covered else [],
+        )
     principal = (
         repo.immatriculations(session, [e.principal_id])[e.principal_id] if e.principal_id else None
     )
     return EligibilityOut(
-        immatriculation=number.strip().upper(),
+        immatriculation=number,
         on=on,
         covered=e.covered,
         reason=e.reason,
@@ -474,3 +523,14 @@ def eligibility(
         mutual_code=e.mutual_code,
         rights_until=e.rights_until,
     )
+
+
+def _log_lookup(session: Session, who: Principal, key: str) -> None:
+    """A provider's look-up is logged like a staff read (a provider may ask about anyone,
+    so every answer it got is on record); staff reads through `log_read`."""
+    if at_the_counter(who):
+        session.add(
+            ReadLog(at=now(), actor=who.actor, role=who.role.value, what="eligibility", key=key)
+        )
+    else:
+        log_read(session, who, "eligibility", key)

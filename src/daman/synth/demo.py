@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daman.adjudication.service import value
+from daman.auth.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_USERNAMES
 from daman.auth.models import Role, User
 from daman.auth.service import NewUser, create_user
 from daman.claims.models import Claim
@@ -52,15 +53,6 @@ DEMO_PERSONS = 2_000  # generated, besides the fixed ones
 DEMO_PROVIDERS = 195  # generated, besides the fixed ones
 DEMO_CLAIMS = 500  # claims deposited today, besides the fixed persons' own
 HISTORY_MONTHS = 24
-DEMO_PASSWORD = "daman-demo-2026"  # noqa: S105 - demo accounts, created in development only
-DEMO_ACCOUNTS = (
-    ("admin", Role.ADMIN, "Demo administrator"),
-    ("agent", Role.AGENT, "Demo fund agent"),
-    ("controller", Role.CONTROLLER, "Demo medical controller"),
-    ("analyst", Role.ANALYST, "Demo analyst"),
-    ("youssef", Role.INSURED, "Youssef Benali"),  # the first demo person, DM0000000194
-    ("pharmacie", Role.PROVIDER, "Demo pharmacy"),  # the demo pharmacy, INPE 930000001
-)
 
 
 @dataclass(frozen=True)
@@ -112,11 +104,12 @@ def load_demo(seed: int | None = None, session: Session | None = None) -> DemoRe
         for p in FIXED_PROVIDERS
         if session.scalar(select(Provider.id).where(Provider.inpe == p.inpe)) is not None
     ]
-    demo_names = [a[0] for a in DEMO_ACCOUNTS]
     result.accounts = [
         (username, role)
         for username, role in session.execute(
-            select(User.username, User.role).where(User.username.in_(demo_names)).order_by(User.id)
+            select(User.username, User.role)
+            .where(User.username.in_(DEMO_USERNAMES))
+            .order_by(User.id)
         )
     ]
     result.seconds = perf_counter() - started
@@ -168,7 +161,8 @@ def _load(session: Session, seed: int, on: date) -> DemoResult:
 
 
 def _accounts(session: Session, employee: Person, providers: dict[str, Provider]) -> None:
-    """One account per role, all with DEMO_PASSWORD: development only (never elsewhere)."""
+    """One account per role, all with DEMO_PASSWORD: development only. A production server
+    refuses to start while one of them keeps that password (daman.auth.demo)."""
     for username, role, full_name in DEMO_ACCOUNTS:
         person = employee.immatriculation if role is Role.INSURED else None
         provider = providers["pharmacy"].inpe if role is Role.PROVIDER else None
@@ -261,7 +255,8 @@ def _fixed_persons(
         return add_months(on, -12 * n)
 
     affiliation("employee", RegimeCode.CNSS_SAL, years_ago(14), employer_id=employer.id)
-    months("employee", this_month, 26, 54_145, employer.id)
+    # declared up to last month: the employer declares this month during the next one
+    months("employee", add_months(this_month, -1), 26, 54_145, employer.id)
     for key, lost in (("job_lost_4", 4), ("job_lost_8", 8)):
         end = add_months(on, -lost)
         affiliation(
@@ -427,7 +422,10 @@ def print_demo(result: DemoResult, console: Console) -> None:
         for username, role in result.accounts:
             accounts.add_row(username, role, DEMO_PASSWORD)
         console.print(accounts)
-        console.print("(demo accounts exist in development only: DAMAN_ENVIRONMENT=development)")
+        console.print(
+            "(demo accounts are for development only: outside it the server refuses to "
+            "start until they are disabled or their passwords changed)"
+        )
     if result.created:
         counts = ", ".join(f"{v:,} {k}" for k, v in result.counts.items())
         statuses = ", ".join(f"{v:,} {k}" for k, v in result.claim_statuses.items())

@@ -25,7 +25,6 @@ from daman.auth.errors import AccountLocked, LoginRefused
 from daman.auth.models import AccessToken, Role, TokenKind, User
 from daman.config import get_settings
 from daman.core.db import SESSION
-from daman.core.errors import ValidationFailed
 from daman.providers.models import Provider
 from daman.registry.models import Person
 from daman.web.i18n import RTL, pick, translations
@@ -120,17 +119,16 @@ def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not tokens.same(csrf_token, expected):
         return _login_page(request, _("The form expired: please try again."), username, 403)
-    if sign_in_throttle(request).attempt(client_address(request)) is not None:
+    if (wait := sign_in_throttle(request).attempt(client_address(request))) is not None:
         message = _("Too many attempts from this address: wait a few minutes.")
-        return _login_page(request, message, username, 429)
+        page = _login_page(request, message, username, 429)
+        page.headers["Retry-After"] = str(int(wait) + 1)
+        return page
     issued = service.sign_in(session, username, password, TokenKind.SESSION, "web")
     if isinstance(issued, LoginRefused):  # returned, so the failure count commits
-        message = (
-            _("This account is locked for 15 minutes after repeated wrong passwords.")
-            if isinstance(issued, AccountLocked)
-            else _("Wrong username or password.")
-        )
-        return _login_page(request, message, username, issued.status)
+        # one message and status for every refusal: nothing tells a locked or unknown
+        # account from a wrong password
+        return _login_page(request, _("Wrong username or password."), username, 401)
     response = RedirectResponse("/account", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -197,9 +195,13 @@ def change_password(
         return _account_page(request, session, row, error=message, status=403)
     user = session.get(User, row.user_id)
     assert user is not None
-    try:
-        service.change_password(session, user, current_password, new_password, who.actor, row.id)
-    except ValidationFailed as refused:
+    refused = service.change_password(
+        session, user, current_password, new_password, who.actor, row.id
+    )
+    if isinstance(refused, AccountLocked):  # returned, not raised: failure counts commit
+        message = _("This account is locked for 15 minutes after repeated wrong passwords.")
+        return _account_page(request, session, row, error=message, status=refused.status)
+    if refused is not None:
         fields = [e.field for e in refused.detail] if isinstance(refused.detail, list) else []
         message = (
             _("The current password is not correct.")
