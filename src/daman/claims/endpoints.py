@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal, allow
@@ -57,6 +59,60 @@ def submit_claim(
     if not created:
         response.status_code = status.HTTP_200_OK
     return service.claim_out(session, claim, service.language(accept_language), who)
+
+
+MAX_FILES = 10  # documents sent with one care sheet
+
+
+@router.post(
+    "/claims/with-documents",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClaimOut,
+    responses={
+        200: {"model": ClaimOut, "description": "replay of an Idempotency-Key: the first claim"},
+        **error_responses(ValidationFailed, Conflict),
+    },
+)
+def submit_claim_with_documents(
+    response: Response,
+    claim: str = Form(description="the care sheet: the JSON body of POST /claims, as text"),
+    files: list[UploadFile] = File(description="its scanned documents: PDF, JPEG or PNG"),
+    idempotency_key: str | None = Header(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="the same key from the same submitter never creates a second claim",
+    ),
+    accept_language: str | None = LANGUAGE,
+    who: Principal = Depends(SUBMIT),
+    session: Session = SESSION,
+) -> ClaimOut:
+    """Submit a care sheet with its documents in one request (multipart/form-data): the
+    documents are attached before the engine values the claim, so a line that needs one
+    (hospital, prosthesis, glasses, devices) is not sent to review for want of it."""
+    try:
+        draft = ClaimIn.model_validate_json(claim)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", "claim", *e["loc"])} for e in exc.errors()]
+        ) from exc
+    if len(files) > MAX_FILES:
+        raise ValidationFailed.one("files", f"at most {MAX_FILES} documents with one claim")
+    uploads = [
+        service.Upload(f.filename or "document", f.content_type, documents.read_upload(f))
+        for f in files
+    ]
+    created_claim, created = service.submit(
+        session,
+        draft,
+        actor=who.actor,
+        idempotency_key=idempotency_key,
+        who=who,
+        uploads=uploads,
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return service.claim_out(session, created_claim, service.language(accept_language), who)
 
 
 @router.get("/claims", response_model=Page[ClaimSummary])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select, update
@@ -67,6 +68,15 @@ def language(accept_language: str | None, default: str = "fr") -> str:
     return best
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A document sent with a claim: its file name, declared type and bytes."""
+
+    filename: str
+    content_type: str | None
+    data: bytes
+
+
 def submit(
     session: Session,
     draft: ClaimIn,
@@ -74,16 +84,39 @@ def submit(
     actor: str,
     idempotency_key: str | None,
     who: Principal | None = None,
+    uploads: Sequence[Upload] = (),
 ) -> tuple[Claim, bool]:
-    """Store a claim and value it in the same transaction (the real-time path).
+    """Store a claim, attach the documents sent with it, and value it, in the same
+    transaction (the real-time path): the engine sees the documents.
 
     A retry with the same Idempotency-Key returns the first claim, as it stands now, and
-    False; nothing is stored or valued twice.
+    False; nothing is stored, attached or valued twice.
     """
     if who is not None:
         _may_submit(session, draft, who)
     claim, created = intake.submit(session, draft, actor=actor, key=idempotency_key)
     if created:
+        provider_id = who.provider_id if who is not None and who.role == Role.PROVIDER else None
+        for n, up in enumerate(uploads):
+            try:
+                documents.attach(
+                    session, claim, up.filename, up.content_type, up.data, actor, provider_id
+                )
+            except ValidationFailed as exc:  # name the file: files[n] (.content_type)
+                found = exc.detail
+                where = (
+                    found if isinstance(found, list) else [FieldError(field="file", reason=found)]
+                )
+                raise ValidationFailed(
+                    [
+                        FieldError(
+                            field=f"files[{n}]" + ("" if e.field == "file" else f".{e.field}"),
+                            reason=e.reason,
+                        )
+                        for e in where
+                    ],
+                    code=exc.code,
+                ) from exc
         adjudication.value(session, [claim.id], actor)
     return repo.by_number(session, claim.number), created
 
