@@ -133,3 +133,51 @@ def test_every_response_carries_the_security_headers(anonymous: TestClient):
         assert r.headers["referrer-policy"] == "no-referrer"
         assert r.headers["x-frame-options"] == "DENY"
         assert r.headers["cache-control"] == "no-store"
+
+
+def test_field_level_rules_by_role(anonymous: TestClient, session: Session):
+    """Within the routes a role may call: who may set a claim's deposit date and channel
+    (staff keying in paper only), and who reads bank details (payment officers, and a
+    provider its own account)."""
+    from daman.core.dates import today
+    from daman.providers import builders as pb
+
+    clinic = pb.provider(session, kind="clinic")  # with a valid RIB
+    paper = {
+        "patient": "DM0000000000",
+        "channel": "agency",
+        "deposit_date": today().isoformat(),
+        "lines": [
+            {
+                "category": "consultation",
+                "care_date": today().isoformat(),
+                "provider_inpe": clinic.inpe,
+                "act_key": "C",
+                "charged_centimes": 15_000,
+            }
+        ],
+    }
+    seen = {}
+    for role in Role:
+        own = clinic.inpe if role is Role.PROVIDER else None
+        user = builders.user(session, role, provider=own)
+        token = tokens.issue(session, TokenKind.BEARER, "test", user=user).token
+        auth = {"Authorization": f"Bearer {token}"}
+        r = anonymous.post(f"{API}/claims", json=paper, headers=auth)
+        fields = {d["field"] for d in r.json()["detail"]} if r.status_code == 400 else set()
+        listed = anonymous.get(f"{API}/providers/{clinic.inpe}", headers=auth)
+        seen[role] = (
+            r.status_code,
+            {"deposit_date", "channel"} <= fields,
+            listed.json().get("rib") if listed.status_code == 200 else listed.status_code,
+        )
+    assert seen[Role.INSURED][:2] == (400, True)
+    assert seen[Role.PROVIDER][:2] == (400, True)
+    assert seen[Role.AGENT][:2] == (400, False)  # refused for the unknown patient only
+    for role in (Role.CONTROLLER, Role.ADMIN, Role.ANALYST):
+        assert seen[role][0] == 403
+    assert seen[Role.AGENT][2] == clinic.rib  # the payment officers
+    assert seen[Role.PROVIDER][2] == clinic.rib  # its own account
+    for role in (Role.INSURED, Role.CONTROLLER, Role.ADMIN):
+        assert seen[role][2] is None
+    assert seen[Role.ANALYST][2] == 403

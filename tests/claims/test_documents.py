@@ -95,3 +95,22 @@ def test_size_limit_and_empty_file(client, number, documents_dir, monkeypatch):
 
 def test_upload_to_an_unknown_claim_is_404(client, documents_dir):
     assert upload(client, "F0000000000", "a.pdf", PDF, "application/pdf").status_code == 404
+
+
+def test_a_download_is_named_from_the_bytes_not_from_the_name_given(
+    client, number, documents_dir
+):
+    """A PDF polyglot sent as `rapport.html` downloads as `rapport.pdf`, typed PDF, never as
+    HTML a browser would open; the name as given stays on record."""
+    r = upload(client, number, "rapport.html", PDF, "application/octet-stream")
+    assert r.status_code == 201, r.text
+    doc = r.json()
+    assert (doc["filename"], doc["content_type"]) == ("rapport.html", "application/pdf")
+    got = client.get(f"/api/v1/claims/{number}/documents/{doc['id']}")
+    assert got.status_code == 200 and got.content == PDF
+    assert got.headers["content-type"] == "application/pdf"
+    assert 'filename="rapport.pdf"' in got.headers["content-disposition"]
+    assert got.headers["x-content-type-options"] == "nosniff"
+    png = upload(client, number, "scan", PNG, "image/png").json()
+    named = client.get(f"/api/v1/claims/{number}/documents/{png['id']}").headers
+    assert 'filename="scan.png"' in named["content-disposition"]

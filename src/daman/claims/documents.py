@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import UploadFile
+from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal
@@ -42,6 +43,18 @@ def sniff(data: bytes) -> str | None:
         if data.startswith(magic):
             return kind
     return None
+
+
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+def download(doc: Any, path: Path) -> FileResponse:
+    """A stored document as a download, named from the type its bytes were found to be
+    (``report.html`` holding a PDF downloads as ``report.pdf``): the name a person gave the
+    file never decides how a browser opens it."""
+    stem = Path(doc.filename or "document").stem or "document"
+    name = stem + EXTENSIONS.get(doc.content_type, ".bin")
+    return FileResponse(path, media_type=doc.content_type, filename=name)
 
 
 def documents_root() -> Path:

@@ -194,7 +194,7 @@ def download_document(
 ) -> FileResponse:
     claim = service.get(session, number, who)
     doc, path = documents.open_document(claim, document_id, who)
-    return FileResponse(path, media_type=doc.content_type, filename=doc.filename)
+    return documents.download(doc, path)
 
 
 @router.post(

@@ -171,7 +171,7 @@ def download_evidence(
     row = repo.request_by_number(session, number, who)
     doc, path = service.open_document(row, document_id)
     log_read(session, who, "ald_document", f"{row.number}/{doc.id}")
-    return FileResponse(path, media_type=doc.content_type, filename=doc.filename)
+    return store.download(doc, path)
 
 
 @router.get("/ald-exemptions", response_model=Page[AldExemptionOut])

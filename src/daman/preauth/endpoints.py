@@ -234,7 +234,7 @@ def download_document(
     row = repo.by_number(session, number, who)
     doc, path = documents.open_document(row, document_id)
     log_read(session, who, "preauth_document", f"{row.number}/{doc.id}")
-    return FileResponse(path, media_type=doc.content_type, filename=doc.filename)
+    return store.download(doc, path)
 
 
 @router.post(
