@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -147,3 +149,32 @@ class DemoDatabase:
     def drop(self) -> None:
         if self.backend == "postgresql":
             drop_database(self.name)
+
+
+@contextmanager
+def demo_database(backend: str, tmp: Path) -> Iterator[DemoDatabase]:
+    """A demo database of the backend for the block, dropped after it."""
+    database = DemoDatabase(backend, tmp)
+    try:
+        yield database
+    finally:
+        database.drop()
+
+
+@contextmanager
+def serving(database: DemoDatabase, name: str, **env: str) -> Iterator[Server]:
+    """The app served on `database` for the block, from its own work directory."""
+    workdir = database.tmp / name
+    workdir.mkdir(exist_ok=True)
+    server = Server(database.url, workdir, **env).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def served_demo(backend: str, tmp: Path, **env: str) -> Iterator[Server]:
+    """A fresh demo database, served for the block (a module fixture's body)."""
+    with demo_database(backend, tmp) as database, serving(database, "server", **env) as server:
+        yield server

@@ -36,7 +36,7 @@ from daman.claims.models import Claim
 from daman.core.dates import today
 from daman.core.db import get_session
 from daman.registry.models import Person
-from tests.served import DemoDatabase, Server
+from tests.served import Server, served_demo
 
 CREATE_THEN_READ = 500
 LOAD_SECONDS = 20
@@ -51,13 +51,8 @@ GP = "910000001"
 def served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The demo, served; sign-in throttling opened wide for the token test."""
     tmp = tmp_path_factory.mktemp("served")
-    database = DemoDatabase(engine.dialect.name, tmp)
-    server = Server(database.url, tmp, DAMAN_SIGN_IN_LIMIT="100000").start()
-    try:
+    with served_demo(engine.dialect.name, tmp, DAMAN_SIGN_IN_LIMIT="100000") as server:
         yield server
-    finally:
-        server.stop()
-        database.drop()
 
 
 def stored_claims(server: Server, keys: list[str] | None = None) -> Counter[str]:

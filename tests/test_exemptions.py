@@ -189,12 +189,28 @@ def test_bad_requests_name_the_field_and_reason(api: TestClient, world: dict[str
             "ald_code": "ALD99",
             "evidence": "  ",
             "doctor_inpe": "NOBODY",
-            "notify_email": "nope",
         },
     )
     assert r.status_code == 400
     fields = {e["field"] for e in r.json()["detail"]}
-    assert fields == {"patient", "ald_code", "evidence", "doctor_inpe", "notify_email"}
+    assert fields == {"patient", "ald_code", "evidence", "doctor_inpe"}
+    # an e-mail address is checked by the schema (EmailStr), before the service
+    r = api.post(
+        f"{API}/ald-exemption-requests",
+        json={
+            "patient": "DM0000000000",
+            "ald_code": "ALD09",
+            "evidence": "x",
+            "notify_email": "nope",
+        },
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"] == [
+        {
+            "field": "notify_email",
+            "reason": "value is not a valid email address: An email address must have an @-sign.",
+        }
+    ]
     number = ask(api, world)["number"]
     r = api.post(
         f"{API}/ald-exemption-requests/{number}/decision",

@@ -243,3 +243,32 @@ def test_a_bulk_insert_is_in_the_trail_and_its_digest_follows_its_rows(session):
     assert entry.after["sha256"] == digest({"sql": "", "bound": {}, "rows": rows})
     assert digest(rows) != digest(rows[:1])
     assert verify_chain(session).intact
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "from daman.app import create_app; create_app()",  # the served app
+        "from daman.cli import app",  # the command line
+        "from daman.adjudication.workers import _process",  # a spawned worker's target
+        "from daman.core.db import make_engine",  # even code that only uses the database
+    ],
+)
+def test_every_entry_point_has_the_audit_installed_without_core_importing_it(entry):
+    """The audit hooks are installed by importing the `daman` package, whatever is imported
+    first: the database layer itself never imports the audit (import-linter checks it)."""
+    import subprocess
+    import sys
+
+    check = (
+        f"{entry}\n"
+        "from sqlalchemy import event\n"
+        "from sqlalchemy.orm import Session\n"
+        "from daman.auth import audit\n"
+        "from daman.core import bulk\n"
+        "hooks = [n for n, f in audit._LISTENERS if event.contains(Session, n, f)]\n"
+        "print(audit.installed(), len(hooks), audit.record_bulk in bulk._listeners)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "5", "True"]

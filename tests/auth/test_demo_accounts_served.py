@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 from daman.auth.demo import DEMO_USERNAMES
 from daman.auth.service import change_password, disable_user, get_user
 from daman.core.db import make_engine
-from tests.served import DAMAN, DEMO_PASSWORD, DemoDatabase, Server, daman_env, free_port
+from tests.served import (
+    DAMAN,
+    DEMO_PASSWORD,
+    DemoDatabase,
+    Server,
+    daman_env,
+    demo_database,
+    free_port,
+)
 
 PRODUCTION = {"DAMAN_ENVIRONMENT": "production", "DAMAN_SECRET_KEY": "p" * 48}
 NEW_PASSWORD = "a production passphrase"
@@ -23,11 +31,8 @@ NEW_PASSWORD = "a production passphrase"
 
 @pytest.fixture(scope="module")
 def demo(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDatabase]:
-    database = DemoDatabase(engine.dialect.name, tmp_path_factory.mktemp("demo-accounts"))
-    try:
+    with demo_database(engine.dialect.name, tmp_path_factory.mktemp("demo-accounts")) as database:
         yield database
-    finally:
-        database.drop()
 
 
 def refused_start(demo: DemoDatabase, workdir: Path, **env: str) -> list[str]:

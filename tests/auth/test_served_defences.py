@@ -8,7 +8,6 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -16,7 +15,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
 
 from daman.auth.models import User
-from tests.served import DEMO_PASSWORD, DemoDatabase, Server
+from tests.served import DEMO_PASSWORD, DemoDatabase, Server, demo_database, serving
 
 PARALLEL = 15
 REFUSED = {"error": "login_refused", "detail": "wrong username or password"}
@@ -24,22 +23,8 @@ REFUSED = {"error": "login_refused", "detail": "wrong username or password"}
 
 @pytest.fixture(scope="module")
 def demo(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDatabase]:
-    database = DemoDatabase(engine.dialect.name, tmp_path_factory.mktemp("defences"))
-    try:
+    with demo_database(engine.dialect.name, tmp_path_factory.mktemp("defences")) as database:
         yield database
-    finally:
-        database.drop()
-
-
-@contextmanager
-def serving(demo: DemoDatabase, name: str, **env: str) -> Iterator[Server]:
-    workdir = demo.tmp / name
-    workdir.mkdir(exist_ok=True)
-    server = Server(demo.url, workdir, **env).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

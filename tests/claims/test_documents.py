@@ -97,9 +97,7 @@ def test_upload_to_an_unknown_claim_is_404(client, documents_dir):
     assert upload(client, "F0000000000", "a.pdf", PDF, "application/pdf").status_code == 404
 
 
-def test_a_download_is_named_from_the_bytes_not_from_the_name_given(
-    client, number, documents_dir
-):
+def test_a_download_is_named_from_the_bytes_not_from_the_name_given(client, number, documents_dir):
     """A PDF polyglot sent as `rapport.html` downloads as `rapport.pdf`, typed PDF, never as
     HTML a browser would open; the name as given stays on record."""
     r = upload(client, number, "rapport.html", PDF, "application/octet-stream")

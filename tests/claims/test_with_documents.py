@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from daman.core.dates import today
 from tests.claims.support import PDF, act, cnss_insured, electronic, provider, recent
-from tests.served import DemoDatabase, Server
+from tests.served import Server, served_demo
 
 URL = "/api/v1/claims/with-documents"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -92,14 +92,8 @@ def test_bad_parts_are_refused_naming_the_field_and_nothing_is_stored(client, se
 
 @pytest.fixture(scope="module")
 def served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("served-documents")
-    database = DemoDatabase(engine.dialect.name, tmp)
-    server = Server(database.url, tmp).start()
-    try:
+    with served_demo(engine.dialect.name, tmp_path_factory.mktemp("documents")) as server:
         yield server
-    finally:
-        server.stop()
-        database.drop()
 
 
 def test_the_pharmacy_sends_a_sheet_and_its_prescription_in_one_request(served: Server):

@@ -8,7 +8,7 @@ API = "/api/v1"
 
 
 def test_create_get_patch_employer(client, session):
-    body = {"number": "1234567", "name": "Atlas Textiles SARL", "ice": "001234567000089"}
+    body = {"number": "1234567", "name": "Atlas Textiles SARL", "ice": "001234567000062"}
     r = client.post(
         f"{API}/employers", json={**body, "city": "Tanger"}, headers={"X-Daman-Actor": "hr"}
     )
@@ -17,6 +17,10 @@ def test_create_get_patch_employer(client, session):
     assert client.get(f"{API}/employers/1234567").json()["city"] == "Tanger"
     patched = client.patch(f"{API}/employers/1234567", json={"city": "Tétouan"})
     assert (patched.json()["city"], patched.json()["name"]) == ("Tétouan", "Atlas Textiles SARL")
+    bad = client.patch(f"{API}/employers/1234567", json={"ice": "001234567000088"})
+    assert bad.status_code == 400
+    assert bad.json()["detail"] == [{"field": "ice", "reason": "bad ICE key 88 (expected 62)"}]
+    assert client.get(f"{API}/employers/1234567").json()["ice"] == "001234567000062"
     dup = client.post(f"{API}/employers", json=body)
     assert (dup.status_code, dup.json()["error"]) == (409, "duplicate_employer")
 
@@ -25,6 +29,11 @@ def test_employer_errors(client):
     bad = client.post(f"{API}/employers", json={"number": "1", "name": "X", "ice": "12"})
     assert bad.status_code == 400
     assert bad.json()["detail"] == [{"field": "ice", "reason": "must be exactly 15 digits"}]
+    bad = client.post(
+        f"{API}/employers", json={"number": "1", "name": "X", "ice": "001234567000089"}
+    )
+    assert bad.status_code == 400
+    assert bad.json()["detail"] == [{"field": "ice", "reason": "bad ICE key 89 (expected 62)"}]
     missing = client.get(f"{API}/employers/nope")
     assert (missing.status_code, missing.json()["error"]) == (404, "employer_not_found")
     assert client.post(f"{API}/employers", json={"number": "", "name": "X"}).status_code == 422

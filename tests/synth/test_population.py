@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from stdnum.ma import ice
 
 from daman.core.dates import age_on, covers, month_start
 from daman.core.identifiers import (
     cnie_problem,
+    ice_problem,
     immatriculation,
     immatriculation_problem,
     rib_problem,
@@ -140,6 +142,14 @@ def test_immatriculations_are_consecutive_and_valid(big):
     numbers = [r[P["immatriculation"]] for r in rows["persons"]]
     assert numbers == [immatriculation(k) for k in range(1, 20_001)]
     assert all(immatriculation_problem(n) is None for n in numbers[:100])
+
+
+def test_employers_have_valid_ices(big):
+    _, rows = big
+    E = col("employers")
+    ices = [r[E["ice"]] for r in rows["employers"]]
+    assert ices and all(ice.is_valid(i) and ice_problem(i) is None for i in ices)
+    assert len(set(ices)) == len(ices)
 
 
 def test_families_are_consistent(big):

@@ -28,12 +28,12 @@ from daman.adjudication.models import Ceiling
 from daman.adjudication.repository import (
     PolicyRow,
     category_set,
-    copy_frame,
     policies,
     policy_on,
 )
 from daman.claims.models import Claim, ClaimDocument, ClaimLine, LineStatus
 from daman.claims.repository import chunks, one_of
+from daman.core.bulk import copy_frame
 from daman.exemptions.models import AldExemption
 from daman.preauth import frames as preauth
 from daman.providers.models import Provider
@@ -84,7 +84,7 @@ def lines_frame(session: Session, claim_ids: Sequence[int]) -> pl.DataFrame:
 
 def _read(session: Session, statements: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
     """The rows of the statements, one after the other, as one frame of `schema`; on
-    PostgreSQL through COPY (repository.copy_frame), elsewhere row by row."""
+    PostgreSQL through COPY (core.bulk.copy_frame), elsewhere row by row."""
     if session.get_bind().dialect.name == "postgresql":
         frames = [copy_frame(session, stmt, schema) for stmt in statements]
         return pl.concat(frames) if len(frames) > 1 else (frames[0] if frames else f.empty(schema))

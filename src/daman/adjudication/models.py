@@ -39,11 +39,6 @@ class ReviewAction(StrEnum):
     REJECT = "reject"
 
 
-class LatePolicy(StrEnum):
-    REJECT = "reject"
-    PENALTY = "penalty"
-
-
 # Defaults of the policy's continuous care (migration 0010): physiotherapy, speech therapy
 # and orthoptics sessions, hospital stays; under an ALD, chronic medicine and the sessions
 # of medical acts (dialysis, chemotherapy, radiotherapy).
@@ -116,7 +111,7 @@ class AdjudicationPolicy(Tracked, Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     filing_deadline_days: Mapped[int] = mapped_column(Integer)
-    late_policy: Mapped[str] = mapped_column(String(10))  # LatePolicy
+    late_policy: Mapped[str] = mapped_column(String(10))  # "reject" or "penalty"
     late_penalty_bp: Mapped[int] = mapped_column(Integer)  # per started month late
     review_threshold_centimes: Mapped[int] = mapped_column(Integer)  # base above -> review
     max_line_quantity: Mapped[int] = mapped_column(Integer)  # refused at the door above

@@ -36,6 +36,7 @@ from daman.adjudication.models import DecisionSource, LineDecision, ReviewAction
 from daman.adjudication.schemas import ReviewDecisionIn
 from daman.claims import repository as claims_repo
 from daman.claims.models import Claim, ClaimLine, ClaimOutcome, ClaimStatus, LineStatus
+from daman.core.bulk import bulk_insert, bulk_update
 from daman.core.dates import now
 from daman.core.db import make_engine
 from daman.core.errors import Conflict, NotFound, ValidationFailed
@@ -143,7 +144,7 @@ def _save(
     if len(claims["id"]) != len(ids):
         missing = sorted(set(ids) - set(claims["id"]))
         raise NotFound(f"claims without lines or unknown: {missing[:10]}", code="claim_not_found")
-    updated = repo.bulk_update(
+    updated = bulk_update(
         session,
         _table(Claim),
         "id",
@@ -169,10 +170,10 @@ def _save(
         "reasons",
     ).to_dict()
     decided = {"decided_at": at, "decided_by": actor}
-    repo.bulk_update(session, _table(ClaimLine), "id", {"id": cols.pop("line_id"), **cols}, decided)
+    bulk_update(session, _table(ClaimLine), "id", {"id": cols.pop("line_id"), **cols}, decided)
     trail: dict[str, Any] = {"line_id": lines.get_column("line_id")}
     trail["claim_id"] = lines.get_column("claim_id")
-    repo.bulk_insert(
+    bulk_insert(
         session,
         _table(LineDecision),
         trail | {k: v for k, v in cols.items() if k != "id"},
@@ -181,7 +182,7 @@ def _save(
     pending = lines.filter(pl.col("status") == LineStatus.PENDING_REVIEW)
     if pending.height:
         review_codes = {c for c, r in rc.REASONS.items() if r.severity is rc.Severity.REVIEW}
-        repo.bulk_insert(
+        bulk_insert(
             session,
             _table(ReviewItem),
             {

@@ -2,11 +2,11 @@
 by hashes so that an entry edited or removed behind the application's back is detected.
 
 Every flush of every session appends its entries (``record_flush``, registered once on the
-``Session`` class by ``daman.core.db``). An entry names the actor (the row's ``updated_by``,
-else ``created_by``, else "system"), the action, the table, the row's primary key, and the
-columns before and after: all loaded columns for an insert (after) or a delete (before), the
-changed columns for an update. An old value that was never loaded into the session is left
-out of ``before`` rather than guessed.
+``Session`` class by ``install``, which importing ``daman`` runs). An entry names the actor
+(the row's ``updated_by``, else ``created_by``, else "system"), the action, the table, the
+row's primary key, and the columns before and after: all loaded columns for an insert
+(after) or a delete (before), the changed columns for an update. An old value that was
+never loaded into the session is left out of ``before`` rather than guessed.
 
 Writes that bypass the unit of work (``session.execute(insert(...) / update(...) /
 delete(...))``, the bulk writers of the adjudication and payment runs, COPY, the imports)
@@ -45,7 +45,7 @@ from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, Integer, String, Table, inspect, select, text
+from sqlalchemy import JSON, DateTime, Integer, String, Table, event, inspect, select, text
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import (
     InstanceState,
@@ -59,6 +59,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm.unitofwork import UOWTransaction
 from sqlalchemy.schema import Column
 
+from daman.core.bulk import on_bulk_write
 from daman.core.dates import now
 from daman.core.db import Base
 
@@ -88,6 +89,37 @@ class AuditEntry(Base):
 
 
 AUDIT: Table = AuditEntry.__table__  # type: ignore[assignment]
+
+
+# -- installing --------------------------------------------------------------------------
+
+
+_LISTENERS = (
+    ("after_flush", lambda session, flush: record_flush(session, flush)),
+    ("do_orm_execute", lambda state: record_statement(state)),
+    ("before_commit", lambda session: before_commit(session)),
+    ("after_soft_rollback", lambda session, previous: discard_rolled_back(session, previous)),
+    ("after_transaction_end", lambda session, transaction: forget_pending(session, transaction)),
+)
+_installed = False
+
+
+def install() -> None:
+    """Record every write of every session from now on: the listeners on SQLAlchemy's
+    ``Session`` class and on the bulk writers (``daman.core.bulk``). Called once when the
+    ``daman`` package is imported, so the app, the command line, worker processes and
+    tests all have it, and the database layer (``daman.core``) knows nothing of it."""
+    global _installed
+    if _installed:
+        return
+    for name, listener in _LISTENERS:
+        event.listen(Session, name, listener)
+    on_bulk_write(record_bulk)
+    _installed = True
+
+
+def installed() -> bool:
+    return _installed
 
 
 # -- recording ---------------------------------------------------------------------------

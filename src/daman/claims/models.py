@@ -18,13 +18,11 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from daman.core.dates import now
-from daman.core.db import Base, Tracked
+from daman.core.db import Base, StatusEvent, StoredFile, Tracked
 from daman.providers.models import Provider
 from daman.registry.models import Person
 
@@ -134,16 +132,6 @@ class ClaimLine(Base):
     prescriber: Mapped[Provider | None] = relationship(foreign_keys=[prescriber_id])
 
 
-class StoredFile(Tracked):
-    """The columns of a document whose bytes live in the document store, named by their
-    sha256 (see daman.claims.documents): claims', pre-authorisations', exemptions'."""
-
-    filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(40))  # sniffed from the bytes
-    size_bytes: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-
-
 class ClaimDocument(StoredFile, Base):
     """A scanned document; the bytes live under settings.documents_dir, named by sha256."""
 
@@ -156,14 +144,8 @@ class ClaimDocument(StoredFile, Base):
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
 
 
-class ClaimStatusEvent(Base):
+class ClaimStatusEvent(StatusEvent, Base):
     """One change of a claim's status: from, to, who, when and why."""
 
     __tablename__ = "claim_status_events"
-    id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str] = mapped_column(String(20))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
-    by: Mapped[str] = mapped_column(String(120))
-    reason: Mapped[str] = mapped_column(Text, default="")

@@ -19,10 +19,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import QueryableAttribute, Session, selectinload
 
-from daman.adjudication.repository import bulk_insert
 from daman.auth.access import Principal
 from daman.auth.models import Role
 from daman.claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatusEvent
+from daman.core.bulk import bulk_insert
 from daman.core.db import any_id
 from daman.core.errors import NotFound
 from daman.exemptions.models import AldExemption

@@ -11,8 +11,10 @@ from fastapi import Depends
 from sqlalchemy import (
     ColumnElement,
     DateTime,
+    Integer,
     MetaData,
     String,
+    Text,
     any_,
     bindparam,
     cast,
@@ -26,7 +28,6 @@ from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     Session,
-    SessionTransaction,
     mapped_column,
     sessionmaker,
 )
@@ -57,42 +58,26 @@ class Tracked:
     updated_by: Mapped[str] = mapped_column(String(120), default="system")
 
 
-@event.listens_for(Session, "after_flush")
-def _audit(session: Session, flush: Any) -> None:
-    """Every ORM write of every session lands in the audit trail (see daman.auth.audit):
-    collected at each flush, chained when the transaction commits."""
-    from daman.auth.audit import record_flush
+class StoredFile(Tracked):
+    """The columns of a document whose bytes live in the document store, named by their
+    sha256 (see daman.claims.documents): claims', pre-authorisations', exemptions'."""
 
-    record_flush(session, flush)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _audit_statement(state: Any) -> Any:
-    """INSERT/UPDATE/DELETE statements executed outside the flush get a summary entry."""
-    from daman.auth.audit import record_statement
-
-    return record_statement(state)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(40))  # sniffed from the bytes
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
 
 
-@event.listens_for(Session, "before_commit")
-def _audit_commit(session: Session) -> None:
-    from daman.auth.audit import before_commit
+class StatusEvent:
+    """One change of an object's status: from, to, who, when and why (the histories of
+    claims, pre-authorisations and exemption requests)."""
 
-    before_commit(session)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _audit_rollback(session: Session, previous: SessionTransaction) -> None:
-    from daman.auth.audit import discard_rolled_back
-
-    discard_rolled_back(session, previous)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _audit_end(session: Session, transaction: SessionTransaction) -> None:
-    from daman.auth.audit import forget_pending
-
-    forget_pending(session, transaction)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    by: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -1,4 +1,13 @@
-"""Identifier checks (RIB, EAN-13, CNIE) and Daman's own numbers, issued from counters."""
+"""Identifier checks (RIB, IBAN, EAN-13, ICE, CNIE) and Daman's own numbers, issued from
+counters. Every caller checks an identifier through its one function here; the arithmetic
+is python-stdnum's.
+
+The Moroccan RIB, the ICE and the immatriculation carry the French-RIB style mod-97 key:
+two digits (01..97) that make the whole number a multiple of 97, read with
+``mod_97_10.checksum`` (the number's remainder modulo 97). That is not ISO 7064's own
+check (``mod_97_10.validate``/``calc_check_digits``, a remainder of 1, as in an IBAN): the
+keys issued so far would all change.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +19,20 @@ from collections import deque
 from sqlalchemy import Engine, Integer, String, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from stdnum import ean, iban
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
+from stdnum.iso7064 import mod_97_10
+from stdnum.ma import ice
 
 from daman.core.db import Base
 
 _CNIE = re.compile(r"^[A-Z]{1,2}[0-9]{1,8}$")
+_IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}$")
+
+
+def _mod97_key(body: str) -> str:
+    """The 2-digit key (01..97) that makes ``body + key`` a multiple of 97."""
+    return f"{97 - mod_97_10.checksum(body + '00'):02d}"
 
 
 def rib_problem(rib: str) -> str | None:
@@ -21,30 +40,57 @@ def rib_problem(rib: str) -> str | None:
     the whole number is 0 modulo 97."""
     if not re.fullmatch(r"[0-9]{24}", rib):
         return "must be exactly 24 digits"
-    if int(rib) % 97 != 0:
-        expected = 97 - (int(rib[:22]) * 100) % 97
-        return f"bad RIB key {rib[22:]} (expected {expected:02d})"
+    if mod_97_10.checksum(rib) != 0:
+        return f"bad RIB key {rib[22:]} (expected {rib_key(rib[:22])})"
     return None
 
 
 def rib_key(first22: str) -> str:
-    return f"{97 - (int(first22) * 100) % 97:02d}"
+    return _mod97_key(first22)
+
+
+def iban_problem(number: str) -> str | None:
+    """Why an IBAN (compact, upper case) is invalid, or None: its check digits, and its
+    country's length and format. Morocco's IBAN (MA, 2 check digits, the 24-digit RIB) is
+    not in SWIFT's IBAN registry, which stdnum follows: its RIB is checked instead."""
+    if not _IBAN.fullmatch(number):
+        return "must be 2 letters, 2 check digits and up to 30 letters or digits"
+    try:
+        iban.validate(number)  # the check digits first, then the country's format
+    except InvalidChecksum:
+        return "bad IBAN check digits"
+    except InvalidComponent:
+        if number[:2] != "MA":
+            return f"unknown IBAN country {number[:2]}"
+        if problem := rib_problem(number[4:]):
+            return f"the RIB in this IBAN: {problem}"
+    except ValidationError:
+        return f"not the length or format of an IBAN of {number[:2]}"
+    return None
 
 
 def ean13_problem(code: str) -> str | None:
     """Why an EAN-13 barcode is invalid, or None."""
     if not re.fullmatch(r"[0-9]{13}", code):
         return "must be 13 digits"
-    digits = [int(c) for c in code]
-    check = (10 - sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits[:12])) % 10) % 10
-    if check != digits[12]:
-        return f"bad EAN check digit {digits[12]} (expected {check})"
+    check = ean.calc_check_digit(code[:12])
+    if code[12] != check:
+        return f"bad EAN check digit {code[12]} (expected {check})"
     return None
 
 
-def ean13_check_digit(first12: str) -> str:
-    digits = [int(c) for c in first12]
-    return str((10 - sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10) % 10)
+def ice_problem(number: str) -> str | None:
+    """Why a Moroccan ICE (company identifier: company 9 digits, establishment 4, key 2) is
+    invalid, or None."""
+    if not re.fullmatch(r"[0-9]{15}", number):
+        return "must be exactly 15 digits"
+    if not ice.is_valid(number):
+        return f"bad ICE key {number[13:]} (expected {ice_key(number[:13])})"
+    return None
+
+
+def ice_key(first13: str) -> str:
+    return _mod97_key(first13)
 
 
 def normalise_cnie(cnie: str) -> str:
@@ -137,14 +183,13 @@ def _take_block(engine: Engine, name: str, size: int) -> range | None:
 def immatriculation(n: int) -> str:
     """Daman's immatriculation number: 'DM' + 8-digit sequence + 2-digit mod-97 key."""
     body = f"{n:08d}"
-    return f"DM{body}{97 - (int(body) * 100) % 97:02d}"
+    return f"DM{body}{_mod97_key(body)}"
 
 
 def immatriculation_problem(number: str) -> str | None:
-    m = re.fullmatch(r"DM([0-9]{8})([0-9]{2})", number)
-    if not m:
+    if not re.fullmatch(r"DM[0-9]{10}", number):
         return "must be DM followed by 10 digits"
-    if int(m.group(1) + m.group(2)) % 97 != 0:
+    if mod_97_10.checksum(number[2:]) != 0:
         return "bad immatriculation key"
     return None
 

@@ -12,7 +12,7 @@ from daman.claims import documents as store
 from daman.claims.schemas import DocumentOut
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
-from daman.core.pagination import Page, PageParams, page_params
+from daman.core.pagination import Page, PageParams, RowId, page_params
 from daman.exemptions import repository as repo
 from daman.exemptions import service
 from daman.exemptions.models import RequestStatus
@@ -164,7 +164,7 @@ def upload_evidence(
 )
 def download_evidence(
     number: str,
-    document_id: int,
+    document_id: RowId,
     who: Principal = Depends(READ),
     session: Session = SESSION,
 ) -> FileResponse:
@@ -203,7 +203,7 @@ def list_exemptions(
     responses=error_responses(NotFound),
 )
 def get_exemption(
-    exemption_id: int,
+    exemption_id: RowId,
     who: Principal = Depends(READ),
     session: Session = SESSION,
 ) -> AldExemptionOut:
@@ -219,7 +219,7 @@ def get_exemption(
     responses=error_responses(NotFound, ValidationFailed, Conflict),
 )
 def request_renewal(
-    exemption_id: int,
+    exemption_id: RowId,
     payload: RenewalIn,
     who: Principal = Depends(REQUEST),
     session: Session = SESSION,

@@ -17,9 +17,7 @@ from enum import StrEnum
 from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from daman.claims.models import StoredFile
-from daman.core.dates import now
-from daman.core.db import Base, Tracked
+from daman.core.db import Base, StatusEvent, StoredFile, Tracked
 from daman.registry.models import Person
 
 
@@ -77,17 +75,11 @@ class AldExemptionRequest(Tracked, Base):
     documents: Mapped[list[AldRequestDocument]] = relationship(order_by="AldRequestDocument.id")
 
 
-class AldRequestEvent(Base):
+class AldRequestEvent(StatusEvent, Base):
     """One change of a request's status: from, to, who, when and why."""
 
     __tablename__ = "ald_request_events"
-    id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("ald_exemption_requests.id"), index=True)
-    from_status: Mapped[str | None] = mapped_column(String(12))
-    to_status: Mapped[str] = mapped_column(String(12))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
-    by: Mapped[str] = mapped_column(String(120))
-    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class AldRequestDocument(StoredFile, Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from daman.claims.schemas import DocumentOut, Instant, StatusEventOut
 from daman.core.text import SafeText
@@ -23,7 +23,7 @@ class AldRequestIn(BaseModel):
     icd10: SafeText = Field("", max_length=20, description="ICD-10 code of the diagnosis")
     evidence: SafeText = Field(max_length=5000, description="medical summary (required)")
     doctor_inpe: SafeText | None = Field(None, max_length=20, description="treating doctor")
-    notify_email: SafeText | None = Field(
+    notify_email: EmailStr | None = Field(
         None, max_length=254, description="where the decision is e-mailed"
     )
 
@@ -37,7 +37,7 @@ class RenewalIn(BaseModel):
     icd10: SafeText = Field("", max_length=20)
     evidence: SafeText = Field(max_length=5000)
     doctor_inpe: SafeText | None = Field(None, max_length=20)
-    notify_email: SafeText | None = Field(None, max_length=254)
+    notify_email: EmailStr | None = Field(None, max_length=254)
 
 
 class AldAction(StrEnum):

@@ -14,7 +14,6 @@ new request naming the exemption it extends; its grant starts the day after that
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,14 +59,6 @@ from daman.providers.models import Provider
 from daman.reference.models import AldDisease
 from daman.registry.models import Person
 from daman.registry.repository import immatriculations, person_by_immatriculation
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def email_problem(value: str | None) -> str | None:
-    if value is None or EMAIL.fullmatch(value.strip()):
-        return None
-    return "not an e-mail address (name@domain)"
 
 
 def _disease(session: Session, code: str) -> AldDisease | None:
@@ -125,7 +116,7 @@ def _create(
         icd10=icd10.strip(),
         evidence=evidence.strip(),
         doctor_id=doctor.id if doctor else None,
-        notify_email=notify_email.strip() if notify_email else None,
+        notify_email=notify_email,
         requested_at=at,
         decision_reason="",
         created_at=at,
@@ -161,7 +152,7 @@ def request(session: Session, payload: AldRequestIn, who: Principal) -> AldExemp
         errs.append(FieldError(field="ald_code", reason=f"not on the ALD list: {payload.ald_code}"))
     elif not covers(disease.valid_from, disease.valid_to, start):
         errs.append(FieldError(field="ald_code", reason=f"not on the ALD list on {start}"))
-    errs += _evidence_problems(session, payload.evidence, payload.doctor_inpe, payload.notify_email)
+    errs += _evidence_problems(session, payload.evidence, payload.doctor_inpe)
     if errs:
         raise ValidationFailed(errs)
     assert person is not None and disease is not None
@@ -188,15 +179,13 @@ def request(session: Session, payload: AldRequestIn, who: Principal) -> AldExemp
 
 
 def _evidence_problems(
-    session: Session, evidence: str, doctor_inpe: str | None, email: str | None
+    session: Session, evidence: str, doctor_inpe: str | None
 ) -> list[FieldError]:
     errs: list[FieldError] = []
     if not evidence.strip():
         errs.append(FieldError(field="evidence", reason="required: the medical summary"))
     if doctor_inpe and _doctor(session, doctor_inpe) is None:
         errs.append(FieldError(field="doctor_inpe", reason=f"unknown provider {doctor_inpe}"))
-    if problem := email_problem(email):
-        errs.append(FieldError(field="notify_email", reason=problem))
     return errs
 
 
@@ -217,7 +206,7 @@ def renew(
             f"exemption {current.id} was already renewed (exemption {later[0].id} from "
             f"{later[0].valid_from})"
         )
-    errs = _evidence_problems(session, payload.evidence, payload.doctor_inpe, payload.notify_email)
+    errs = _evidence_problems(session, payload.evidence, payload.doctor_inpe)
     start = payload.requested_from or current.valid_to + timedelta(days=1)
     if start <= current.valid_to:
         errs.append(

@@ -27,13 +27,3 @@ def counts(session: Session) -> dict[str, int]:
         select(Notification.status, func.count()).group_by(Notification.status)
     ).all()
     return {status: n for status, n in rows}
-
-
-def of_reference(session: Session, reference: str) -> list[Notification]:
-    return list(
-        session.scalars(
-            select(Notification)
-            .where(Notification.reference == reference)
-            .order_by(Notification.id)
-        )
-    )

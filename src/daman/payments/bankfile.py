@@ -24,7 +24,7 @@ from lxml import etree
 from daman.config import DEVELOPMENT_FUND_RIB, Settings
 from daman.core.dates import aware
 from daman.core.errors import DamanError, FieldError, ValidationFailed
-from daman.core.identifiers import rib_problem
+from daman.core.identifiers import iban_problem, rib_problem
 from daman.core.money import format_mad
 from daman.payments.models import PaymentBatch, PaymentTransfer
 
@@ -32,7 +32,6 @@ PAIN_VERSION = "pain.001.001.09"
 NS = f"urn:iso:std:iso:20022:tech:xsd:{PAIN_VERSION}"
 PURPOSE = "MDCS"  # ExternalPurpose1Code: medical services
 _BIC = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
-_IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}$")
 
 
 class BankFileInvalid(DamanError):
@@ -47,15 +46,6 @@ class Debtor:
     name: str
     account: str  # IBAN or RIB
     bic: str
-
-
-def iban_problem(iban: str) -> str | None:
-    if not _IBAN.fullmatch(iban):
-        return "must be 2 letters, 2 check digits and up to 30 letters or digits"
-    moved = iban[4:] + iban[:4]
-    if int("".join(str(int(ch, 36)) for ch in moved)) % 97 != 1:
-        return "bad IBAN check digits"
-    return None
 
 
 def debtor(settings: Settings) -> Debtor:

@@ -10,11 +10,11 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, Table, delete, false, func, select, true, update
 from sqlalchemy.orm import Session, selectinload
 
-from daman.adjudication.repository import bulk_insert
 from daman.auth.access import Principal
 from daman.auth.models import Role
 from daman.claims.models import Claim, ClaimLine, ClaimStatus
 from daman.claims.repository import by_ids, chunks, one_of
+from daman.core.bulk import bulk_insert
 from daman.core.errors import NotFound
 from daman.payments.models import (
     PayeeKind,

@@ -41,10 +41,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from daman.adjudication.repository import bulk_update
 from daman.auth.access import Principal, log_read
 from daman.claims import service as claims_service
 from daman.config import get_settings
+from daman.core.bulk import bulk_update
 from daman.core.dates import aware, now, today
 from daman.core.db import make_engine
 from daman.core.errors import Conflict, FieldError, NotFound, ValidationFailed

@@ -15,7 +15,7 @@ from daman.claims.schemas import DocumentOut
 from daman.claims.service import language
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
-from daman.core.pagination import Page, PageParams, page_params
+from daman.core.pagination import Page, PageParams, RowId, page_params
 from daman.preauth import documents, invoices, service
 from daman.preauth import repository as repo
 from daman.preauth.models import PreauthStatus
@@ -227,7 +227,7 @@ def upload_document(
 )
 def download_document(
     number: str,
-    document_id: int,
+    document_id: RowId,
     who: Principal = Depends(READ),
     session: Session = SESSION,
 ) -> FileResponse:

@@ -38,9 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from daman.claims.models import StoredFile
-from daman.core.dates import now
-from daman.core.db import Base, Tracked
+from daman.core.db import Base, StatusEvent, StoredFile, Tracked
 from daman.providers.models import Provider
 from daman.registry.models import Person
 
@@ -151,17 +149,11 @@ class PreauthLine(Base):
     request: Mapped[PreauthRequest] = relationship(back_populates="lines")
 
 
-class PreauthEvent(Base):
+class PreauthEvent(StatusEvent, Base):
     """One change of a request's status: from, to, who, when and why."""
 
     __tablename__ = "preauth_events"
-    id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("preauth_requests.id"), index=True)
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str] = mapped_column(String(20))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
-    by: Mapped[str] = mapped_column(String(120))
-    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class PreauthDocument(StoredFile, Base):

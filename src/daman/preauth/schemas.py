@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from daman.claims.models import ClaimStatus, LineStatus
 from daman.claims.schemas import (
@@ -55,7 +55,7 @@ class PreauthIn(BaseModel):
     planned_end: date | None = None
     ald_code: SafeText | None = Field(None, max_length=20, description="ALD the care is linked to")
     diagnosis: SafeText = Field("", max_length=5000, description="clinical information")
-    notify_email: SafeText | None = Field(None, max_length=254, description="where answers go")
+    notify_email: EmailStr | None = Field(None, max_length=254, description="where answers go")
     lines: list[PlannedLineIn] = Field(max_length=50)
 
 

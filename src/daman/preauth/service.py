@@ -34,7 +34,6 @@ from daman.core.dates import BUSINESS_TZ, aware, now, today
 from daman.core.errors import FieldError, ValidationFailed
 from daman.core.identifiers import allocate
 from daman.core.money import apply_rate, format_mad, mul_half_up
-from daman.exemptions.service import email_problem
 from daman.notifications import service as notifications
 from daman.notifications.texts import render
 from daman.preauth import estimate
@@ -129,8 +128,6 @@ def request(session: Session, payload: PreauthIn, who: Principal) -> PreauthRequ
         bad("planned_end", f"is before the planned start ({payload.planned_start})")
     if payload.ald_code and not claims_repo.ald_codes(session, [payload.ald_code]):
         bad("ald_code", f"unknown ALD code {payload.ald_code}")
-    if problem := email_problem(payload.notify_email):
-        bad("notify_email", problem)
     if not payload.lines:
         bad("lines", "a request needs at least one planned line")
     keys = claims_repo.act_keys(session, [ln.act_key for ln in payload.lines if ln.act_key])
@@ -173,7 +170,7 @@ def request(session: Session, payload: PreauthIn, who: Principal) -> PreauthRequ
         planned_end=payload.planned_end,
         ald_code=payload.ald_code,
         diagnosis=payload.diagnosis.strip(),
-        notify_email=payload.notify_email.strip() if payload.notify_email else None,
+        notify_email=payload.notify_email,
         status=PreauthStatus.SUBMITTED,
         submitted_at=at,
         due_at=at + timedelta(hours=hours),

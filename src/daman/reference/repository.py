@@ -161,23 +161,6 @@ def latest_rate(
     ).first()
 
 
-def rate_history(
-    session: Session, regime_code: str, category: str | None = None
-) -> Sequence[CoverageRate]:
-    query = select(CoverageRate).where(CoverageRate.regime_code == regime_code)
-    if category is not None:
-        query = query.where(CoverageRate.category == category)
-    return session.scalars(
-        query.order_by(
-            CoverageRate.category,
-            CoverageRate.exemption,
-            CoverageRate.sector,
-            CoverageRate.ald_code,
-            CoverageRate.valid_from,
-        )
-    ).all()
-
-
 def drug_by_code(session: Session, code: str) -> Drug | None:
     return session.scalars(select(Drug).where(Drug.code == code)).first()
 

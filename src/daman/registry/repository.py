@@ -310,11 +310,6 @@ def scope(
     return false()
 
 
-def family_ids(session: Session, person_id: int, on: date | None = None) -> list[int]:
-    """The insured person and the dependents linked to them on ``on`` (today)."""
-    return sorted(session.scalars(select(Person.id).where(in_family(Person.id, person_id, on))))
-
-
 # The roles that handle payments, and so read bank details (RIBs): those of the payments
 # domain's rule (`daman.payments.endpoints.PAYMENTS`, checked equal by a test).
 FINANCE = frozenset({Role.AGENT})

@@ -37,7 +37,7 @@ class _Out(BaseModel):
 class EmployerIn(BaseModel):
     number: Code = Field(description="CNSS affiliation number of the employer")
     name: LongName
-    ice: str | None = Field(None, description="company identifier, 15 digits")
+    ice: str | None = Field(None, description="company identifier (ICE): 15 digits, mod-97 key")
     city: Text = ""
 
 

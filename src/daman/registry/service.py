@@ -18,7 +18,7 @@ from daman.config import get_settings
 from daman.core.dates import day_before, month_start, now, today
 from daman.core.enums import AffiliationEndReason, LinkEndReason
 from daman.core.errors import FieldError, ValidationFailed
-from daman.core.identifiers import allocate, immatriculation
+from daman.core.identifiers import allocate, ice_problem, immatriculation
 from daman.core.pagination import Page
 from daman.registry import repository as repo
 from daman.registry.errors import (
@@ -66,8 +66,8 @@ from daman.registry.validation import (
 
 
 def _ice_errors(ice: str | None) -> list[FieldError]:
-    if ice is not None and not (len(ice) == 15 and ice.isdigit()):
-        return [FieldError(field="ice", reason="must be exactly 15 digits")]
+    if ice is not None and (problem := ice_problem(ice)):
+        return [FieldError(field="ice", reason=problem)]
     return []
 
 

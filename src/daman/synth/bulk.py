@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstraint
 
-from daman.auth.audit import record_bulk
+from daman.core.bulk import notify_bulk
 from daman.core.db import Base
 
 SQLITE_BATCH = 20_000
@@ -130,7 +130,7 @@ class BulkWriter:
             return
         content = {"columns": list(columns), "rows": rows}
         operation = "copy" if self.postgres else "insert"
-        record_bulk(self.session, operation, name, len(rows), content, "synth")
+        notify_bulk(self.session, operation, name, len(rows), content, "synth")
         if self.postgres:
             self._raise_copy_error()
             if self._thread is None:

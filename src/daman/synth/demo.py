@@ -197,7 +197,7 @@ def _fixed_persons(
     employer = Employer(
         number="10000001",
         name="Atlas Textiles SARL",
-        ice="001234567000088",
+        ice="001234567000062",
         city="Casablanca",
         **stamp,
     )

@@ -32,7 +32,7 @@ from daman.core.enums import (
     Relationship,
     Sex,
 )
-from daman.core.identifiers import immatriculation, rib_key
+from daman.core.identifiers import ice_key, immatriculation, rib_key
 from daman.synth import names
 
 Row = tuple[Any, ...]
@@ -280,9 +280,9 @@ class PopulationPlan:
             name = " ".join(
                 (_pick(rng, names.COMPANY_PLACES), _pick(rng, names.COMPANY_ACTIVITIES))
             )
-            # ICE: company 9 digits, establishment 4, a 2-digit key (mod 97 here)
-            company = (eid * 7_654_321 + 3) % 10**9
-            ice = f"{company:09d}0000{97 - (company * 10**6) % 97:02d}"
+            # ICE: company 9 digits, establishment 4 (the head office), a 2-digit key
+            first13 = f"{(eid * 7_654_321 + 3) % 10**9:09d}0000"
+            ice = first13 + ice_key(first13)
             rows.append(
                 (
                     eid,

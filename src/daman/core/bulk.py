@@ -1,0 +1,281 @@
+"""Bulk reads and writes of many rows in one statement, for batch work.
+
+``bulk_insert`` and ``bulk_update`` take values by column (lists or Polars Series). On
+PostgreSQL they send each column as one array parameter and insert or update from
+``unnest(...)``, one round trip whatever the row count; elsewhere an executemany.
+``copy_frame`` reads a query into a Polars frame by ``COPY ... TO STDOUT`` on PostgreSQL.
+
+These writes bypass the ORM's unit of work, so they are announced to whoever listens
+(``on_bulk_write``): the audit trail records one entry per write (``daman.auth.audit``),
+without this module knowing it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
+from typing import Any
+
+import polars as pl
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    Table,
+    Text,
+    bindparam,
+    insert,
+    update,
+)
+from sqlalchemy.orm import Session
+
+# (session, operation, table, rows, content, actor): told of every write outside the flush
+BulkListener = Callable[[Session, str, str, int, Any, "str | None"], None]
+_listeners: list[BulkListener] = []
+
+
+def on_bulk_write(listener: BulkListener) -> None:
+    """Call ``listener`` for every bulk write from now on (once per listener)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def notify_bulk(
+    session: Session, operation: str, table: str, rows: int, content: Any, actor: str | None
+) -> None:
+    """Announce a write of ``rows`` rows that the ORM flush does not see."""
+    for listener in _listeners:
+        listener(session, operation, table, rows, content, actor)
+
+
+def copy_frame(session: Session, stmt: Select[Any], schema: Mapping[str, Any]) -> pl.DataFrame:
+    """The rows of `stmt` (its columns in `schema`'s order) as a frame of `schema`."""
+    compiled = stmt.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    # The statement is SQLAlchemy's own compilation; values travel as parameters, bound
+    # client-side by the driver (COPY takes no server-side parameters).
+    copy_sql = f"COPY ({compiled}) TO STDOUT (FORMAT csv)"
+    with connection.cursor() as cursor, cursor.copy(copy_sql, compiled.params) as copy:
+        data = b"".join(bytes(block) for block in copy)
+    flags = [name for name, kind in schema.items() if kind == pl.Boolean]
+    read = {name: (pl.String if name in flags else kind) for name, kind in schema.items()}
+    if not data:
+        return pl.DataFrame(schema=dict(schema))
+    frame = pl.read_csv(io.BytesIO(data), has_header=False, schema=read)
+    return frame.with_columns(pl.col(name) == "t" for name in flags) if flags else frame
+
+
+# ---------------------------------------------------------------------------------------
+# Bulk writes: whole columns in one statement on PostgreSQL (unnest of arrays, on the
+# session's own connection and transaction), a C-level executemany on SQLite. Values are
+# given by column, every list of the same length.
+#
+# On PostgreSQL each column travels as one array literal in text ('{1,2,NULL}'), built by
+# Polars in native code: the driver's own list adapter converts value by value in Python,
+# which cost more than the server's whole statement for a batch of 10,000 claims.
+
+Columns = Mapping[str, Sequence[Any] | pl.Series]  # a Series goes to PostgreSQL as it is
+
+
+def _pg_type(column: Column[Any]) -> str:
+    kind = column.type
+    if isinstance(kind, Integer):
+        return "bigint"
+    if isinstance(kind, DateTime):
+        return "timestamptz"
+    if isinstance(kind, Date):
+        return "date"
+    if isinstance(kind, String | Text | JSON):
+        return "text"
+    raise TypeError(f"no bulk type for {column}")
+
+
+def _json_texts(values: list[Any]) -> list[str | None]:
+    """JSON text of each value, each distinct value encoded once (reason lists repeat)."""
+    seen: dict[Any, str] = {}
+    out: list[str | None] = []
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        key = tuple(v) if isinstance(v, list) else repr(v)
+        text_ = seen.get(key)
+        if text_ is None:
+            text_ = seen[key] = json.dumps(v)
+        out.append(text_)
+    return out
+
+
+SMALL = 512  # values below which Python builds a literal faster than a Polars round trip
+
+
+def _item(value: Any, kind: str) -> str:
+    if value is None:
+        return "NULL"
+    if kind == "text":
+        text_ = str(value.value if isinstance(value, Enum) else value)
+        return '"' + text_.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if kind == "bigint":
+        return str(int(value))
+    return str(value)  # dates and timestamps in ISO form
+
+
+def array_literal(values: Sequence[Any] | pl.Series, kind: str) -> str:
+    """A PostgreSQL array literal of `kind` ("bigint", "text", "date") for the values."""
+    if len(values) < SMALL:
+        plain = values.to_list() if isinstance(values, pl.Series) else values
+        return "{" + ",".join(_item(v, kind) for v in plain) + "}"
+    series = values if isinstance(values, pl.Series) else pl.Series(values, strict=False)
+    if kind == "text":
+        items = (
+            series.cast(pl.String)
+            .str.replace_all("\\", "\\\\", literal=True)
+            .str.replace_all('"', '\\"', literal=True)
+        )
+        items = ('"' + items + '"').fill_null("NULL")
+    else:
+        items = series.cast(pl.String).fill_null("NULL")
+    return "{" + items.str.join(",").item() + "}"
+
+
+def _pg_param(column: Column[Any], values: Sequence[Any] | pl.Series) -> str:
+    kind = _pg_type(column)
+    if isinstance(column.type, JSON):
+        plain = values.to_list() if isinstance(values, pl.Series) else list(values)
+        return array_literal(_json_texts(plain), "text")
+    if len(values) < SMALL or kind not in ("bigint", "text"):
+        return array_literal(values, kind)
+    if isinstance(values, pl.Series):
+        return array_literal(values.cast(pl.Int64 if kind == "bigint" else pl.String), kind)
+    # str and int enums are taken as their values
+    return array_literal(pl.Series(values, dtype=pl.Int64 if kind == "bigint" else pl.String), kind)
+
+
+def _lists(columns: Columns) -> dict[str, list[Any]]:
+    return {k: v.to_list() if isinstance(v, pl.Series) else list(v) for k, v in columns.items()}
+
+
+def _unnest(table: Table, columns: Columns) -> tuple[str, dict[str, Any]]:
+    """`unnest(%(c0)s::t0[], ...) AS v(name, ...)` and its parameters."""
+    arrays = ", ".join(f"%(c{i})s::{_pg_type(table.c[name])}[]" for i, name in enumerate(columns))
+    params = {f"c{i}": _pg_param(table.c[n], v) for i, (n, v) in enumerate(columns.items())}
+    return f"unnest({arrays}) AS v({', '.join(columns)})", params
+
+
+def _selected(table: Table, name: str) -> str:
+    return f"v.{name}::json" if isinstance(table.c[name].type, JSON) else f"v.{name}"
+
+
+def _constant(name: str, value: Any) -> tuple[str, Any]:
+    """A placeholder and value for a constant (enums sent as their text)."""
+    return f"%(k_{name})s", (str(value) if isinstance(value, str) else value)
+
+
+def _pg_execute(session: Session, sql: str, params: dict[str, Any]) -> int:
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def bulk_insert(
+    session: Session, table: Table, columns: Columns, constants: dict[str, Any] | None = None
+) -> None:
+    """Insert rows given by column; `constants` are the same for every row."""
+    constants = constants or {}
+    if not len(next(iter(columns.values()), [])):
+        return
+    if not _postgres(session):
+        names = list(columns)
+        rows = [
+            dict(zip(names, values, strict=True)) | constants
+            for values in zip(*_lists(columns).values(), strict=True)
+        ]
+        session.execute(insert(table), rows)
+        return
+    source, params = _unnest(table, columns)
+    chosen = [_selected(table, n) for n in columns]
+    for name, value in constants.items():
+        placeholder, params[f"k_{name}"] = _constant(name, value)
+        chosen.append(placeholder)
+    targets = ", ".join([*columns, *constants])
+    # Names come from the table's metadata; every value is a parameter.
+    sql = f"INSERT INTO {table.name} ({targets}) SELECT {', '.join(chosen)} FROM {source}"  # noqa: S608
+    inserted = _pg_execute(session, sql, params)
+    content = _content(columns, constants)
+    notify_bulk(session, "insert", table.name, inserted, content, _actor(constants))
+
+
+def bulk_update(
+    session: Session,
+    table: Table,
+    key: str,
+    columns: Columns,
+    constants: dict[str, Any] | None = None,
+    only_if: tuple[str, Any] | None = None,
+) -> int:
+    """Update rows by `key` (a column of `columns`); with `only_if=(column, value)` only the
+    rows where that column still holds that value. The number of rows updated."""
+    constants = constants or {}
+    if not len(columns[key]):
+        return 0
+    changed = [n for n in columns if n != key]
+    if not _postgres(session):
+        columns = dict(_lists(columns))
+        stmt = (
+            update(table)
+            .where(table.c[key] == bindparam("b_key"))
+            .values({n: bindparam(f"b_{n}") for n in changed} | constants)
+        )
+        if only_if is not None:
+            stmt = stmt.where(table.c[only_if[0]] == only_if[1])
+        rows = [
+            {"b_key": values[0], **{f"b_{n}": v for n, v in zip(changed, values[1:], strict=True)}}
+            for values in zip(columns[key], *(columns[n] for n in changed), strict=True)
+        ]
+        return int(session.execute(stmt, rows).rowcount)  # type: ignore[attr-defined]
+    source, params = _unnest(table, columns)
+    sets = [f"{n} = {_selected(table, n)}" for n in changed]
+    for name, value in constants.items():
+        placeholder, params[f"k_{name}"] = _constant(name, value)
+        sets.append(f"{name} = {placeholder}")
+    # The key's range as well: the planner merges the sorted keys with the table's index,
+    # and the range lets that index scan start at the first key instead of the table's.
+    where = f"t.{key} = v.{key} AND t.{key} BETWEEN %(lo)s AND %(hi)s"
+    keys = columns[key]
+    keys = keys if isinstance(keys, pl.Series) else pl.Series(keys, dtype=pl.Int64)
+    params["lo"], params["hi"] = keys.min(), keys.max()
+    if only_if is not None:
+        where += f" AND t.{only_if[0]} = %(only_if)s"
+        params["only_if"] = str(only_if[1])
+    sql = f"UPDATE {table.name} AS t SET {', '.join(sets)} FROM {source} WHERE {where}"  # noqa: S608
+    updated = _pg_execute(session, sql, params)
+    content = _content(columns, constants) | {"only_if": [str(v) for v in only_if or ()]}
+    notify_bulk(session, "update", table.name, updated, content, _actor(constants))
+    return updated
+
+
+def _content(columns: Columns, constants: dict[str, Any]) -> dict[str, Any]:
+    """What a bulk write wrote, for its audit digest."""
+    return {"columns": _lists(columns), "constants": constants}
+
+
+def _actor(constants: dict[str, Any]) -> str | None:
+    for key in ("updated_by", "created_by", "decided_by", "checked_by", "by"):
+        if isinstance(constants.get(key), str):
+            return str(constants[key])
+    return None
