@@ -148,6 +148,22 @@ def test_public_api_docs_need_no_sign_in(anonymous: TestClient):
         assert anonymous.get(path).status_code == 200, path
 
 
+def test_api_docs_load_their_scripts_from_the_app_not_a_cdn(anonymous: TestClient):
+    """The fund's machines may have no internet: Swagger UI and ReDoc come from pinned
+    copies the app serves, and their pages name no other origin."""
+    import re
+
+    for page in ("/docs", "/redoc"):
+        r = anonymous.get(page)
+        assert "http://" not in r.text and "https://" not in r.text, page
+        assert "cdn" not in r.headers["content-security-policy"]
+        assets = re.findall(r'(?:src|href)="(/static/docs/[^"]+)"', r.text)
+        assert assets, page
+        for asset in assets:
+            got = anonymous.get(asset)
+            assert got.status_code == 200 and len(got.content) > 1000, asset
+
+
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [

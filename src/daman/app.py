@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
@@ -31,6 +32,10 @@ API = "/api/v1"
 OPENAPI = f"{API}/openapi.json"
 INTERNAL = {"error": "internal_error", "detail": "unexpected error, logged"}
 STATIC = Path(__file__).parent / "web" / "static"
+# Swagger UI and ReDoc, pinned: the copies the fastapi-offline package ships (version in
+# pyproject.toml), served by the app itself rather than from a CDN.
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+DOCS_STATIC = "/static/docs"
 
 
 def _field(loc: tuple[object, ...] | list[object]) -> str:
@@ -49,8 +54,8 @@ def create_app() -> FastAPI:
         version=__version__,
         description="Mandatory health insurance fund: registry, reference data, rights.",
         openapi_url=OPENAPI if public_docs else None,
-        docs_url="/docs" if public_docs else None,
-        redoc_url="/redoc" if public_docs else None,
+        docs_url=None,  # served by _docs, from pinned local assets
+        redoc_url=None,
     )
     app.add_middleware(RefuseNul)
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
@@ -104,9 +109,9 @@ def create_app() -> FastAPI:
     for router in _routers():
         app.include_router(router, prefix=API)
     _document_malformed_requests(app)
-    if not public_docs:
-        _private_docs(app)
+    _docs(app, public=public_docs)
     app.include_router(pages)
+    app.mount(DOCS_STATIC, StaticFiles(directory=DOCS_ASSETS), name="docs-static")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
@@ -146,22 +151,37 @@ def _document_malformed_requests(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _private_docs(app: FastAPI) -> None:
-    """The API documentation and schema for signed-in callers only (any role, by bearer
-    token or web session): DAMAN_PUBLIC_API_DOCS false, the default outside development."""
-    signed_in = [Depends(allow(*SIGNED_IN))]
+def _docs(app: FastAPI, *, public: bool) -> None:
+    """The API documentation (Swagger UI, ReDoc) from copies of their scripts pinned with
+    the app (the fund's machines may have no internet). Open to anyone when ``public``
+    (DAMAN_PUBLIC_API_DOCS, the default in development), else to signed-in callers only
+    (any role, by bearer token or web session), the schema included."""
+    guard = [] if public else [Depends(allow(*SIGNED_IN))]
+    if not public:
 
-    @app.get(OPENAPI, include_in_schema=False, dependencies=signed_in)
-    def openapi_schema() -> JSONResponse:
-        return JSONResponse(app.openapi())
+        @app.get(OPENAPI, include_in_schema=False, dependencies=guard)
+        def openapi_schema() -> JSONResponse:
+            return JSONResponse(app.openapi())
 
-    @app.get("/docs", include_in_schema=False, dependencies=signed_in)
+    @app.get("/docs", include_in_schema=False, dependencies=guard)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=OPENAPI, title=f"{app.title} - Swagger UI")
+        return get_swagger_ui_html(
+            openapi_url=OPENAPI,
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{DOCS_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_STATIC}/favicon.png",
+        )
 
-    @app.get("/redoc", include_in_schema=False, dependencies=signed_in)
+    @app.get("/redoc", include_in_schema=False, dependencies=guard)
     def redoc() -> HTMLResponse:
-        return get_redoc_html(openapi_url=OPENAPI, title=f"{app.title} - ReDoc")
+        return get_redoc_html(
+            openapi_url=OPENAPI,
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{DOCS_STATIC}/redoc.standalone.js",
+            redoc_favicon_url=f"{DOCS_STATIC}/favicon.png",
+            with_google_fonts=False,
+        )
 
 
 def _routers() -> list[APIRouter]:
