@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session
 from daman.auth.access import Principal, allow
 from daman.auth.models import Role
 from daman.claims import documents, service
-from daman.claims.models import ClaimStatus
+from daman.claims.models import Claim, ClaimStatus
 from daman.claims.schemas import ClaimIn, ClaimOut, ClaimSummary, DocumentOut, StatusChangeIn
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
@@ -27,35 +29,50 @@ DECIDE = allow(Role.AGENT, Role.CONTROLLER)
 LANGUAGE = Header(
     default=None, description="ar, fr or en: the language of the explanations (default fr)"
 )
+IDEMPOTENCY_KEY = Header(
+    default=None,
+    min_length=1,
+    max_length=200,
+    description="the same key from the same submitter never creates a second claim",
+)
+# A care sheet is answered 201 when stored, 200 for a replay of its Idempotency-Key.
+SUBMITTED: dict[int | str, dict[str, Any]] = {
+    200: {"model": ClaimOut, "description": "replay of an Idempotency-Key: the first claim"},
+    **error_responses(ValidationFailed, Conflict),
+}
 
 
 @router.post(
     "/claims",
     status_code=status.HTTP_201_CREATED,
     response_model=ClaimOut,
-    responses={
-        200: {"model": ClaimOut, "description": "replay of an Idempotency-Key: the first claim"},
-        **error_responses(ValidationFailed, Conflict),
-    },
+    responses=SUBMITTED,
 )
 def submit_claim(
     payload: ClaimIn,
     response: Response,
-    idempotency_key: str | None = Header(
-        default=None,
-        min_length=1,
-        max_length=200,
-        description="the same key from the same submitter never creates a second claim",
-    ),
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
     accept_language: str | None = LANGUAGE,
     who: Principal = Depends(SUBMIT),
     session: Session = SESSION,
 ) -> ClaimOut:
     """Submit a care sheet: it is checked, stored `received`, valued in the same request,
     and answered with each line's decision and explanation."""
-    claim, created = service.submit(
+    submitted = service.submit(
         session, payload, actor=who.actor, idempotency_key=idempotency_key, who=who
     )
+    return _answer(session, response, submitted, accept_language, who)
+
+
+def _answer(
+    session: Session,
+    response: Response,
+    submitted: tuple[Claim, bool],
+    accept_language: str | None,
+    who: Principal,
+) -> ClaimOut:
+    """The stored claim with its decisions; 200 rather than 201 for a replay."""
+    claim, created = submitted
     if not created:
         response.status_code = status.HTTP_200_OK
     return service.claim_out(session, claim, service.language(accept_language), who)
@@ -68,21 +85,13 @@ MAX_FILES = 10  # documents sent with one care sheet
     "/claims/with-documents",
     status_code=status.HTTP_201_CREATED,
     response_model=ClaimOut,
-    responses={
-        200: {"model": ClaimOut, "description": "replay of an Idempotency-Key: the first claim"},
-        **error_responses(ValidationFailed, Conflict),
-    },
+    responses=SUBMITTED,
 )
 def submit_claim_with_documents(
     response: Response,
     claim: str = Form(description="the care sheet: the JSON body of POST /claims, as text"),
     files: list[UploadFile] = File(description="its scanned documents: PDF, JPEG or PNG"),
-    idempotency_key: str | None = Header(
-        default=None,
-        min_length=1,
-        max_length=200,
-        description="the same key from the same submitter never creates a second claim",
-    ),
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
     accept_language: str | None = LANGUAGE,
     who: Principal = Depends(SUBMIT),
     session: Session = SESSION,
@@ -102,17 +111,10 @@ def submit_claim_with_documents(
         service.Upload(f.filename or "document", f.content_type, documents.read_upload(f))
         for f in files
     ]
-    created_claim, created = service.submit(
-        session,
-        draft,
-        actor=who.actor,
-        idempotency_key=idempotency_key,
-        who=who,
-        uploads=uploads,
+    submitted = service.submit(
+        session, draft, actor=who.actor, idempotency_key=idempotency_key, who=who, uploads=uploads
     )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return service.claim_out(session, created_claim, service.language(accept_language), who)
+    return _answer(session, response, submitted, accept_language, who)
 
 
 @router.get("/claims", response_model=Page[ClaimSummary])

@@ -118,13 +118,8 @@ def problems(draft: ClaimIn, lk: Lookups, day: date) -> list[FieldError]:
     limits = Limits.of(policy)
     for i, line in enumerate(draft.lines):
         errs += _line_problems(f"lines[{i}]", line, lk, day, limits)
-    total = sum(ln.charged_centimes for ln in draft.lines)  # each bounded by the schema
-    if total > limits.claim_centimes:
-        bad(
-            "lines",
-            f"charged {format_mad(total)} MAD in all, above the fund's limit of "
-            f"{format_mad(limits.claim_centimes)} MAD for one claim",
-        )
+    if problem := limits.claim_problem([ln.charged_centimes for ln in draft.lines], "charged"):
+        bad("lines", problem)
     latest = max((ln.care_date for ln in draft.lines if ln.care_date <= day), default=None)
     if deposit is not None and latest is not None and deposit < latest:
         bad("deposit_date", f"is before the care date {latest}")
@@ -166,6 +161,24 @@ class Limits:
             policy.max_claim_charged_centimes,
             policy.continuous,
             policy.continuous_under_ald,
+        )
+
+    def line_problem(self, amount: int) -> str | None:
+        """Why one line's amount is refused (more than 0, at most the fund's limit)."""
+        if amount <= 0:
+            return "must be more than 0"
+        if amount > self.line_centimes:
+            return f"at most {format_mad(self.line_centimes)} MAD for one line (the fund's limit)"
+        return None
+
+    def claim_problem(self, lines: list[int], verb: str) -> str | None:
+        """Why the claim's lines, `verb` (charged, estimated) in all, are refused."""
+        total = sum(lines)  # each bounded by the schema
+        if total <= self.claim_centimes:
+            return None
+        return (
+            f"{verb} {format_mad(total)} MAD in all, above the fund's limit of "
+            f"{format_mad(self.claim_centimes)} MAD for one claim"
         )
 
 
@@ -213,13 +226,8 @@ def _line_problems(
     max_quantity = limits.quantity
     if line.care_date > day:
         bad("care_date", "is in the future")
-    if line.charged_centimes <= 0:
-        bad("charged_centimes", "must be more than 0")
-    elif line.charged_centimes > limits.line_centimes:
-        bad(
-            "charged_centimes",
-            f"at most {format_mad(limits.line_centimes)} MAD for one line (the fund's limit)",
-        )
+    if problem := limits.line_problem(line.charged_centimes):
+        bad("charged_centimes", problem)
     if not 1 <= line.quantity <= max_quantity:
         bad("quantity", f"must be between 1 and {max_quantity}")
     provider = lk.providers.get(line.provider_inpe.strip())

@@ -134,13 +134,8 @@ def request(session: Session, payload: PreauthIn, who: Principal) -> PreauthRequ
     limits = Limits.of(policy_on(policies(session), today()))  # the claims' limits
     for i, ln in enumerate(payload.lines):
         place = f"lines[{i}]"
-        if ln.estimate_centimes <= 0:
-            bad(f"{place}.estimate_centimes", "must be more than 0")
-        elif ln.estimate_centimes > limits.line_centimes:
-            bad(
-                f"{place}.estimate_centimes",
-                f"at most {format_mad(limits.line_centimes)} MAD for one line (the fund's limit)",
-            )
+        if problem := limits.line_problem(ln.estimate_centimes):
+            bad(f"{place}.estimate_centimes", problem)
         if not 1 <= ln.quantity <= MAX_QUANTITY:
             bad(f"{place}.quantity", f"must be between 1 and {MAX_QUANTITY}")
         if ln.act_key and ln.act_key not in keys:
@@ -149,13 +144,8 @@ def request(session: Session, payload: PreauthIn, who: Principal) -> PreauthRequ
             milli = ln.coefficient * 1000
             if milli != milli.to_integral_value() or not 0 < milli <= MAX_COEFFICIENT_MILLI:
                 bad(f"{place}.coefficient", "must be more than 0, at most 9999.999, 3 decimals")
-    total = sum(ln.estimate_centimes for ln in payload.lines)  # each bounded by the schema
-    if total > limits.claim_centimes:
-        bad(
-            "lines",
-            f"estimated {format_mad(total)} MAD in all, above the fund's limit of "
-            f"{format_mad(limits.claim_centimes)} MAD for one claim",
-        )
+    if problem := limits.claim_problem([ln.estimate_centimes for ln in payload.lines], "estimated"):
+        bad("lines", problem)
     if errs:
         raise ValidationFailed(errs)
     assert patient is not None and provider is not None
