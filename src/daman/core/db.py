@@ -158,7 +158,7 @@ def get_session() -> Iterator[Session]:
 # therefore means committed; a commit that fails (a constraint, a busy database) raises
 # into the app's error handlers and the client gets that error instead (409, 503).
 # FastAPI's default scope for a dependency with yield runs the commit after the response
-# has gone out. tests/test_commit_before_answer.py checks that every route uses this one.
+# has gone out. tests/core/test_commit_before_answer.py checks that every route uses this one.
 SESSION: Any = Depends(get_session, scope="function")
 
 
