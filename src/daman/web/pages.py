@@ -25,19 +25,15 @@ from daman.auth.errors import AccountLocked, LoginRefused
 from daman.auth.models import AccessToken, Role, TokenKind, User
 from daman.config import get_settings
 from daman.core.db import SESSION
+from daman.core.i18n import N_, RTL, negotiate, translations
 from daman.providers.models import Provider
 from daman.registry.models import Person
-from daman.web.i18n import RTL, pick, translations
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 LOGIN_CSRF_COOKIE = "daman_login_csrf"
 LANG_COOKIE = "daman_lang"
-
-
-def N_(message: str) -> str:
-    return message
 
 
 ROLE_LABELS = {
@@ -51,10 +47,10 @@ ROLE_LABELS = {
 
 
 def _lang(request: Request) -> str:
-    return pick(
+    return negotiate(
         request.query_params.get("lang"),
         request.cookies.get(LANG_COOKIE),
-        request.headers.get("accept-language"),
+        accept_language=request.headers.get("accept-language"),
     )
 
 
