@@ -27,12 +27,12 @@ from benchmarks.report import Result, Target
 from daman.adjudication import context as ctx_loader
 from daman.adjudication import frames as f
 from daman.adjudication.engine import adjudicate
-from daman.adjudication.repository import policies, policy_on
 from daman.core.dates import now
 from daman.core.db import make_engine
 from daman.core.enums import ProviderKind
 from daman.core.migrate import upgrade
 from daman.reference.models import AldDisease
+from daman.reference.repository import policies, policy_on
 from daman.reference.seed import load_defaults
 from daman.synth.claim_context import ClaimContext, Prov, load_context
 from daman.synth.claims import ClaimPlan

@@ -22,8 +22,8 @@ from typing import IO
 import httpx
 from sqlalchemy.orm import Session
 
+from daman.accounts.service import NewUser, create_user
 from daman.auth.models import Role, TokenKind
-from daman.auth.service import NewUser, create_user
 from daman.auth.tokens import issue
 from daman.core.db import make_engine
 

@@ -16,8 +16,8 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from daman import __version__
+from daman.accounts.demo import refuse_open_demo_accounts
 from daman.auth.access import PUBLIC, SIGNED_IN, allow
-from daman.auth.demo import refuse_open_demo_accounts
 from daman.config import get_settings
 from daman.core.admission import Admission
 from daman.core.db import database_error
@@ -46,7 +46,7 @@ def _field(loc: tuple[object, ...] | list[object]) -> str:
 def create_app() -> FastAPI:
     settings = get_settings()
     if settings.environment != "development":
-        # `daman serve` says so in one line before getting here (daman.auth.demo)
+        # `daman serve` says so in one line before getting here (daman.accounts.demo)
         refuse_open_demo_accounts()
     public_docs = bool(settings.public_api_docs)
     app = FastAPI(
@@ -185,9 +185,10 @@ def _docs(app: FastAPI, *, public: bool) -> None:
 
 
 def _routers() -> list[APIRouter]:
+    from daman.accounts.endpoints import router as accounts
     from daman.adjudication.endpoints import router as adjudication
-    from daman.auth.endpoints import router as accounts
     from daman.claims.endpoints import router as claims
+    from daman.counter.endpoints import router as counter
     from daman.exemptions.endpoints import router as exemptions
     from daman.payments.endpoints import router as payments
     from daman.preauth.endpoints import router as preauth
@@ -201,6 +202,7 @@ def _routers() -> list[APIRouter]:
         reference,
         registry,
         providers,
+        counter,
         claims,
         adjudication,
         payments,

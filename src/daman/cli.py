@@ -61,7 +61,7 @@ def serve(
     try:
         settings = get_settings()
         if settings.environment != "development":
-            from daman.auth.demo import refuse_open_demo_accounts
+            from daman.accounts.demo import refuse_open_demo_accounts
 
             refuse_open_demo_accounts()
     except ValidationError as exc:
@@ -88,9 +88,10 @@ def serve(
 
 
 def _register() -> None:
+    from daman.accounts.commands import register as auth
     from daman.adjudication.commands import register as adjudication
-    from daman.auth.commands import register as auth
     from daman.claims.commands import app as claims
+    from daman.exemptions.commands import ald_reminders
     from daman.notifications.commands import app as notifications
     from daman.payments.commands import app as payments
     from daman.reference.commands import app as reference
@@ -101,6 +102,7 @@ def _register() -> None:
     app.add_typer(registry, name="registry", help="Registry: bulk import of persons.")
     app.add_typer(claims, name="claims", help="Claims: bulk import of care sheets.")
     app.add_typer(payments, name="payments", help="Payments: batches, bank files, returns.")
+    notifications.command("ald-reminders")(ald_reminders)
     app.add_typer(notifications, name="notifications", help="Notifications: send the outbox.")
     adjudication(app)
     synth(app)

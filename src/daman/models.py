@@ -1,23 +1,12 @@
 """Imports every table so that Alembic and the tests see the whole schema."""
 
-from daman.adjudication.models import (
-    AdjudicationChunk,
-    AdjudicationPolicy,
-    Ceiling,
-    LineDecision,
-    ReviewItem,
-)
+from daman.adjudication.models import AdjudicationChunk, ReviewItem
 from daman.auth.audit import AuditEntry
 from daman.auth.models import AccessToken, ReadLog, User
-from daman.claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatusEvent
+from daman.claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatusEvent, LineDecision
 from daman.core.db import Base
 from daman.core.identifiers import Counter
-from daman.exemptions.models import (
-    AldExemption,
-    AldExemptionRequest,
-    AldRequestDocument,
-    AldRequestEvent,
-)
+from daman.exemptions.models import AldExemptionRequest, AldRequestDocument, AldRequestEvent
 from daman.notifications.models import Notification
 from daman.payments.models import (
     PaymentBatch,
@@ -37,7 +26,9 @@ from daman.preauth.models import (
 from daman.providers.models import Provider
 from daman.reference.models import (
     ActTariff,
+    AdjudicationPolicy,
     AldDisease,
+    Ceiling,
     ComplementaryRate,
     CoverageRate,
     Drug,
@@ -49,6 +40,7 @@ from daman.reference.models import (
 )
 from daman.registry.models import (
     Affiliation,
+    AldExemption,
     Contribution,
     DependentLink,
     Employer,

@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 
 from daman.adjudication.engine import adjudicate
 from daman.adjudication.frames import DECISIONS, Context
-from daman.adjudication.reasons import REASONS, Severity
+from daman.claims.reasons import REASONS, Severity
 from daman.core.money import apply_rate
 
 from .engine_builders import (

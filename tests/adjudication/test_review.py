@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from daman.adjudication.models import LineDecision
-from daman.claims.models import Claim, ClaimLine
+from daman.claims.models import Claim, ClaimLine, LineDecision
 from tests.claims.support import (
     PDF,
     act,

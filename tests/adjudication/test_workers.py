@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from daman.adjudication import workers
-from daman.adjudication.models import AdjudicationChunk, LineDecision
-from daman.claims.models import Claim, ClaimLine, ClaimStatusEvent
+from daman.adjudication.models import AdjudicationChunk
+from daman.claims.models import Claim, ClaimLine, ClaimStatusEvent, LineDecision
 from daman.cli import app
 from daman.core import db as core_db
 from daman.core.db import make_engine

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from daman.auth import builders, tokens
-from daman.auth.builders import PASSWORD, bearer
+from daman.accounts import builders
+from daman.accounts.builders import PASSWORD, bearer
+from daman.accounts.service import LOCKOUT, MAX_FAILED_LOGINS, disable_user
+from daman.auth import tokens
 from daman.auth.models import AccessToken, ReadLog, Role, TokenKind
-from daman.auth.service import LOCKOUT, MAX_FAILED_LOGINS, disable_user
 from daman.auth.throttle import Throttle
 from daman.core.dates import now
 from daman.registry import builders as registry

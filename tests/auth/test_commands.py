@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
+from daman.accounts.service import MAX_FAILED_LOGINS
 from daman.auth.audit import AuditEntry
 from daman.auth.models import User
-from daman.auth.service import MAX_FAILED_LOGINS
 from daman.cli import app
 from daman.core import db as core_db
 from daman.core.db import make_engine, unit_of_work

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from daman.auth.demo import DEMO_USERNAMES
-from daman.auth.service import change_password, disable_user, get_user
+from daman.accounts.demo import DEMO_USERNAMES
+from daman.accounts.service import change_password, disable_user, get_user
 from daman.core.db import make_engine
 from tests.served import (
     DAMAN,

@@ -17,7 +17,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from daman.auth import builders, tokens
+from daman.accounts import builders
+from daman.auth import tokens
 from daman.auth.access import _public, allow
 from daman.auth.models import Role, TokenKind
 from daman.core.hardening import CSP

@@ -5,22 +5,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from daman.auth import builders
-from daman.auth.demo import (
+from daman.accounts import builders
+from daman.accounts.demo import (
     DEMO_PASSWORD,
     DemoAccountsOpen,
     open_demo_accounts,
     refuse_open_demo_accounts,
 )
-from daman.auth.errors import (
-    AccountDisabled,
-    AccountLocked,
-    DuplicateUsername,
-    UnknownUser,
-    WrongPassword,
-)
-from daman.auth.models import Role
-from daman.auth.service import (
+from daman.accounts.service import (
     LOCKOUT,
     MAX_FAILED_LOGINS,
     NewUser,
@@ -31,6 +23,14 @@ from daman.auth.service import (
     list_users,
     verify_password,
 )
+from daman.auth.errors import (
+    AccountDisabled,
+    AccountLocked,
+    DuplicateUsername,
+    UnknownUser,
+    WrongPassword,
+)
+from daman.auth.models import Role
 from daman.config import get_settings
 from daman.core.dates import now
 from daman.core.db import make_engine

@@ -15,10 +15,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from daman.adjudication.models import AdjudicationPolicy
 from daman.claims.importer import import_claims
 from daman.core.dates import today
 from daman.preauth.seed import load_requirements
+from daman.reference.models import AdjudicationPolicy
 from tests.claims.support import act, cnss_insured, electronic, paper, provider, recent
 
 API = "/api/v1"

@@ -15,14 +15,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from daman.adjudication.models import AdjudicationPolicy
-from daman.auth import builders
-from daman.auth.builders import bearer
+from daman.accounts import builders
+from daman.accounts.builders import bearer
 from daman.auth.models import Role
 from daman.claims import intake
 from daman.claims.schemas import ClaimIn
 from daman.core.dates import today
 from daman.core.errors import ValidationFailed
+from daman.reference.models import AdjudicationPolicy
 from daman.registry import builders as rb
 from tests.claims.support import (
     GENERIC,

@@ -11,9 +11,8 @@ import pytest
 
 from daman.adjudication import frames as f
 from daman.adjudication.engine import adjudicate
-from daman.adjudication.reasons import LANGS, REASONS, Severity, explain, explain_all, severity
-
-from .engine_builders import (
+from daman.claims.reasons import LANGS, REASONS, Severity, explain, explain_all, severity
+from tests.adjudication.engine_builders import (
     GENERIC,
     LISTED_LATE,
     NOT_REIMBURSABLE,

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 import pytest
 
-from daman.auth import builders
-from daman.auth.builders import bearer
+from daman.accounts import builders
+from daman.accounts.builders import bearer
 from daman.auth.models import Role
 from daman.core.dates import today
 from daman.providers import builders as pb

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from daman.accounts import builders
+from daman.accounts.builders import bearer
 from daman.app import create_app
-from daman.auth import builders
-from daman.auth.builders import bearer
 from daman.auth.models import Role
 from daman.config import DEFAULT_SECRET, Settings, get_settings
 from daman.core.hardening import BodyLimit, RefuseNul

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from daman.auth import builders, tokens
-from daman.auth.builders import bearer
+from daman.accounts import builders, keys
+from daman.accounts.builders import bearer
 from daman.auth.models import Role
 from daman.payments.endpoints import PAYMENTS
 from daman.providers import builders as pb
@@ -42,7 +42,7 @@ def test_only_finance_staff_and_the_provider_itself_read_a_rib(anonymous, sessio
     # the pharmacy reads its own account (to check where it is paid), not the doctor's
     own = bearer(session, builders.user(session, Role.PROVIDER, provider=pharmacy.inpe))
     assert ribs(anonymous, own, **city) == {doctor.inpe: None, pharmacy.inpe: pharmacy.rib}
-    key = tokens.issue_api_key(session, pharmacy.inpe, "officine", "test").token
+    key = keys.issue_api_key(session, pharmacy.inpe, "officine", "test").token
     by_key = anonymous.get(
         f"{API}/providers/{pharmacy.inpe}", headers={"Authorization": f"Bearer {key}"}
     )

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from daman.auth import builders
-from daman.auth.builders import bearer
+from daman.accounts import builders
+from daman.accounts.builders import bearer
 from daman.auth.models import Role
 from daman.registry import builders as b
 

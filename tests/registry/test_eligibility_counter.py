@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from daman.auth import builders, tokens
-from daman.auth.builders import bearer
+from daman.accounts import builders, keys
+from daman.accounts.builders import bearer
 from daman.auth.models import ReadLog, Role
 from daman.auth.throttle import Throttle
 from daman.config import get_settings
@@ -141,7 +141,7 @@ def test_a_provider_is_held_to_a_few_look_ups_a_minute(anonymous, session, famil
 def test_the_limit_counts_per_provider_across_its_keys_and_frees_up(anonymous, session, family):
     shop = pb.provider(session, kind="pharmacy")
     first = bearer(session, builders.user(session, Role.PROVIDER, provider=shop.inpe))
-    key = tokens.issue_api_key(session, shop.inpe, "officine software", "test").token
+    key = keys.issue_api_key(session, shop.inpe, "officine software", "test").token
     second = {"Authorization": f"Bearer {key}"}
     gate = Throttle(limit=2, window=60)
     anonymous.app.state.provider_lookups = gate
@@ -163,7 +163,7 @@ def test_every_provider_look_up_is_logged(anonymous, session, family):
     assert [(x.role, x.what, x.key) for x in logged] == [
         ("provider", "eligibility", f"{person}@{on.isoformat()}")
     ]
-    key = tokens.issue_api_key(session, shop.inpe, "officine software", "test")
+    key = keys.issue_api_key(session, shop.inpe, "officine software", "test")
     look_up(anonymous, {"Authorization": f"Bearer {key.token}"}, person)
     by_key = session.scalars(select(ReadLog).where(ReadLog.actor.like(f"provider:{shop.inpe}/%")))
     assert [(x.actor, x.key) for x in by_key] == [

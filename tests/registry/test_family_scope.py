@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from daman.auth import builders
-from daman.auth.builders import bearer
+from daman.accounts import builders
+from daman.accounts.builders import bearer
 from daman.auth.models import Role
 from daman.core.dates import today
 from daman.preauth.seed import load_requirements

@@ -95,7 +95,7 @@ def test_a_failed_batch_lands_not_at_all(session, scope, monkeypatch):
 
     def failing(s: Session, batch, actor):
         real(s, batch, actor)  # rows are written, then the batch fails
-        if any(r.person["cnie"] == "BK200001" for r in batch):
+        if any(r.cells.cnie == "BK200001" for r in batch):
             raise IntegrityError("insert", {}, Exception("simulated"))
 
     monkeypatch.setattr(importer, "_load_batch", failing)

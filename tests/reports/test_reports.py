@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from daman.auth import builders
-from daman.auth.builders import bearer
+from daman.accounts import builders
+from daman.accounts.builders import bearer
 from daman.auth.models import Role
 from daman.claims import builders as claims
 from daman.core.dates import today

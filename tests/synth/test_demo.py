@@ -6,14 +6,13 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from daman.auth.service import verify_password
+from daman.accounts.service import verify_password
 from daman.claims.models import Claim, ClaimLine
 from daman.core import db as core_db
 from daman.core.dates import today
 from daman.core.db import make_engine, unit_of_work
-from daman.exemptions.models import AldExemption
 from daman.providers.models import Provider
-from daman.registry.models import Contribution, Person
+from daman.registry.models import AldExemption, Contribution, Person
 from daman.registry.rights import check
 from daman.synth.demo import load_demo
 from daman.synth.demo_data import FIXED, FIXED_PROVIDERS, MARKER_CNIE

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from daman.auth import builders
-from daman.auth.builders import PASSWORD
+from daman.accounts import builders
+from daman.accounts.builders import PASSWORD
+from daman.accounts.service import MAX_FAILED_LOGINS
 from daman.auth.models import Role
-from daman.auth.service import MAX_FAILED_LOGINS
 
 
 def csrf_of(html: str) -> str:

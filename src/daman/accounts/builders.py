@@ -6,9 +6,9 @@ from itertools import count
 
 from sqlalchemy.orm import Session
 
+from daman.accounts.service import NewUser, create_user
 from daman.auth import tokens
 from daman.auth.models import Role, TokenKind, User
-from daman.auth.service import NewUser, create_user
 from daman.providers import builders as providers
 from daman.registry import builders as registry
 

@@ -63,7 +63,7 @@ def create(
     ),
 ) -> None:
     """Create an account; the password is asked for (hidden) unless --password-stdin."""
-    from daman.auth.service import NewUser, create_user
+    from daman.accounts.service import NewUser, create_user
     from daman.core.db import unit_of_work
 
     password = _read_password(password_stdin, confirm=True)
@@ -76,7 +76,7 @@ def create(
 @users.command("list")
 def list_() -> None:
     """Every account, its role, what it is linked to and whether it may sign in."""
-    from daman.auth.service import list_users
+    from daman.accounts.service import list_users
     from daman.core.db import unit_of_work
 
     table = Table("username", "full name", "role", "linked to", "status")
@@ -94,7 +94,7 @@ def list_() -> None:
 @users.command("disable")
 def disable(username: str) -> None:
     """Refuse every future sign-in of the account (the row and its history stay)."""
-    from daman.auth.service import disable_user
+    from daman.accounts.service import disable_user
     from daman.core.db import unit_of_work
 
     with _refusals(), unit_of_work() as session:
@@ -110,8 +110,8 @@ def check_password(
     ),
 ) -> None:
     """Check a password as a sign-in would: a wrong one counts towards the lockout."""
+    from daman.accounts.service import verify_password
     from daman.auth.errors import LoginRefused
-    from daman.auth.service import verify_password
     from daman.core.db import unit_of_work
 
     password = _read_password(password_stdin, confirm=False)
@@ -148,7 +148,7 @@ def create_key(
     label: str = typer.Option(..., "--label", help="the software or site the key is for"),
 ) -> None:
     """Issue an API key acting as the provider; it is printed once, keep it safe."""
-    from daman.auth.tokens import issue_api_key
+    from daman.accounts.keys import issue_api_key
     from daman.core.db import unit_of_work
 
     with _refusals(), unit_of_work() as session:
@@ -163,7 +163,7 @@ def list_keys(
     provider: str | None = typer.Option(None, "--provider", help="only this INPE"),
 ) -> None:
     """Every API key: provider, label, prefix, when created, last used, revoked."""
-    from daman.auth.tokens import api_keys
+    from daman.accounts.keys import api_keys
     from daman.core.db import unit_of_work
 
     prefix = Column("prefix", no_wrap=True, min_width=12)

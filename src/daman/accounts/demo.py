@@ -7,7 +7,7 @@ by ``daman serve`` and by the app factory); the operator disables them (``daman 
 disable NAME``) or gives them real passwords. The check is on the stored hash, not on a
 name or a mark: an account called ``admin`` with a real password is fine, and nothing
 needs a new column. Outside development the demo password is also refused as anyone's
-new password (``daman.auth.service``).
+new password (``daman.accounts.service``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class DemoAccountsOpen(DamanError):
 def open_demo_accounts(session: Session) -> list[str]:
     """The active demo accounts whose password is still the demo password, by username
     (one password check per demo account present: a few argon2 verifications)."""
-    from daman.auth.service import password_matches
+    from daman.accounts.service import password_matches
 
     rows = session.execute(
         select(User.username, User.password_hash)

@@ -6,17 +6,8 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from daman.auth import service, tokens
-from daman.auth.access import PUBLIC, SIGNED_IN, Principal, allow
-from daman.auth.errors import (
-    AccountLocked,
-    LoginRefused,
-    TokenNotFound,
-    TooManyAttempts,
-    UserNotFound,
-)
-from daman.auth.models import AccessToken, Role, TokenKind, User
-from daman.auth.schemas import (
+from daman.accounts import keys, service
+from daman.accounts.schemas import (
     ApiKeyIn,
     ApiKeyOut,
     MeOut,
@@ -27,6 +18,16 @@ from daman.auth.schemas import (
     UserIn,
     UserOut,
 )
+from daman.auth import tokens
+from daman.auth.access import PUBLIC, SIGNED_IN, Principal, allow
+from daman.auth.errors import (
+    AccountLocked,
+    LoginRefused,
+    TokenNotFound,
+    TooManyAttempts,
+    UserNotFound,
+)
+from daman.auth.models import AccessToken, Role, TokenKind, User
 from daman.auth.throttle import Throttle
 from daman.config import get_settings
 from daman.core.db import SESSION
@@ -232,7 +233,7 @@ def create_api_key(
     who: Principal = Depends(ADMIN),
 ) -> NewApiKeyOut:
     """A key for the provider's software: it acts as that provider only. Shown once."""
-    issued = tokens.issue_api_key(session, inpe, payload.label, who.actor)
+    issued = keys.issue_api_key(session, inpe, payload.label, who.actor)
     return NewApiKeyOut(**key_out(issued.row, inpe).model_dump(), key=issued.token)
 
 
@@ -243,7 +244,7 @@ def list_api_keys(
     who: Principal = Depends(ADMIN),
 ) -> list[ApiKeyOut]:
     """Every API key (or one provider's), without the keys themselves."""
-    return [key_out(row, inpe) for row, inpe in tokens.api_keys(session, provider)]
+    return [key_out(row, inpe) for row, inpe in keys.api_keys(session, provider)]
 
 
 @router.post(

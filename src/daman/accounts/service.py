@@ -23,10 +23,10 @@ from sqlalchemy import DateTime, bindparam, case, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from daman.auth import repository as repo
+from daman.accounts import repository as repo
+from daman.accounts.demo import DEMO_PASSWORD
 from daman.auth import tokens
 from daman.auth.access import actor_of
-from daman.auth.demo import DEMO_PASSWORD
 from daman.auth.errors import (
     AccountDisabled,
     AccountLocked,
@@ -187,7 +187,7 @@ def _locked(user: User, at: datetime) -> bool:
 
 def _locked_error(user: User) -> AccountLocked:
     """For operators (the command line) and the account's own holder; a sign-in answers
-    every refusal alike (``daman.auth.endpoints.refusal``)."""
+    every refusal alike (``daman.accounts.endpoints.refusal``)."""
     assert user.locked_until is not None
     return AccountLocked(
         f"user {user.username} is locked until {aware(user.locked_until):%Y-%m-%d %H:%M} UTC "

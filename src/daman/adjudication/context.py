@@ -4,7 +4,7 @@ A fixed number of queries whatever the number of claims (each IN list is cut in 
 5,000 ids): the lines with their claim and provider, rights (daman.registry.rights), the
 tariffs of the keys present, the prices of the drugs present, rates, complementary rates,
 the patients' ALD exemptions, their earlier accepted lines (HISTORY), ceilings, the care
-that needs a prior authorisation and the patients' authorisations (daman.preauth.frames),
+that needs a prior authorisation and the patients' authorisations (adjudication/authorisations.py),
 and the fund's policy.
 
 Policy is effective-dated by the claim's **deposit date**: the filing rules that apply to
@@ -23,22 +23,23 @@ import polars as pl
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from daman.adjudication import authorisations as preauth
 from daman.adjudication import frames as f
-from daman.adjudication.models import Ceiling
-from daman.adjudication.repository import (
-    PolicyRow,
-    category_set,
-    policies,
-    policy_on,
-)
 from daman.claims.models import Claim, ClaimDocument, ClaimLine, LineStatus
 from daman.claims.repository import chunks, one_of
 from daman.core.bulk import copy_frame
-from daman.exemptions.models import AldExemption
-from daman.preauth import frames as preauth
 from daman.providers.models import Provider
-from daman.reference.models import ActTariff, AldDisease, ComplementaryRate, CoverageRate, Drug
+from daman.reference.models import (
+    ActTariff,
+    AldDisease,
+    Ceiling,
+    ComplementaryRate,
+    CoverageRate,
+    Drug,
+)
 from daman.reference.models import DrugPrice as DrugPriceRow
+from daman.reference.repository import PolicyRow, category_set, policies, policy_on
+from daman.registry.models import AldExemption
 from daman.registry.rights import Eligibility, evaluate_many
 
 

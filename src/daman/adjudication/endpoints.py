@@ -10,7 +10,9 @@ from daman.adjudication.models import ReviewAction, ReviewItem
 from daman.adjudication.schemas import ReviewDecisionIn, ReviewItemOut
 from daman.auth.access import Principal, allow
 from daman.auth.models import Role
+from daman.claims import reasons
 from daman.claims import service as claims
+from daman.claims.explain import Explainer
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.pagination import Page, PageParams, RowId, page_params
@@ -21,10 +23,10 @@ REVIEW = allow(Role.AGENT, Role.CONTROLLER)
 
 
 def item_out(
-    session: Session, item: ReviewItem, lang: str, explainer: claims.Explainer | None = None
+    session: Session, item: ReviewItem, lang: str, explainer: Explainer | None = None
 ) -> ReviewItemOut:
     claim = item.claim
-    explainer = explainer or claims.Explainer(session, [claim])
+    explainer = explainer or Explainer(session, [claim])
     line = claims.line_out(item.line, explainer, lang)
     return ReviewItemOut(
         id=item.id,
@@ -33,7 +35,7 @@ def item_out(
         patient=claim.patient.immatriculation,
         line=line,
         reasons=item.reasons,
-        explanations=[service.explain(code, lang) for code in item.reasons],
+        explanations=[reasons.explain(code, lang) for code in item.reasons],
         documents=claims.documents_out(claim),
         created_at=item.created_at,
         created_by=item.created_by,
@@ -56,7 +58,7 @@ def review_queue(
     """Lines waiting for a controller, oldest first: the line, why, and the documents."""
     items, total = service.review_queue(session, limit=paging.limit, offset=paging.offset)
     lang = claims.language(accept_language)
-    explainer = claims.Explainer(session, list({i.claim_id: i.claim for i in items}.values()))
+    explainer = Explainer(session, list({i.claim_id: i.claim for i in items}.values()))
     return Page(
         items=[item_out(session, i, lang, explainer) for i in items],
         total=total,

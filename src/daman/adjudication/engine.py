@@ -67,7 +67,6 @@ from typing import Any
 
 import polars as pl
 
-from daman.adjudication import reasons as rc
 from daman.adjudication.frames import (
     AUTHORISATIONS,
     CEILINGS,
@@ -97,6 +96,7 @@ from daman.adjudication.rules_match import (
 )
 from daman.adjudication.rules_preauth import above_authorisation, with_authorisation
 from daman.adjudication.rules_sequence import SEQUENCE_FLAGS, sequential
+from daman.claims import reasons as rc
 from daman.core.money import BP, MAX_CENTIMES
 
 ACCEPTED, REDUCED, REJECTED, PENDING = "accepted", "reduced", "rejected", "pending_review"

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from daman.adjudication import context as ctx
 from daman.adjudication import engine
 from daman.adjudication import frames as f
-from daman.adjudication.repository import policies, policy_on
 from daman.preauth.models import PreauthRequest
+from daman.reference.repository import policies, policy_on
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -18,68 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 
-from daman.adjudication.models import AdjudicationChunk, AdjudicationPolicy, ReviewItem
+from daman.adjudication.models import AdjudicationChunk, ReviewItem
 from daman.claims.models import Claim, ClaimLine, ClaimStatus
-from daman.core.dates import covers
-
-
-@dataclass(frozen=True)
-class PolicyRow:
-    id: int
-    valid_from: date
-    valid_to: date | None
-    filing_deadline_days: int
-    late_policy: str
-    late_penalty_bp: int
-    review_threshold_centimes: int
-    max_line_quantity: int
-    document_categories: str
-    max_line_charged_centimes: int
-    max_claim_charged_centimes: int
-    continuous_categories: str
-    continuous_ald_categories: str
-
-    @property
-    def continuous(self) -> frozenset[str]:
-        """Categories a continuous treatment end may cover."""
-        return category_set(self.continuous_categories)
-
-    @property
-    def continuous_under_ald(self) -> frozenset[str]:
-        """Categories it may cover for lines linked to an ALD the patient is exempted for."""
-        return category_set(self.continuous_ald_categories)
-
-
-def category_set(text: str) -> frozenset[str]:
-    """'hospitalisation, optical' -> {'hospitalisation', 'optical'} (a policy's lists)."""
-    return frozenset(c.strip() for c in text.split(",") if c.strip())
-
-
-def policies(session: Session) -> list[PolicyRow]:
-    """Every policy row (a handful), most recent first."""
-    rows = session.execute(
-        select(
-            AdjudicationPolicy.id,
-            AdjudicationPolicy.valid_from,
-            AdjudicationPolicy.valid_to,
-            AdjudicationPolicy.filing_deadline_days,
-            AdjudicationPolicy.late_policy,
-            AdjudicationPolicy.late_penalty_bp,
-            AdjudicationPolicy.review_threshold_centimes,
-            AdjudicationPolicy.max_line_quantity,
-            AdjudicationPolicy.document_categories,
-            AdjudicationPolicy.max_line_charged_centimes,
-            AdjudicationPolicy.max_claim_charged_centimes,
-            AdjudicationPolicy.continuous_categories,
-            AdjudicationPolicy.continuous_ald_categories,
-        ).order_by(AdjudicationPolicy.valid_from.desc(), AdjudicationPolicy.id.desc())
-    )
-    return [PolicyRow(**r._mapping) for r in rows]
-
-
-def policy_on(rows: Sequence[PolicyRow], day: date) -> PolicyRow | None:
-    """The policy in force on a day: the latest row whose range covers it."""
-    return next((p for p in rows if covers(p.valid_from, p.valid_to, day)), None)
 
 
 def open_items(session: Session, *, limit: int, offset: int) -> tuple[list[ReviewItem], int]:

@@ -30,71 +30,30 @@ from sqlalchemy.orm import Session
 
 from daman.adjudication import context
 from daman.adjudication import engine as rules
-from daman.adjudication import reasons as rc
 from daman.adjudication import repository as repo
-from daman.adjudication.models import DecisionSource, LineDecision, ReviewAction, ReviewItem
+from daman.adjudication.models import ReviewAction, ReviewItem
 from daman.adjudication.schemas import ReviewDecisionIn
+from daman.claims import reasons as rc
 from daman.claims import repository as claims_repo
-from daman.claims.models import Claim, ClaimLine, ClaimOutcome, ClaimStatus, LineStatus
+from daman.claims.models import (
+    Claim,
+    ClaimLine,
+    ClaimOutcome,
+    ClaimStatus,
+    DecisionSource,
+    LineDecision,
+    LineStatus,
+)
+from daman.core.batch import batch_engine, check_chunk_size, run_in_chunks
 from daman.core.bulk import bulk_insert, bulk_update
 from daman.core.dates import now
-from daman.core.db import make_engine
 from daman.core.errors import Conflict, NotFound, ValidationFailed
-from daman.core.money import format_mad
 
-# Review decisions, explained like the engine's codes (same placeholders, same languages).
-REVIEW_REASONS: dict[str, tuple[rc.Severity, dict[str, str]]] = {
-    "review_accepted": (
-        rc.Severity.INFO,
-        {
-            "fr": "Ligne acceptée après contrôle : {note}",
-            "en": "Line accepted after review: {note}",
-            "ar": "قُبل السطر بعد المراقبة: {note}",
-        },
-    ),
-    "review_reduced": (
-        rc.Severity.REDUCE,
-        {
-            "fr": "Remboursement AMO réduit à {amo} après contrôle : {note}",
-            "en": "AMO reimbursement reduced to {amo} after review: {note}",
-            "ar": "خُفض تعويض التأمين الإجباري إلى {amo} بعد المراقبة: {note}",
-        },
-    ),
-    "review_rejected": (
-        rc.Severity.REJECT,
-        {
-            "fr": "Ligne rejetée après contrôle : {note}",
-            "en": "Line rejected after review: {note}",
-            "ar": "رُفض السطر بعد المراقبة: {note}",
-        },
-    ),
-}
 _ACTION_CODE = {
     ReviewAction.ACCEPT: "review_accepted",
     ReviewAction.REDUCE: "review_reduced",
     ReviewAction.REJECT: "review_rejected",
 }
-
-
-def severity(code: str) -> str:
-    if code in REVIEW_REASONS:
-        return REVIEW_REASONS[code][0]
-    return rc.severity(code)
-
-
-def explain(code: str, lang: str, **values: object) -> str:
-    """A reason code in words (engine codes from the catalogue, review codes from here)."""
-    if code in REVIEW_REASONS:
-        texts = REVIEW_REASONS[code][1]
-        text = texts.get(lang, texts[rc.DEFAULT_LANG])
-        amo = values.get("amo_centimes")
-        unit = "درهم" if lang == "ar" else "MAD"
-        shown = {
-            "note": str(values.get("note") or ""),
-            "amo": f"{format_mad(amo)} {unit}" if isinstance(amo, int) else "",
-        }
-        return text.format_map(shown)
-    return rc.explain(code, lang, **values)
 
 
 # ---------------------------------------------------------------------------------------
@@ -316,28 +275,26 @@ def run_batch(
     Safe to interrupt and re-run: a chunk commits whole or not at all, and only claims
     still `received` are picked, so no claim is valued twice and none is left out.
     """
-    if chunk_size < 1:
-        raise ValidationFailed.one("chunk_size", "must be at least 1")
-    engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
+    check_chunk_size(chunk_size)
     report = BatchReport()
-    try:
+
+    def one_chunk(session: Session) -> int:
+        ids = pick_received(session, chunk_size)
+        if ids:
+            report.valued.add(value(session, ids, actor))
+        return len(ids)
+
+    def committed(_: int) -> None:
+        report.chunks += 1
+        if progress:
+            progress(report.claims, max(total, report.claims))
+
+    with batch_engine(engine_or_url) as engine:
         with Session(engine) as session, session.begin():
             total = count_received(session)
         if progress:
             progress(0, total)
-        while True:
-            with Session(engine) as session, session.begin():
-                ids = pick_received(session, chunk_size)
-                if not ids:
-                    break
-                valued = value(session, ids, actor)
-            report.chunks += 1
-            report.valued.add(valued)
-            if progress:
-                progress(report.claims, max(total, report.claims))
-    finally:
-        if isinstance(engine_or_url, str):
-            engine.dispose()
+        run_in_chunks(engine, one_chunk, committed)
     return report
 
 
@@ -376,7 +333,9 @@ def decide(session: Session, item_id: int, decision: ReviewDecisionIn, actor: st
     if line.status != LineStatus.PENDING_REVIEW or claim.status != ClaimStatus.PENDING_REVIEW:
         raise Conflict(f"line {line.line_no} of claim {claim.number} is not pending review")
     at = now()
-    kept = [c for c in line.reasons or [] if severity(c) in (rc.Severity.INFO, rc.Severity.REDUCE)]
+    kept = [
+        c for c in line.reasons or [] if rc.severity(c) in (rc.Severity.INFO, rc.Severity.REDUCE)
+    ]
     kept = [c for c in kept if c != "ok"]
     proposed_amo = line.amo_centimes or 0
     if decision.action == ReviewAction.REDUCE:
@@ -391,7 +350,7 @@ def decide(session: Session, item_id: int, decision: ReviewDecisionIn, actor: st
     elif decision.amo_centimes is not None:
         raise ValidationFailed.one("amo_centimes", "only a reduction carries an amount")
     elif decision.action == ReviewAction.ACCEPT:
-        reduced = any(severity(c) == rc.Severity.REDUCE for c in kept)
+        reduced = any(rc.severity(c) == rc.Severity.REDUCE for c in kept)
         line.status = LineStatus.REDUCED if reduced else LineStatus.ACCEPTED
     else:
         line.status = LineStatus.REJECTED

@@ -30,7 +30,6 @@ from daman.auth.errors import CsrfRefused, Forbidden, NotAuthenticated
 from daman.auth.models import AccessToken, ReadLog, Role, TokenKind, User
 from daman.core.dates import now
 from daman.core.db import SESSION
-from daman.providers.models import Provider
 
 SESSION_COOKIE = "daman_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -83,7 +82,7 @@ def principal_of(session: Session, row: AccessToken) -> Principal | None:
     """The identity a live token stands for, or None if its account is disabled."""
     via = TokenKind(row.kind).value
     if row.kind == TokenKind.API_KEY:
-        provider = session.get(Provider, row.provider_id)
+        provider = row.provider
         if provider is None:
             return None
         return Principal(

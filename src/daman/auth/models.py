@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from daman.core.db import Base, Tracked
+
+if TYPE_CHECKING:  # the providers' table, named here only as the type of a relationship
+    from daman.providers.models import Provider
 
 
 class Role(StrEnum):
@@ -55,6 +59,8 @@ class AccessToken(Tracked, Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # an API key's provider, for the key's principal (``provider:<INPE>/key<id>``)
+    provider: Mapped[Provider | None] = relationship("Provider", viewonly=True)
 
 
 class ReadLog(Base):

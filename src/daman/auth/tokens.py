@@ -13,15 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from daman.auth.errors import TokenNotFound
 from daman.auth.models import AccessToken, TokenKind, User
 from daman.config import get_settings
 from daman.core.dates import aware, now
-from daman.core.errors import FieldError, ValidationFailed
-from daman.providers.models import Provider
-from daman.providers.repository import by_inpe
 
 PREFIX = {TokenKind.SESSION: "dms_", TokenKind.BEARER: "dmt_", TokenKind.API_KEY: "dmk_"}
 SESSION_LIFETIME = timedelta(hours=8)  # a working day at the desk
@@ -45,7 +42,7 @@ def issue(
     actor: str,
     *,
     user: User | None = None,
-    provider: Provider | None = None,
+    provider_id: int | None = None,
     label: str = "",
     at: datetime | None = None,
 ) -> Issued:
@@ -58,7 +55,7 @@ def issue(
         prefix=token[:12],
         label=label,
         user_id=user.id if user else None,
-        provider_id=provider.id if provider else None,
+        provider_id=provider_id,
         expires_at=at + lifetime[kind] if kind in lifetime else None,
         created_by=actor,
         updated_by=actor,
@@ -68,17 +65,6 @@ def issue(
     return Issued(token=token, row=row)
 
 
-def issue_api_key(session: Session, inpe: str, label: str, actor: str) -> Issued:
-    provider = by_inpe(session, inpe)
-    if provider is None:
-        raise ValidationFailed([FieldError(field="provider", reason=f"no provider {inpe}")])
-    if not label.strip():
-        raise ValidationFailed(
-            [FieldError(field="label", reason="name the software or site the key is for")]
-        )
-    return issue(session, TokenKind.API_KEY, actor, provider=provider, label=label.strip())
-
-
 def resolve(session: Session, token: str, at: datetime | None = None) -> AccessToken | None:
     """The live token row for this clear token, or None (unknown, revoked or expired)."""
     if not token or len(token) > 200:
@@ -86,9 +72,9 @@ def resolve(session: Session, token: str, at: datetime | None = None) -> AccessT
     # One round trip: the token with its user and provider, which land in the session's
     # identity map, so that resolving the principal asks nothing more of the database.
     found = session.execute(
-        select(AccessToken, User, Provider)
+        select(AccessToken, User)
         .outerjoin(User, User.id == AccessToken.user_id)
-        .outerjoin(Provider, Provider.id == AccessToken.provider_id)
+        .options(joinedload(AccessToken.provider))
         .where(AccessToken.token_hash == digest(token))
     ).one_or_none()
     row = found[0] if found is not None else None
@@ -108,18 +94,6 @@ def revoke(session: Session, row: AccessToken, actor: str) -> AccessToken:
         row.updated_by = actor
         session.flush()
     return row
-
-
-def api_keys(session: Session, inpe: str | None = None) -> list[tuple[AccessToken, str]]:
-    stmt = (
-        select(AccessToken, Provider.inpe)
-        .join(Provider, Provider.id == AccessToken.provider_id)
-        .where(AccessToken.kind == TokenKind.API_KEY.value)
-        .order_by(AccessToken.id)
-    )
-    if inpe is not None:
-        stmt = stmt.where(Provider.inpe == inpe)
-    return [(row, code) for row, code in session.execute(stmt)]
 
 
 def api_key(session: Session, key_id: int) -> AccessToken:

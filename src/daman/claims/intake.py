@@ -24,8 +24,6 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from daman.adjudication.models import CONTINUOUS_ALD_CATEGORIES, CONTINUOUS_CATEGORIES
-from daman.adjudication.repository import PolicyRow, category_set, policies, policy_on
 from daman.claims import repository as repo
 from daman.claims.models import Channel, Claim, ClaimLine, ClaimStatus
 from daman.claims.repository import ProviderRef
@@ -35,6 +33,8 @@ from daman.core.enums import CareCategory
 from daman.core.errors import Conflict, FieldError, ValidationFailed
 from daman.core.identifiers import ean13_problem, reserve
 from daman.core.money import MAX_CENTIMES, format_mad
+from daman.reference.models import CONTINUOUS_ALD_CATEGORIES, CONTINUOUS_CATEGORIES
+from daman.reference.repository import PolicyRow, category_set, policies, policy_on
 
 MAX_COEFFICIENT_MILLI = 9_999_999
 # What applies when no policy is in force on the deposit date (the seeded policy's values).
@@ -263,13 +263,21 @@ def _line_problems(
         bad("act_key", f"required on a {line.category} line (TNR key such as C, K, B)")
     elif line.act_key not in lk.act_keys:
         bad("act_key", f"unknown TNR key {line.act_key}")
-    if line.coefficient is not None:
-        milli = line.coefficient * 1000
-        if milli != milli.to_integral_value():
-            bad("coefficient", "at most 3 decimals")
-        elif not 0 < milli <= MAX_COEFFICIENT_MILLI:
-            bad("coefficient", "must be more than 0 and at most 9999.999")
+    if problem := coefficient_problem(line.coefficient):
+        bad("coefficient", problem)
     return errs
+
+
+def coefficient_problem(coefficient: Decimal | None) -> str | None:
+    """What is wrong with a TNR coefficient (claims and pre-authorisations), or None."""
+    if coefficient is None:
+        return None
+    milli = coefficient * 1000
+    if milli != milli.to_integral_value():
+        return "at most 3 decimals"
+    if not 0 < milli <= MAX_COEFFICIENT_MILLI:
+        return "must be more than 0 and at most 9999.999"
+    return None
 
 
 def request_hash(draft: ClaimIn) -> str:

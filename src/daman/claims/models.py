@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -149,3 +150,35 @@ class ClaimStatusEvent(StatusEvent, Base):
 
     __tablename__ = "claim_status_events"
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+
+
+# Each valuation of a line, written by adjudication (the engine or a reviewer) and read
+# with the claim: the trail behind a line's current decision.
+
+
+class DecisionSource(StrEnum):
+    ENGINE = "engine"
+    REVIEW = "review"
+
+
+class LineDecision(Base):
+    """One valuation of a line, by the engine or by a reviewer: who, when, why, amounts."""
+
+    __tablename__ = "line_decisions"
+    __table_args__ = (Index("ix_line_decisions_line", "line_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("claim_lines.id"))
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    source: Mapped[str] = mapped_column(String(10))  # DecisionSource
+    status: Mapped[str] = mapped_column(String(20))  # LineStatus
+    reference_centimes: Mapped[int | None] = mapped_column(Integer)
+    base_centimes: Mapped[int] = mapped_column(Integer)
+    rate_bp: Mapped[int] = mapped_column(Integer)
+    amo_centimes: Mapped[int] = mapped_column(Integer)
+    complementary_centimes: Mapped[int] = mapped_column(Integer)
+    patient_centimes: Mapped[int] = mapped_column(Integer)
+    allowed_quantity: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(Text, default="")

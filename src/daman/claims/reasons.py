@@ -454,8 +454,39 @@ _UNKNOWN_TEXT = {"fr": "Motif {code}.", "en": "Reason {code}.", "ar": "السب�
 _MAD = {"fr": "MAD", "en": "MAD", "ar": "درهم"}
 
 
+# Review decisions, explained like the engine's codes (same placeholders, same languages).
+REVIEW_REASONS: dict[str, tuple[Severity, dict[str, str]]] = {
+    "review_accepted": (
+        Severity.INFO,
+        {
+            "fr": "Ligne acceptée après contrôle : {note}",
+            "en": "Line accepted after review: {note}",
+            "ar": "قُبل السطر بعد المراقبة: {note}",
+        },
+    ),
+    "review_reduced": (
+        Severity.REDUCE,
+        {
+            "fr": "Remboursement AMO réduit à {amo} après contrôle : {note}",
+            "en": "AMO reimbursement reduced to {amo} after review: {note}",
+            "ar": "خُفض تعويض التأمين الإجباري إلى {amo} بعد المراقبة: {note}",
+        },
+    ),
+    "review_rejected": (
+        Severity.REJECT,
+        {
+            "fr": "Ligne rejetée après contrôle : {note}",
+            "en": "Line rejected after review: {note}",
+            "ar": "رُفض السطر بعد المراقبة: {note}",
+        },
+    ),
+}
+
+
 def severity(code: str) -> Severity:
     """A code's severity; registry codes (``eligibility:...``) and unknown codes are info."""
+    if code in REVIEW_REASONS:
+        return REVIEW_REASONS[code][0]
     reason = REASONS.get(code)
     return reason.severity if reason else Severity.INFO
 
@@ -495,6 +526,13 @@ def explain(code: str, lang: str = DEFAULT_LANG, **values: object) -> str:
     named as it is, and registry codes ``eligibility:<code>`` are shown generically.
     """
     lang = _lang(lang)
+    if code in REVIEW_REASONS:
+        amo = values.get("amo_centimes")
+        shown = {
+            "note": str(values.get("note") or ""),
+            "amo": f"{format_mad(amo)} {_MAD[lang]}" if isinstance(amo, int) else "",
+        }
+        return REVIEW_REASONS[code][1][lang].format_map(shown)
     if code.startswith(ELIGIBILITY_PREFIX):
         detail = code.removeprefix(ELIGIBILITY_PREFIX).replace("_", " ").strip() or "?"
         return _ELIGIBILITY_TEXT[lang].format(detail=detail)

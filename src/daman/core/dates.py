@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 BUSINESS_TZ = ZoneInfo("Africa/Casablanca")
@@ -47,3 +49,26 @@ def day_before(d: date) -> date:
 def covers(valid_from: date, valid_to: date | None, on: date) -> bool:
     """Effective-dated ranges are closed: valid_from <= on <= valid_to (open when None)."""
     return valid_from <= on and (valid_to is None or on <= valid_to)
+
+
+class Dated(Protocol):
+    @property
+    def valid_from(self) -> date: ...
+    @property
+    def valid_to(self) -> date | None: ...
+
+
+R = TypeVar("R", bound=Dated)
+
+
+def in_force_on(rows: Iterable[R], on: date) -> R | None:
+    """The effective-dated row in force on a day: of the rows whose range covers it, the one
+    that started last (on a tie, the first given). The one rule for every effective-dated
+    row read in Python; SQL reads use daman.reference.repository.in_force."""
+    best: R | None = None
+    for row in rows:
+        if covers(row.valid_from, row.valid_to, on) and (
+            best is None or row.valid_from > best.valid_from
+        ):
+            best = row
+    return best

@@ -1,12 +1,13 @@
 """ALD/ALC exemptions: the requests (evidence, a controller's decision, renewals) and the
 exemptions they grant to a patient for a disease over a period.
 
-An `AldExemption` row is a *granted* period, nothing else: the registry reads these rows
-(a patient with an active exemption keeps rights) and the engine rates the lines linked to
-the disease at the ALD rate while one is in force. A request becomes an exemption only
-when a controller grants it; a refused request leaves no exemption behind. A renewal is a
-new request naming the exemption it renews; its grant is a new row starting the day after
-the previous one ends, so the history of periods is never overwritten.
+An `AldExemption` row (a registry table, daman.registry.models) is a *granted* period,
+nothing else: the registry reads these rows (a patient with an active exemption keeps
+rights) and the engine rates the lines linked to the disease at the ALD rate while one is
+in force. A request becomes an exemption only when a controller grants it; a refused
+request leaves no exemption behind. A renewal is a new request naming the exemption it
+renews; its grant is a new row starting the day after the previous one ends, so the
+history of periods is never overwritten.
 """
 
 from __future__ import annotations
@@ -18,19 +19,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from daman.core.db import Base, StatusEvent, StoredFile, Tracked
-from daman.registry.models import Person
-
-
-class AldExemption(Tracked, Base):
-    __tablename__ = "ald_exemptions"
-    __table_args__ = (Index("ix_ald_exemptions_person", "person_id", "valid_from"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
-    ald_code: Mapped[str] = mapped_column(ForeignKey("ald_diseases.code"))
-    valid_from: Mapped[date] = mapped_column(Date)
-    valid_to: Mapped[date | None] = mapped_column(Date)
-    reference: Mapped[str] = mapped_column(String(40), default="")
-    note: Mapped[str] = mapped_column(Text, default="")
+from daman.registry.models import AldExemption, Person
 
 
 class RequestKind(StrEnum):

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, delete, false, func, select, true, update
+from sqlalchemy import ColumnElement, Select, Table, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from daman.auth.access import Principal
-from daman.auth.models import Role
 from daman.claims.models import Claim, ClaimLine, ClaimStatus
 from daman.claims.repository import by_ids, chunks, one_of
 from daman.core.bulk import bulk_insert
@@ -26,6 +25,7 @@ from daman.payments.models import (
 )
 from daman.providers.models import Provider
 from daman.registry.models import DependentLink, Person
+from daman.registry.repository import scope
 
 
 def _postgres(session: Session) -> bool:
@@ -342,13 +342,12 @@ def transfers_of(
 
 def transfer_visible_to(who: Principal | None) -> ColumnElement[bool]:
     """Staff see every transfer; an insured person and a provider the ones paid to them."""
-    if who is None or who.is_staff:
-        return true()
-    if who.role == Role.INSURED and who.person_id is not None:
-        return PaymentTransfer.person_id == who.person_id
-    if who.role == Role.PROVIDER and who.provider_id is not None:
-        return PaymentTransfer.provider_id == who.provider_id
-    return false()
+    return scope(
+        who,
+        PaymentTransfer.person_id,
+        lambda provider_id: PaymentTransfer.provider_id == provider_id,
+        family=False,
+    )
 
 
 def transfer_by_reference(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from daman.auth.access import Principal
 from daman.claims import repository as claims_repo
 from daman.claims import service as claims
+from daman.claims.explain import Explainer
 from daman.claims.models import Claim, ClaimStatus, LineStatus
 from daman.claims.schemas import ClaimIn, ClaimLineIn
 from daman.core.dates import now
@@ -35,15 +36,16 @@ from daman.preauth.schemas import InvoiceIn, InvoiceLineOut, InvoiceOut
 from daman.registry.repository import immatriculations
 
 
-def submit(
+def store_claim(
     session: Session,
     number: str,
     payload: InvoiceIn,
     who: Principal,
     idempotency_key: str | None,
-) -> tuple[PreauthInvoice, bool]:
-    """Store and value the invoice; approve it for payment when nothing waits for review.
-    A retry with the same Idempotency-Key returns the first invoice (False)."""
+) -> tuple[Claim, bool]:
+    """Check the authorisation and store the invoice's lines as a claim (`received`); the
+    counter values it, then calls `record` (daman.counter.service.submit_invoice). A retry
+    with the same Idempotency-Key returns the first claim (False)."""
     row = repo.by_number(session, number, who)
     repo.lock(session, row.id)
     if row.status not in AUTHORISING:
@@ -68,7 +70,22 @@ def submit(
             for ln in payload.lines
         ],
     )
-    claim, created = claims.submit(session, draft, actor=who.actor, idempotency_key=idempotency_key)
+    return claims.submit(session, draft, actor=who.actor, idempotency_key=idempotency_key)
+
+
+def record(
+    session: Session,
+    number: str,
+    claim: Claim,
+    created: bool,
+    payload: InvoiceIn,
+    who: Principal,
+    idempotency_key: str | None,
+) -> tuple[PreauthInvoice, bool]:
+    """The invoice of a valued claim: approved for payment when nothing waits for review,
+    the authorisation marked invoiced. A replay returns the first invoice (False)."""
+    row = repo.by_number(session, number, who)
+    claim = claims_repo.by_number(session, claim.number)  # as valued
     if not created:
         first = repo.invoice_of_claim(session, claim.id)
         if first is None or first.request_id != row.id:
@@ -125,7 +142,7 @@ def invoice_out(
     session: Session, row: PreauthRequest, invoice: PreauthInvoice, lang: str
 ) -> InvoiceOut:
     claim: Claim = claims_repo.by_ids(session, [invoice.claim_id])[0]
-    explainer = claims.Explainer(session, [claim])
+    explainer = Explainer(session, [claim])
     lines: list[InvoiceLineOut] = []
     for ln in claim.lines:
         planned = _match(ln.category, ln.drug_code or ln.act_key, row.lines)

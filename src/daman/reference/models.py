@@ -7,6 +7,7 @@ row and a general row (regime NULL) both cover it, the specific one wins.
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -18,17 +19,24 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from daman.core.db import Base, Tracked
+from daman.core.db import Base, StringEnum, Tracked
+from daman.core.enums import CareCategory, Confidence, Exemption, Sector
+
+
+class Fund(StrEnum):
+    CNOPS = "CNOPS"  # public sector
+    CNSS = "CNSS"  # private sector, self-employed, TADAMON and CHAMIL
 
 
 class Regime(Tracked, Base):
     __tablename__ = "regimes"
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    fund: Mapped[str] = mapped_column(String(20))  # CNOPS or CNSS
+    fund: Mapped[Fund] = mapped_column(StringEnum(Fund, 20))
     description: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -58,7 +66,9 @@ class RightsRule(Tracked, Base):
     # month M during M+1): until then the last declared month still counts as current.
     declaration_lag_months: Mapped[int] = mapped_column(Integer, default=0)
     source: Mapped[str] = mapped_column(Text, default="")
-    confidence: Mapped[str] = mapped_column(String(12), default="H")
+    confidence: Mapped[Confidence] = mapped_column(
+        StringEnum(Confidence, 12), default=Confidence.HIGH
+    )
 
 
 class CoverageRate(Tracked, Base):
@@ -71,15 +81,17 @@ class CoverageRate(Tracked, Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     regime_code: Mapped[str] = mapped_column(ForeignKey("regimes.code"))
-    category: Mapped[str] = mapped_column(String(30))  # CareCategory
-    sector: Mapped[str | None] = mapped_column(String(10))  # Sector, NULL = any sector
-    exemption: Mapped[str] = mapped_column(String(10), default="none")  # Exemption
+    category: Mapped[CareCategory] = mapped_column(StringEnum(CareCategory, 30))
+    sector: Mapped[Sector | None] = mapped_column(StringEnum(Sector, 10))  # NULL = any sector
+    exemption: Mapped[Exemption] = mapped_column(StringEnum(Exemption, 10), default=Exemption.NONE)
     ald_code: Mapped[str | None] = mapped_column(String(20))  # NULL = any exempted disease
     rate_bp: Mapped[int] = mapped_column(Integer)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text, default="")
-    confidence: Mapped[str] = mapped_column(String(12), default="H")
+    confidence: Mapped[Confidence] = mapped_column(
+        StringEnum(Confidence, 12), default=Confidence.HIGH
+    )
 
 
 class Mutual(Tracked, Base):
@@ -90,7 +102,9 @@ class Mutual(Tracked, Base):
     name: Mapped[str] = mapped_column(String(200))  # French
     name_ar: Mapped[str] = mapped_column(String(200), default="")
     source: Mapped[str] = mapped_column(Text, default="")
-    confidence: Mapped[str] = mapped_column(String(12), default="M")
+    confidence: Mapped[Confidence] = mapped_column(
+        StringEnum(Confidence, 12), default=Confidence.MEDIUM
+    )
 
 
 class ComplementaryRate(Tracked, Base):
@@ -99,12 +113,14 @@ class ComplementaryRate(Tracked, Base):
     __tablename__ = "complementary_rates"
     id: Mapped[int] = mapped_column(primary_key=True)
     mutual_code: Mapped[str | None] = mapped_column(ForeignKey("mutuals.code"))  # NULL = all
-    category: Mapped[str] = mapped_column(String(30))
+    category: Mapped[CareCategory] = mapped_column(StringEnum(CareCategory, 30))
     rate_bp: Mapped[int] = mapped_column(Integer)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text, default="")
-    confidence: Mapped[str] = mapped_column(String(12), default="H")
+    confidence: Mapped[Confidence] = mapped_column(
+        StringEnum(Confidence, 12), default=Confidence.HIGH
+    )
 
 
 class ActTariff(Tracked, Base):
@@ -115,13 +131,22 @@ class ActTariff(Tracked, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(20))
     label: Mapped[str] = mapped_column(String(200))
-    category: Mapped[str] = mapped_column(String(30))  # CareCategory it prices by default
+    # the care category it prices by default
+    category: Mapped[CareCategory] = mapped_column(StringEnum(CareCategory, 30))
     regime_code: Mapped[str | None] = mapped_column(ForeignKey("regimes.code"))  # NULL = all
     value_centimes: Mapped[int] = mapped_column(Integer)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text, default="")
-    confidence: Mapped[str] = mapped_column(String(12), default="H")
+    confidence: Mapped[Confidence] = mapped_column(
+        StringEnum(Confidence, 12), default=Confidence.HIGH
+    )
+
+
+class DrugType(StrEnum):
+    BRAND = "P"  # princeps
+    GENERIC = "G"  # générique
+    UNSTATED = ""  # not given on the list
 
 
 class Drug(Tracked, Base):
@@ -136,7 +161,9 @@ class Drug(Tracked, Base):
     dosage_unit: Mapped[str] = mapped_column(String(30), default="")
     form: Mapped[str] = mapped_column(String(200), default="")
     presentation: Mapped[str] = mapped_column(String(300), default="")
-    princeps_generique: Mapped[str] = mapped_column(String(1), default="")  # P brand, G generic
+    princeps_generique: Mapped[DrugType] = mapped_column(
+        StringEnum(DrugType, 1), default=DrugType.UNSTATED
+    )
     prices: Mapped[list[DrugPrice]] = relationship(
         back_populates="drug", order_by="DrugPrice.valid_from"
     )
@@ -162,6 +189,11 @@ class DrugPrice(Tracked, Base):
     drug: Mapped[Drug] = relationship(back_populates="prices")
 
 
+class AldKind(StrEnum):
+    ALD = "ald"  # affection de longue durée
+    ALC = "alc"  # affection lourde et coûteuse
+
+
 class AldDisease(Tracked, Base):
     """A heading of the ALD/ALC list (arrêté 2518-05), with its mapped ICD-10 codes."""
 
@@ -169,7 +201,7 @@ class AldDisease(Tracked, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)  # e.g. ALD09
     number: Mapped[int | None] = mapped_column(Integer)  # number on the legal list
-    kind: Mapped[str] = mapped_column(String(3), default="ald")  # ald or alc
+    kind: Mapped[AldKind] = mapped_column(StringEnum(AldKind, 3), default=AldKind.ALD)
     name_fr: Mapped[str] = mapped_column(Text)
     name_ar: Mapped[str | None] = mapped_column(Text)
     icd10: Mapped[str] = mapped_column(Text, default="")  # ranges, e.g. "E10-E14"
@@ -178,12 +210,20 @@ class AldDisease(Tracked, Base):
     source: Mapped[str] = mapped_column(Text, default="")
 
 
+class ImportKind(StrEnum):
+    DRUGS = "drugs"
+    ALD = "ald"
+    CLAIMS = "claims"
+    REGISTRY_PERSONS = "registry_persons"
+    REGISTRY_CONTRIBUTIONS = "registry_contributions"
+
+
 class ImportRun(Tracked, Base):
     """One import of a reference or registry file: what came in, from where, with what result."""
 
     __tablename__ = "import_runs"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[ImportKind] = mapped_column(StringEnum(ImportKind, 40))
     filename: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64))
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
@@ -191,3 +231,82 @@ class ImportRun(Tracked, Base):
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
     valid_from: Mapped[date | None] = mapped_column(Date)
     report: Mapped[str] = mapped_column(Text, default="")
+
+
+# The fund's adjudication policy and ceilings: effective-dated rows (seeded by migration 0003
+# with rules.md's defaults) that an administrator edits as data.
+
+# Defaults of the policy's continuous care (migration 0010): physiotherapy, speech therapy
+# and orthoptics sessions, hospital stays; under an ALD, chronic medicine and the sessions
+# of medical acts (dialysis, chemotherapy, radiotherapy).
+CONTINUOUS_CATEGORIES = "paramedical,hospitalisation"
+CONTINUOUS_ALD_CATEGORIES = "medicine,medical_act"
+
+
+class AdjudicationPolicy(Tracked, Base):
+    """Fund settings the engine and intake apply, effective-dated by the claim's deposit
+    date."""
+
+    __tablename__ = "adjudication_policies"
+    __table_args__ = (
+        CheckConstraint("late_policy IN ('reject', 'penalty')", name="late_policy"),
+        CheckConstraint("filing_deadline_days > 0", name="deadline_positive"),
+        CheckConstraint("max_line_quantity >= 1", name="max_quantity_positive"),
+        CheckConstraint(
+            "max_line_charged_centimes >= 1"
+            " AND max_line_charged_centimes <= max_claim_charged_centimes"
+            " AND max_claim_charged_centimes <= 2000000000",  # core.money.MAX_CENTIMES
+            name="charged_limits",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    filing_deadline_days: Mapped[int] = mapped_column(Integer)
+    late_policy: Mapped[str] = mapped_column(String(10))  # "reject" or "penalty"
+    late_penalty_bp: Mapped[int] = mapped_column(Integer)  # per started month late
+    review_threshold_centimes: Mapped[int] = mapped_column(Integer)  # base above -> review
+    max_line_quantity: Mapped[int] = mapped_column(Integer)  # refused at the door above
+    # care categories whose lines wait for review until a document is attached
+    document_categories: Mapped[str] = mapped_column(String(300))  # comma-separated
+    # Refused at the door above: what one line, and one claim, may say was charged.
+    max_line_charged_centimes: Mapped[int] = mapped_column(
+        Integer, server_default=text("1000000000")
+    )
+    max_claim_charged_centimes: Mapped[int] = mapped_column(
+        Integer, server_default=text("2000000000")
+    )
+    # Care that is continuous by nature (a course of sessions, a hospital stay): a claim
+    # of such lines may give continuous_treatment_end, from which the deadline counts.
+    continuous_categories: Mapped[str] = mapped_column(  # comma-separated
+        String(300), server_default=CONTINUOUS_CATEGORIES
+    )
+    # The same, for lines linked to an ALD the patient is exempted for on the care date.
+    continuous_ald_categories: Mapped[str] = mapped_column(  # comma-separated
+        String(300), server_default=CONTINUOUS_ALD_CATEGORIES
+    )
+    source: Mapped[str] = mapped_column(Text, default="")
+    confidence: Mapped[str] = mapped_column(String(12), default="H")
+
+
+class Ceiling(Tracked, Base):
+    """At most max_base_centimes of base and/or max_quantity units of a care category
+    within period_days, per patient (regime NULL = every regime)."""
+
+    __tablename__ = "ceilings"
+    __table_args__ = (
+        CheckConstraint(
+            "max_base_centimes IS NOT NULL OR max_quantity IS NOT NULL", name="some_limit"
+        ),
+        CheckConstraint("period_days > 0", name="period_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(30))  # CareCategory
+    regime_code: Mapped[str | None] = mapped_column(ForeignKey("regimes.code"))
+    max_base_centimes: Mapped[int | None] = mapped_column(Integer)
+    max_quantity: Mapped[int | None] = mapped_column(Integer)
+    period_days: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text, default="")
+    confidence: Mapped[str] = mapped_column(String(12), default="H")

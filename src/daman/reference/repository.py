@@ -8,13 +8,16 @@ valid_to is NULL). Where a row for a specific regime, sector or disease and a ge
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from daman.core.dates import in_force_on
 from daman.reference.models import (
     ActTariff,
+    AdjudicationPolicy,
     AldDisease,
     ComplementaryRate,
     CoverageRate,
@@ -233,3 +236,62 @@ def import_runs(session: Session, kind: str | None = None, limit: int = 20) -> S
     if kind is not None:
         query = query.where(ImportRun.kind == kind)
     return session.scalars(query.order_by(ImportRun.id.desc()).limit(limit)).all()
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    id: int
+    valid_from: date
+    valid_to: date | None
+    filing_deadline_days: int
+    late_policy: str
+    late_penalty_bp: int
+    review_threshold_centimes: int
+    max_line_quantity: int
+    document_categories: str
+    max_line_charged_centimes: int
+    max_claim_charged_centimes: int
+    continuous_categories: str
+    continuous_ald_categories: str
+
+    @property
+    def continuous(self) -> frozenset[str]:
+        """Categories a continuous treatment end may cover."""
+        return category_set(self.continuous_categories)
+
+    @property
+    def continuous_under_ald(self) -> frozenset[str]:
+        """Categories it may cover for lines linked to an ALD the patient is exempted for."""
+        return category_set(self.continuous_ald_categories)
+
+
+def category_set(text: str) -> frozenset[str]:
+    """'hospitalisation, optical' -> {'hospitalisation', 'optical'} (a policy's lists)."""
+    return frozenset(c.strip() for c in text.split(",") if c.strip())
+
+
+def policies(session: Session) -> list[PolicyRow]:
+    """Every policy row (a handful), most recent first."""
+    rows = session.execute(
+        select(
+            AdjudicationPolicy.id,
+            AdjudicationPolicy.valid_from,
+            AdjudicationPolicy.valid_to,
+            AdjudicationPolicy.filing_deadline_days,
+            AdjudicationPolicy.late_policy,
+            AdjudicationPolicy.late_penalty_bp,
+            AdjudicationPolicy.review_threshold_centimes,
+            AdjudicationPolicy.max_line_quantity,
+            AdjudicationPolicy.document_categories,
+            AdjudicationPolicy.max_line_charged_centimes,
+            AdjudicationPolicy.max_claim_charged_centimes,
+            AdjudicationPolicy.continuous_categories,
+            AdjudicationPolicy.continuous_ald_categories,
+        ).order_by(AdjudicationPolicy.valid_from.desc(), AdjudicationPolicy.id.desc())
+    )
+    return [PolicyRow(**r._mapping) for r in rows]
+
+
+def policy_on(rows: Sequence[PolicyRow], day: date) -> PolicyRow | None:
+    """The policy in force on a day: the latest row whose range covers it."""
+    return in_force_on(rows, day)

@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from daman.core.dates import add_months, month_start
 from daman.core.enums import RegimeCode, Relationship
 from daman.core.identifiers import allocate, immatriculation, rib_key
-from daman.exemptions.models import AldExemption
 from daman.reference.models import AldDisease, Mutual, Regime, RightsRule
 from daman.registry.models import (
     Affiliation,
+    AldExemption,
     Contribution,
     DependentLink,
     Employer,

@@ -17,11 +17,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from daman.core.dates import covers
+from daman.core.dates import in_force_on
 from daman.core.db import any_id
-from daman.exemptions.models import AldExemption
 from daman.reference.models import RightsRule
-from daman.registry.models import Affiliation, Contribution, DependentLink, Person, StudentProof
+from daman.registry.models import (
+    Affiliation,
+    AldExemption,
+    Contribution,
+    DependentLink,
+    Person,
+    StudentProof,
+)
 
 CHUNK = 5_000
 
@@ -99,8 +105,7 @@ class PersonFacts:
 
 
 def rule_on(rules: Mapping[str, Sequence[Rule]], regime: str, on: date) -> Rule | None:
-    found = [r for r in rules.get(regime, ()) if covers(r.valid_from, r.valid_to, on)]
-    return max(found, key=lambda r: r.valid_from) if found else None
+    return in_force_on(rules.get(regime, ()), on)
 
 
 def _among(column: Any, ids: Sequence[int], dialect: str) -> Any:

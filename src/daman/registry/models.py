@@ -108,3 +108,18 @@ class Contribution(Tracked, Base):
     amount_centimes: Mapped[int] = mapped_column(Integer, default=0)
     paid: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# A granted ALD/ALC exemption: a period during which a patient's care for the disease is
+# rated at the ALD rate and their rights are kept. Granted by daman.exemptions (requests,
+# decisions, renewals); read here for rights and by the engine.
+class AldExemption(Tracked, Base):
+    __tablename__ = "ald_exemptions"
+    __table_args__ = (Index("ix_ald_exemptions_person", "person_id", "valid_from"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    ald_code: Mapped[str] = mapped_column(ForeignKey("ald_diseases.code"))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(40), default="")
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -11,9 +11,9 @@ from sqlalchemy.orm import QueryableAttribute, Session
 
 from daman.auth.models import Role
 from daman.core.dates import today
-from daman.exemptions.models import AldExemption
 from daman.registry.models import (
     Affiliation,
+    AldExemption,
     Contribution,
     DependentLink,
     Employer,
@@ -261,8 +261,12 @@ def immatriculations(session: Session, ids: Sequence[int]) -> dict[int, str]:
 Day = date | ColumnElement[date]
 
 
+# a column naming a person (an optional one: a transfer to a provider names none)
+PersonColumn = ColumnElement[int] | QueryableAttribute[int] | QueryableAttribute[int | None]
+
+
 def in_family(
-    person_column: ColumnElement[int] | QueryableAttribute[int],
+    person_column: PersonColumn,
     person_id: int,
     on: Day | None = None,
 ) -> ColumnElement[bool]:
@@ -290,20 +294,24 @@ def in_family(
 
 def scope(
     who: Principal | None,
-    person_column: ColumnElement[int] | QueryableAttribute[int],
+    person_column: PersonColumn,
     provider_rule: Callable[[int], ColumnElement[bool]] | None = None,
     *,
     on: Day | None = None,
+    family: bool = True,
 ) -> ColumnElement[bool]:
     """What ``who`` may see of rows about the person in ``person_column``: staff (and no
     principal: the fund's own code) everything; an insured person their family's rows, the
     family as it stands ``on`` (today by default; a claim passes its care date, see
     `in_family`); a provider the rows ``provider_rule(provider_id)`` admits, when the domain
-    has one; anyone else nothing. Each domain's repository applies it, so the rule lives in
-    one place."""
+    has one; anyone else nothing. With ``family=False`` an insured person sees only rows
+    about themselves (money paid to them). Each domain's repository applies it, so the rule
+    lives in one place."""
     if who is None or who.is_staff:
         return true()
     if who.role == Role.INSURED and who.person_id is not None:
+        if not family:
+            return person_column == who.person_id
         return in_family(person_column, who.person_id, on)
     if who.role == Role.PROVIDER and who.provider_id is not None and provider_rule is not None:
         return provider_rule(who.provider_id)

@@ -11,10 +11,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from daman.core.enums import ProviderKind, Sector
-from daman.exemptions.models import AldExemption
 from daman.providers.models import Provider
 from daman.reference.models import ActTariff, Drug, DrugPrice
-from daman.registry.models import Affiliation, Person
+from daman.registry.models import Affiliation, AldExemption, Person
 from daman.synth.providers import GENERAL_PRACTICE
 
 ENDED_RIGHTS_DAYS = 240  # affiliations ended this long ago: maintained rights have run out

@@ -22,20 +22,20 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from daman.accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_USERNAMES
+from daman.accounts.service import NewUser, create_user
 from daman.adjudication.service import value
-from daman.auth.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_USERNAMES
 from daman.auth.models import Role, User
-from daman.auth.service import NewUser, create_user
 from daman.claims.models import Claim
 from daman.config import get_settings
 from daman.core.dates import add_months, month_start, today
 from daman.core.db import unit_of_work
 from daman.core.enums import AffiliationEndReason, RegimeCode
 from daman.core.identifiers import allocate, immatriculation, rib_key
-from daman.exemptions.models import AldExemption
 from daman.providers.models import Provider
 from daman.registry.models import (
     Affiliation,
+    AldExemption,
     Contribution,
     DependentLink,
     Employer,
@@ -162,7 +162,7 @@ def _load(session: Session, seed: int, on: date) -> DemoResult:
 
 def _accounts(session: Session, employee: Person, providers: dict[str, Provider]) -> None:
     """One account per role, all with DEMO_PASSWORD: development only. A production server
-    refuses to start while one of them keeps that password (daman.auth.demo)."""
+    refuses to start while one of them keeps that password (daman.accounts.demo)."""
     for username, role, full_name in DEMO_ACCOUNTS:
         person = employee.immatriculation if role is Role.INSURED else None
         provider = providers["pharmacy"].inpe if role is Role.PROVIDER else None
