@@ -29,11 +29,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     bindparam,
     insert,
     update,
 )
 from sqlalchemy.orm import Session
+
+from daman.core.db import StringEnum
 
 # (session, operation, table, rows, content, actor): told of every write outside the flush
 BulkListener = Callable[[Session, str, str, int, Any, "str | None"], None]
@@ -88,6 +91,8 @@ Columns = Mapping[str, Sequence[Any] | pl.Series]  # a Series goes to PostgreSQL
 
 def _pg_type(column: Column[Any]) -> str:
     kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
     if isinstance(kind, Integer):
         return "bigint"
     if isinstance(kind, DateTime):
@@ -147,8 +152,26 @@ def array_literal(values: Sequence[Any] | pl.Series, kind: str) -> str:
     return "{" + items.str.join(",").item() + "}"
 
 
+def _enum_texts(
+    column: Column[Any], values: Sequence[Any] | pl.Series
+) -> Sequence[Any] | pl.Series:
+    """A StringEnum column's values as their text, each checked to be a member: a wrong
+    one raises, as it does through the ORM."""
+    kind = column.type
+    if not isinstance(kind, StringEnum):
+        return values
+    if isinstance(values, pl.Series):
+        texts = values.cast(pl.String)
+        for value in texts.drop_nulls().unique().to_list():
+            kind.text(value)
+        return texts
+    text_of = {value: kind.text(value) for value in set(values)}
+    return [text_of[value] for value in values]
+
+
 def _pg_param(column: Column[Any], values: Sequence[Any] | pl.Series) -> str:
     kind = _pg_type(column)
+    values = _enum_texts(column, values)
     if isinstance(column.type, JSON):
         plain = values.to_list() if isinstance(values, pl.Series) else list(values)
         return array_literal(_json_texts(plain), "text")
@@ -175,9 +198,11 @@ def _selected(table: Table, name: str) -> str:
     return f"v.{name}::json" if isinstance(table.c[name].type, JSON) else f"v.{name}"
 
 
-def _constant(name: str, value: Any) -> tuple[str, Any]:
+def _constant(column: Column[Any], value: Any) -> tuple[str, Any]:
     """A placeholder and value for a constant (enums sent as their text)."""
-    return f"%(k_{name})s", (str(value) if isinstance(value, str) else value)
+    if isinstance(column.type, StringEnum):
+        value = column.type.text(value)
+    return f"%(k_{column.name})s", (str(value) if isinstance(value, str) else value)
 
 
 def _pg_execute(session: Session, sql: str, params: dict[str, Any]) -> int:
@@ -210,7 +235,7 @@ def bulk_insert(
     source, params = _unnest(table, columns)
     chosen = [_selected(table, n) for n in columns]
     for name, value in constants.items():
-        placeholder, params[f"k_{name}"] = _constant(name, value)
+        placeholder, params[f"k_{name}"] = _constant(table.c[name], value)
         chosen.append(placeholder)
     targets = ", ".join([*columns, *constants])
     # Names come from the table's metadata; every value is a parameter.
@@ -251,7 +276,7 @@ def bulk_update(
     source, params = _unnest(table, columns)
     sets = [f"{n} = {_selected(table, n)}" for n in changed]
     for name, value in constants.items():
-        placeholder, params[f"k_{name}"] = _constant(name, value)
+        placeholder, params[f"k_{name}"] = _constant(table.c[name], value)
         sets.append(f"{name} = {placeholder}")
     # The key's range as well: the planner merges the sorted keys with the table's index,
     # and the range lets that index scan start at the first key instead of the table's.
@@ -261,7 +286,7 @@ def bulk_update(
     params["lo"], params["hi"] = keys.min(), keys.max()
     if only_if is not None:
         where += f" AND t.{only_if[0]} = %(only_if)s"
-        params["only_if"] = str(only_if[1])
+        params["only_if"] = str(_enum_texts(table.c[only_if[0]], [only_if[1]])[0])
     sql = f"UPDATE {table.name} AS t SET {', '.join(sets)} FROM {source} WHERE {where}"  # noqa: S608
     updated = _pg_execute(session, sql, params)
     content = _content(columns, constants) | {"only_if": [str(v) for v in only_if or ()]}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from fastapi import Depends
 from sqlalchemy import (
@@ -15,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     any_,
     bindparam,
     cast,
@@ -22,7 +24,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -47,6 +49,41 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class StringEnum(TypeDecorator[E]):
+    """A column holding a member of a ``StrEnum``, stored as its value in a plain
+    VARCHAR(length): no database enum type, so adding a member needs no migration.
+    Python sees the member; a value that is not one (written or read) raises."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def _member(self, value: Any, where: str) -> E:
+        try:
+            return self.enum(value)
+        except ValueError:
+            known = ", ".join(repr(m.value) for m in self.enum)
+            raise ValueError(
+                f"{value!r} {where} is not a {self.enum.__name__} (one of {known})"
+            ) from None
+
+    def text(self, value: Any) -> str | None:
+        """What is stored for `value` (a member or its value); anything else raises."""
+        return None if value is None else self._member(value, "written").value
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return self.text(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
+        return None if value is None else self._member(value, "read from the database")
 
 
 class Tracked:
