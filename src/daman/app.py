@@ -24,6 +24,8 @@ from daman.core.db import database_error
 from daman.core.errors import DamanError
 from daman.core.hardening import BodyLimit, RefuseNul, SecurityHeaders
 from daman.core.text import TEXT_REFUSED
+from daman.web import shell
+from daman.web.home import router as home
 from daman.web.pages import router as pages
 
 log = logging.getLogger("daman")
@@ -108,8 +110,12 @@ def create_app() -> FastAPI:
 
     for router in _routers():
         app.include_router(router, prefix=API)
+    for router in _standards_routers():
+        app.include_router(router)  # FHIR and HCX, at their own paths
     _document_malformed_requests(app)
     _docs(app, public=public_docs)
+    shell.install(app)
+    app.include_router(home)
     app.include_router(pages)
     app.mount(DOCS_STATIC, StaticFiles(directory=DOCS_ASSETS), name="docs-static")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -182,6 +188,12 @@ def _docs(app: FastAPI, *, public: bool) -> None:
             redoc_favicon_url=f"{DOCS_STATIC}/favicon.png",
             with_google_fonts=False,
         )
+
+
+def _standards_routers() -> list[APIRouter]:
+    from daman.fhir.endpoints import router as fhir
+
+    return [fhir]
 
 
 def _routers() -> list[APIRouter]:

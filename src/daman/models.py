@@ -7,6 +7,7 @@ from daman.claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatusEven
 from daman.core.db import Base
 from daman.core.identifiers import Counter
 from daman.exemptions.models import AldExemptionRequest, AldRequestDocument, AldRequestEvent
+from daman.fhir.models import FhirSubmission
 from daman.notifications.models import Notification
 from daman.payments.models import (
     PaymentBatch,
@@ -27,6 +28,7 @@ from daman.providers.models import Provider
 from daman.reference.models import (
     ActTariff,
     AdjudicationPolicy,
+    Agency,
     AldDisease,
     Ceiling,
     ComplementaryRate,
@@ -54,6 +56,7 @@ __all__ = [
     "AdjudicationChunk",
     "AdjudicationPolicy",
     "Affiliation",
+    "Agency",
     "AldDisease",
     "AldExemption",
     "AldExemptionRequest",
@@ -74,6 +77,7 @@ __all__ = [
     "Drug",
     "DrugPrice",
     "Employer",
+    "FhirSubmission",
     "ImportRun",
     "LineDecision",
     "Mutual",

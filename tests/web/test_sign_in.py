@@ -39,7 +39,7 @@ def test_the_sign_in_page_speaks_french_by_default_and_arabic_right_to_left(anon
 def test_signing_in_sets_an_httponly_strict_session_cookie(anonymous, session):
     agent = builders.user(session, Role.AGENT)
     r = sign_in(anonymous, agent.username)
-    assert r.status_code == 303 and r.headers["location"] == "/account"
+    assert r.status_code == 303 and r.headers["location"] == "/"  # then the role's first page
     cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("daman_session="))
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
     account = anonymous.get("/account")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from daman.core.db import Base, Tracked
+from daman.core.db import Base, StringEnum, Tracked
 
 if TYPE_CHECKING:  # the providers' table, named here only as the type of a relationship
     from daman.providers.models import Provider
@@ -29,13 +29,15 @@ class User(Tracked, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(20))  # Role
+    role: Mapped[Role] = mapped_column(StringEnum(Role, 20))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))  # role insured
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))  # role provider
     password_hash: Mapped[str] = mapped_column(String(200))  # argon2id, PHC string format
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # since the last success
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    language: Mapped[str | None] = mapped_column(String(2))  # ar, fr, en: the pages' language
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"))  # an agent's
 
 
 class TokenKind(StrEnum):
@@ -50,7 +52,7 @@ class AccessToken(Tracked, Base):
 
     __tablename__ = "access_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))  # TokenKind
+    kind: Mapped[TokenKind] = mapped_column(StringEnum(TokenKind, 10))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
     prefix: Mapped[str] = mapped_column(String(16))  # first characters, to recognise it
     label: Mapped[str] = mapped_column(String(200), default="")
@@ -72,6 +74,6 @@ class ReadLog(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(120))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(StringEnum(Role, 20))
     what: Mapped[str] = mapped_column(String(40))  # e.g. "claim", "document", "person"
     key: Mapped[str] = mapped_column(String(80))  # the object's business key

@@ -23,7 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from daman.core.db import Base, StatusEvent, StoredFile, Tracked
+from daman.core.db import Base, StatusEvent, StoredFile, StringEnum, Tracked
+from daman.core.enums import CareCategory, LineStatus
 from daman.providers.models import Provider
 from daman.registry.models import Person
 
@@ -43,13 +44,6 @@ class ClaimOutcome(StrEnum):
     REJECTED = "rejected"
 
 
-class LineStatus(StrEnum):
-    ACCEPTED = "accepted"
-    REDUCED = "reduced"
-    REJECTED = "rejected"
-    PENDING_REVIEW = "pending_review"
-
-
 class Channel(StrEnum):
     ELECTRONIC = "electronic"  # sent by a provider or the portal: deposited when it arrives
     AGENCY = "agency"  # paper handed in at an agency, keyed in by an agent
@@ -62,18 +56,25 @@ class Claim(Tracked, Base):
         UniqueConstraint("submitter", "idempotency_key", name="submitter_idempotency_key"),
         Index("ix_claims_status_id", "status", "id"),
         Index("ix_claims_patient", "patient_id", "deposit_date"),
+        Index("ix_claims_agency", "agency_code", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(12), unique=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
-    channel: Mapped[str] = mapped_column(String(12))  # Channel
+    channel: Mapped[Channel] = mapped_column(StringEnum(Channel, 12))
     deposit_date: Mapped[date] = mapped_column(Date)  # the filing deadline counts from it
+    # the agency that received a paper care sheet (None: sent online or electronically)
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     continuous_end: Mapped[date | None] = mapped_column(Date)  # end of continuous treatment
     ald_code: Mapped[str | None] = mapped_column(String(20))
     regime_code: Mapped[str | None] = mapped_column(String(20))  # rights on the care date
-    status: Mapped[str] = mapped_column(String(20), default=ClaimStatus.RECEIVED)
-    outcome: Mapped[str | None] = mapped_column(String(20))  # ClaimOutcome once decided
+    status: Mapped[ClaimStatus] = mapped_column(
+        StringEnum(ClaimStatus, 20), default=ClaimStatus.RECEIVED
+    )
+    outcome: Mapped[ClaimOutcome | None] = mapped_column(  # once decided
+        StringEnum(ClaimOutcome, 20)
+    )
     charged_centimes: Mapped[int] = mapped_column(Integer, default=0)
     base_centimes: Mapped[int] = mapped_column(Integer, default=0)
     amo_centimes: Mapped[int] = mapped_column(Integer, default=0)
@@ -103,7 +104,7 @@ class ClaimLine(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))  # unique key indexes it
     line_no: Mapped[int] = mapped_column(Integer)
-    category: Mapped[str] = mapped_column(String(30))  # CareCategory
+    category: Mapped[CareCategory] = mapped_column(StringEnum(CareCategory, 30))
     care_date: Mapped[date] = mapped_column(Date)
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
     prescriber_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
@@ -116,7 +117,9 @@ class ClaimLine(Base):
     charged_centimes: Mapped[int] = mapped_column(Integer)
     ald_code: Mapped[str | None] = mapped_column(String(20))
     # The decision in force (the trail of every decision is in line_decisions).
-    status: Mapped[str | None] = mapped_column(String(20))  # LineStatus; None until valued
+    status: Mapped[LineStatus | None] = mapped_column(  # None until valued
+        StringEnum(LineStatus, 20)
+    )
     reference_centimes: Mapped[int | None] = mapped_column(Integer)
     base_centimes: Mapped[int | None] = mapped_column(Integer)
     rate_bp: Mapped[int | None] = mapped_column(Integer)
@@ -169,8 +172,8 @@ class LineDecision(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("claim_lines.id"))
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
-    source: Mapped[str] = mapped_column(String(10))  # DecisionSource
-    status: Mapped[str] = mapped_column(String(20))  # LineStatus
+    source: Mapped[DecisionSource] = mapped_column(StringEnum(DecisionSource, 10))
+    status: Mapped[LineStatus] = mapped_column(StringEnum(LineStatus, 20))
     reference_centimes: Mapped[int | None] = mapped_column(Integer)
     base_centimes: Mapped[int] = mapped_column(Integer)
     rate_bp: Mapped[int] = mapped_column(Integer)

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from daman.core.db import Base, StringEnum, Tracked
-from daman.core.enums import CareCategory, Confidence, Exemption, Sector
+from daman.core.enums import CareCategory, Confidence, Exemption, LatePolicy, Sector
 
 
 class Fund(StrEnum):
@@ -105,6 +105,20 @@ class Mutual(Tracked, Base):
     confidence: Mapped[Confidence] = mapped_column(
         StringEnum(Confidence, 12), default=Confidence.MEDIUM
     )
+
+
+class Agency(Tracked, Base):
+    """A point of the fund that accepts files (CNSS counts about 2,000): agents belong to
+    one, and a paper care sheet records the one that received it."""
+
+    __tablename__ = "agencies"
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name_fr: Mapped[str] = mapped_column(String(200))
+    name_ar: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(100))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
 
 
 class ComplementaryRate(Tracked, Base):
@@ -263,7 +277,7 @@ class AdjudicationPolicy(Tracked, Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     filing_deadline_days: Mapped[int] = mapped_column(Integer)
-    late_policy: Mapped[str] = mapped_column(String(10))  # "reject" or "penalty"
+    late_policy: Mapped[LatePolicy] = mapped_column(StringEnum(LatePolicy, 10))
     late_penalty_bp: Mapped[int] = mapped_column(Integer)  # per started month late
     review_threshold_centimes: Mapped[int] = mapped_column(Integer)  # base above -> review
     max_line_quantity: Mapped[int] = mapped_column(Integer)  # refused at the door above
@@ -286,7 +300,9 @@ class AdjudicationPolicy(Tracked, Base):
         String(300), server_default=CONTINUOUS_ALD_CATEGORIES
     )
     source: Mapped[str] = mapped_column(Text, default="")
-    confidence: Mapped[str] = mapped_column(String(12), default="H")
+    confidence: Mapped[Confidence] = mapped_column(
+        StringEnum(Confidence, 12), default=Confidence.HIGH
+    )
 
 
 class Ceiling(Tracked, Base):
@@ -301,7 +317,7 @@ class Ceiling(Tracked, Base):
         CheckConstraint("period_days > 0", name="period_positive"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(String(30))  # CareCategory
+    category: Mapped[CareCategory] = mapped_column(StringEnum(CareCategory, 30))
     regime_code: Mapped[str | None] = mapped_column(ForeignKey("regimes.code"))
     max_base_centimes: Mapped[int | None] = mapped_column(Integer)
     max_quantity: Mapped[int | None] = mapped_column(Integer)
@@ -309,4 +325,6 @@ class Ceiling(Tracked, Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text, default="")
-    confidence: Mapped[str] = mapped_column(String(12), default="H")
+    confidence: Mapped[Confidence] = mapped_column(
+        StringEnum(Confidence, 12), default=Confidence.HIGH
+    )

@@ -10,92 +10,58 @@ set in a cookie (double submit), after sign-in the HMAC of the session
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from daman.auth import service, tokens
+from daman.accounts import service
+from daman.accounts.endpoints import client_address, sign_in_throttle
+from daman.auth import tokens
 from daman.auth.access import SESSION_COOKIE, principal_of
-from daman.auth.endpoints import client_address, sign_in_throttle
 from daman.auth.errors import AccountLocked, LoginRefused
-from daman.auth.models import AccessToken, Role, TokenKind, User
+from daman.auth.models import AccessToken, TokenKind, User
 from daman.config import get_settings
 from daman.core.db import SESSION
-from daman.core.i18n import N_, RTL, negotiate, translations
+from daman.core.i18n import translations
 from daman.providers.models import Provider
 from daman.registry.models import Person
+from daman.web.shell import language, render, safe_next, session_row
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 LOGIN_CSRF_COOKIE = "daman_login_csrf"
-LANG_COOKIE = "daman_lang"
-
-
-ROLE_LABELS = {
-    Role.INSURED: N_("Insured person"),
-    Role.PROVIDER: N_("Care provider"),
-    Role.AGENT: N_("Fund agent"),
-    Role.CONTROLLER: N_("Medical controller"),
-    Role.ADMIN: N_("Administrator"),
-    Role.ANALYST: N_("Analyst"),
-}
 
 
 def _lang(request: Request) -> str:
-    return negotiate(
-        request.query_params.get("lang"),
-        request.cookies.get(LANG_COOKIE),
-        accept_language=request.headers.get("accept-language"),
-    )
+    return language(request)
 
 
 def _render(
     request: Request, template: str, context: dict[str, Any], status: int = 200
 ) -> HTMLResponse:
-    lang = _lang(request)
-    response = templates.TemplateResponse(
-        request,
-        template,
-        {"lang": lang, "rtl": lang in RTL, "_": translations(lang).gettext, **context},
-        status_code=status,
-    )
-    if request.query_params.get("lang") == lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
-    return response
+    return render(request, template, context, status=status)
 
 
 def _secure() -> bool:
     return get_settings().environment != "development"
 
 
-def _session_row(request: Request, session: Session) -> AccessToken | None:
-    token = request.cookies.get(SESSION_COOKIE)
-    row = tokens.resolve(session, token) if token else None
-    return row if row is not None and row.kind == TokenKind.SESSION else None
+_session_row = session_row
 
 
 def _login_page(
-    request: Request, error: str = "", username: str = "", status: int = 200
+    request: Request, error: str = "", username: str = "", status: int = 200, target: str = ""
 ) -> HTMLResponse:
     csrf = secrets.token_urlsafe(32)
-    response = _render(
-        request, "login.html", {"csrf": csrf, "error": error, "username": username}, status
-    )
+    target = safe_next(target or request.query_params.get("next"))
+    context = {"csrf": csrf, "error": error, "username": username, "next": target}
+    response = _render(request, "login.html", context, status)
     response.set_cookie(
         LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=_secure(), path="/"
     )
     return response
-
-
-@router.get("/")
-def home(request: Request, session: Session = SESSION) -> RedirectResponse:
-    target = "/account" if _session_row(request, session) else "/login"
-    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/login")
@@ -109,23 +75,24 @@ def login(
     username: str = Form("", max_length=80),
     password: str = Form("", max_length=1000),
     csrf_token: str = Form("", max_length=100),
+    next: str = Form("/", max_length=500),
     session: Session = SESSION,
 ) -> Response:
     _ = translations(_lang(request)).gettext
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not tokens.same(csrf_token, expected):
-        return _login_page(request, _("The form expired: please try again."), username, 403)
+        return _login_page(request, _("The form expired: please try again."), username, 403, next)
     if (wait := sign_in_throttle(request).attempt(client_address(request))) is not None:
         message = _("Too many attempts from this address: wait a few minutes.")
-        page = _login_page(request, message, username, 429)
+        page = _login_page(request, message, username, 429, next)
         page.headers["Retry-After"] = str(int(wait) + 1)
         return page
     issued = service.sign_in(session, username, password, TokenKind.SESSION, "web")
     if isinstance(issued, LoginRefused):  # returned, so the failure count commits
         # one message and status for every refusal: nothing tells a locked or unknown
         # account from a wrong password
-        return _login_page(request, _("Wrong username or password."), username, 401)
-    response = RedirectResponse("/account", status_code=303)
+        return _login_page(request, _("Wrong username or password."), username, 401, next)
+    response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         issued.token,
@@ -154,16 +121,14 @@ def _account_page(
         linked = person.immatriculation
     if user.provider_id and (provider := session.get(Provider, user.provider_id)):
         linked = f"{provider.name} (INPE {provider.inpe})"
-    token = request.cookies.get(SESSION_COOKIE, "")
     context = {
         "user": user,
-        "role_label": ROLE_LABELS[Role(user.role)],
         "linked": linked,
-        "csrf": tokens.csrf_for(token),
         "notice": notice,
         "error": error,
     }
-    return _render(request, "account.html", context, status)
+    who = principal_of(session, row)
+    return render(request, "account.html", context, who=who, session=session, status=status)
 
 
 @router.get("/account", response_model=None)
