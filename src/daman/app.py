@@ -25,8 +25,7 @@ from daman.core.errors import DamanError
 from daman.core.hardening import BodyLimit, RefuseNul, SecurityHeaders
 from daman.core.text import TEXT_REFUSED
 from daman.web import shell
-from daman.web.home import router as home
-from daman.web.pages import router as pages
+from daman.web.site import page_routers
 
 log = logging.getLogger("daman")
 
@@ -115,8 +114,8 @@ def create_app() -> FastAPI:
     _document_malformed_requests(app)
     _docs(app, public=public_docs)
     shell.install(app)
-    app.include_router(home)
-    app.include_router(pages)
+    for pages in page_routers():
+        app.include_router(pages)
     app.mount(DOCS_STATIC, StaticFiles(directory=DOCS_ASSETS), name="docs-static")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -60,11 +60,12 @@ def home(request: Request, session: Session = SESSION) -> Response:
 ANY_ROLE = page(*Role)
 
 
-@router.post("/language", response_model=None, dependencies=[FORM])
+@router.post("/language", response_model=None)
 def choose_language(
     lang: str = Form(..., max_length=5),
     next: str = Form("/", max_length=500),
     who: Principal = Depends(ANY_ROLE),
+    _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
     """Remember the signed-in user's language on the account (and in a cookie)."""

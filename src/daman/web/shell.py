@@ -161,7 +161,8 @@ async def _form_csrf(request: Request) -> None:
         raise FormExpired()
 
 
-# A page that changes something: Depends(FORM) beside its role rule.
+# A page that changes something: a parameter ``_: None = FORM`` after its role rule (so
+# that someone not signed in is sent to sign in rather than told the form expired).
 FORM = Depends(_form_csrf)
 
 
