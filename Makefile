@@ -33,6 +33,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# The browser tests, saving the README's pictures under docs/screenshots/.
+screenshots: $(STAMP)
+	DAMAN_SCREENSHOTS=1 $(BIN)/python -m pytest -p no:cacheprovider tests/web
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
@@ -42,9 +46,9 @@ bench: $(STAMP)
 # fails while one is missing.
 CATALOGUES := src/daman/translations
 texts: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k Text -c TRANSLATORS: --no-location \
+	$(BIN)/pybabel -q extract -F babel.cfg -k Text -c TRANSLATORS: --no-location \
 		--project=Daman -o $(CATALOGUES)/messages.pot .
-	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --ignore-obsolete
+	$(BIN)/pybabel -q update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --ignore-obsolete
 	$(BIN)/python -c 'from daman.core.i18n import fill_source; fill_source()'
 
 clean:
