@@ -1,0 +1,1 @@
+"""HCX-style asynchronous exchange: see service.py."""
