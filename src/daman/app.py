@@ -191,8 +191,9 @@ def _docs(app: FastAPI, *, public: bool) -> None:
 
 def _standards_routers() -> list[APIRouter]:
     from daman.fhir.endpoints import router as fhir
+    from daman.hcx.endpoints import router as hcx
 
-    return [fhir]
+    return [fhir, hcx]
 
 
 def _routers() -> list[APIRouter]:

@@ -92,6 +92,7 @@ def _register() -> None:
     from daman.adjudication.commands import register as adjudication
     from daman.claims.commands import app as claims
     from daman.exemptions.commands import ald_reminders
+    from daman.hcx.commands import app as hcx
     from daman.notifications.commands import app as notifications
     from daman.payments.commands import app as payments
     from daman.reference.commands import app as reference
@@ -104,6 +105,7 @@ def _register() -> None:
     app.add_typer(payments, name="payments", help="Payments: batches, bank files, returns.")
     notifications.command("ald-reminders")(ald_reminders)
     app.add_typer(notifications, name="notifications", help="Notifications: send the outbox.")
+    app.add_typer(hcx, name="hcx", help="HCX exchange: the worker, the fund's public key.")
     adjudication(app)
     synth(app)
     auth(app)

@@ -8,6 +8,7 @@ from daman.core.db import Base
 from daman.core.identifiers import Counter
 from daman.exemptions.models import AldExemptionRequest, AldRequestDocument, AldRequestEvent
 from daman.fhir.models import FhirSubmission
+from daman.hcx.models import HcxCycle, HcxPartner
 from daman.notifications.models import Notification
 from daman.payments.models import (
     PaymentBatch,
@@ -78,6 +79,8 @@ __all__ = [
     "DrugPrice",
     "Employer",
     "FhirSubmission",
+    "HcxCycle",
+    "HcxPartner",
     "ImportRun",
     "LineDecision",
     "Mutual",

@@ -1,0 +1,383 @@
+"""The HCX-style exchange: a partner's call is checked and stored at once (202 with its
+ids), processed by a worker through the same FHIR use cases as the synchronous API (the
+counter's engine, scope and idempotency), and the answer is posted to the partner's
+``on_*`` endpoint, encrypted to its key, again and again with back-off until the partner
+acknowledges it (2xx). Delivery is recorded in the cycle's row in the transaction that
+follows the acknowledgement: a callback is never lost, and never sent again once
+acknowledged (a retry carries the same api_call_id, so a partner can recognise it)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from jwcrypto import jwk
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from daman.auth.access import Principal
+from daman.auth.models import Role
+from daman.core.dates import aware, now
+from daman.core.errors import DamanError, NotFound, ValidationFailed
+from daman.fhir import eligibility
+from daman.fhir import service as fhir
+from daman.fhir.outcome import FhirError
+from daman.hcx import jwe
+from daman.hcx.errors import ProtocolError
+from daman.hcx.models import CycleStatus, HcxCycle, HcxPartner
+from daman.providers import service as providers
+
+DAMAN_CODE = "daman-amo"  # the fund's participant code
+ON_ACTION = {
+    "coverageeligibility/check": "coverageeligibility/on_check",
+    "preauth/submit": "preauth/on_submit",
+    "claim/submit": "claim/on_submit",
+    "paymentnotice/request": "paymentnotice/on_request",
+    "communication/request": "communication/on_request",
+    "hcx/status": "hcx/on_status",
+}
+MANDATORY = (
+    "x-hcx-sender_code",
+    "x-hcx-recipient_code",
+    "x-hcx-api_call_id",
+    "x-hcx-correlation_id",
+    "x-hcx-timestamp",
+)
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+CLOCK_SKEW = timedelta(minutes=5)
+MAX_AGE = timedelta(hours=24)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+# -- partners ------------------------------------------------------------------------------
+
+
+def register_partner(
+    session: Session,
+    code: str,
+    name: str,
+    provider_inpe: str,
+    public_jwk: dict[str, Any],
+    callback_url: str,
+    actor: str,
+) -> HcxPartner:
+    """An administrator registers a partner: its code, key, callback URL and provider."""
+    provider = providers.get_provider(session, provider_inpe)
+    try:
+        key = jwk.JWK(**public_jwk)
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed.one("public_jwk", f"not a JWK: {exc}") from exc
+    if key.get("kty") != "RSA" or key.has_private:
+        raise ValidationFailed.one("public_jwk", "an RSA public key (no private part)")
+    if not callback_url.startswith(("http://", "https://")):
+        raise ValidationFailed.one("callback_url", "an http(s) URL")
+    if session.scalars(select(HcxPartner).where(HcxPartner.code == code)).first() is not None:
+        raise ValidationFailed.one("code", f"partner {code} is already registered")
+    row = HcxPartner(
+        code=code,
+        name=name,
+        provider_id=provider.id,
+        public_jwk=key.export_public(),
+        callback_url=callback_url.rstrip("/"),
+        active=True,
+        created_by=actor,
+        updated_by=actor,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def partners(session: Session) -> list[HcxPartner]:
+    return list(session.scalars(select(HcxPartner).order_by(HcxPartner.code)))
+
+
+# -- receipt ---------------------------------------------------------------------------------
+
+
+def _check_headers(header: dict[str, Any]) -> None:
+    missing = [h for h in MANDATORY if not isinstance(header.get(h), str) or not header.get(h)]
+    if missing:
+        raise ProtocolError(
+            "ERR_MANDATORY_HEADER_MISSING", f"missing: {', '.join(missing)}", header=header
+        )
+    if not UUID.match(header["x-hcx-api_call_id"]):
+        raise ProtocolError(
+            "ERR_INVALID_API_CALL_ID", "x-hcx-api_call_id is no UUID", header=header
+        )
+    if not UUID.match(header["x-hcx-correlation_id"]):
+        raise ProtocolError(
+            "ERR_INVALID_CORRELATION_ID", "x-hcx-correlation_id is no UUID", header=header
+        )
+    workflow = header.get("x-hcx-workflow_id")
+    if workflow is not None and (not isinstance(workflow, str) or not UUID.match(workflow)):
+        raise ProtocolError(
+            "ERR_INVALID_WORKFLOW_ID", "x-hcx-workflow_id is no UUID", header=header
+        )
+    try:
+        at = datetime.fromisoformat(header["x-hcx-timestamp"])
+    except ValueError as exc:
+        raise ProtocolError(
+            "ERR_INVALID_TIMESTAMP", "x-hcx-timestamp is no ISO 8601 time", header=header
+        ) from exc
+    if at.tzinfo is None or not now() - MAX_AGE <= at <= now() + CLOCK_SKEW:
+        raise ProtocolError(
+            "ERR_INVALID_TIMESTAMP",
+            "x-hcx-timestamp must carry its offset, be no more than 24 hours old and not in "
+            "the future",
+            header=header,
+        )
+
+
+def receive(session: Session, action: str, payload: str, who: Principal) -> HcxCycle:
+    """Check a call (headers, sender, recipient, encryption) and store it for the worker;
+    a ProtocolError names what is wrong, with the protocol's code."""
+    try:
+        header = jwe.protected_header(payload)
+    except jwe.EnvelopeError as exc:
+        raise ProtocolError(exc.code, str(exc)) from exc
+    _check_headers(header)
+    partner = session.scalars(
+        select(HcxPartner).where(HcxPartner.code == header["x-hcx-sender_code"])
+    ).first()
+    if partner is None or not partner.active:
+        raise ProtocolError("ERR_INVALID_SENDER", "no active partner with this code", header=header)
+    if not who.unrestricted and (
+        who.role != Role.PROVIDER or who.provider_id != partner.provider_id
+    ):
+        raise ProtocolError(
+            "ERR_ACCESS_DENIED", "the credential does not belong to the sender", 403, header
+        )
+    if header["x-hcx-recipient_code"] != DAMAN_CODE:
+        raise ProtocolError(
+            "ERR_INVALID_RECIPIENT", f"the fund's code is {DAMAN_CODE}", header=header
+        )
+    try:
+        plain = jwe.decrypt(payload, jwe.own_key())
+    except jwe.EnvelopeError as exc:
+        raise ProtocolError(exc.code, str(exc), header=header) from exc
+    try:
+        json.loads(plain)
+    except ValueError as exc:
+        raise ProtocolError(
+            "ERR_INVALID_PAYLOAD", "the payload is not JSON", header=header
+        ) from exc
+    api_call_id = header["x-hcx-api_call_id"]
+    if session.scalars(select(HcxCycle.id).where(HcxCycle.api_call_id == api_call_id)).first():
+        raise ProtocolError(
+            "ERR_INVALID_API_CALL_ID", "this x-hcx-api_call_id was already received", header=header
+        )
+    cycle = HcxCycle(
+        api_call_id=api_call_id,
+        correlation_id=header["x-hcx-correlation_id"],
+        workflow_id=header.get("x-hcx-workflow_id"),
+        action=action,
+        partner_id=partner.id,
+        status=CycleStatus.ACCEPTED,
+        request=plain.decode(),
+        received_at=now(),
+        attempts=0,
+    )
+    session.add(cycle)
+    session.flush()
+    return cycle
+
+
+def cycle(session: Session, api_call_id: str, who: Principal) -> HcxCycle:
+    """A cycle by its api_call_id: a partner's own, or any for the fund's staff."""
+    row = session.scalars(select(HcxCycle).where(HcxCycle.api_call_id == api_call_id)).first()
+    if row is None or not _sees(session, row, who):
+        raise NotFound(f"no cycle {api_call_id}", code="cycle_not_found")
+    return row
+
+
+def _sees(session: Session, row: HcxCycle, who: Principal) -> bool:
+    if who.is_staff:
+        return True
+    partner = session.get(HcxPartner, row.partner_id)
+    return partner is not None and who.provider_id == partner.provider_id
+
+
+def state(row: HcxCycle) -> dict[str, Any]:
+    return {
+        "api_call_id": row.api_call_id,
+        "correlation_id": row.correlation_id,
+        "action": row.action,
+        "status": row.status.value,
+        "received_at": aware(row.received_at).isoformat(),
+        "answered_at": aware(row.answered_at).isoformat() if row.answered_at else None,
+        "answer_status": row.answer_status,
+        "attempts": row.attempts,
+        "next_attempt_at": aware(row.next_attempt_at).isoformat() if row.next_attempt_at else None,
+        "last_error": row.last_error,
+        "delivered_at": aware(row.delivered_at).isoformat() if row.delivered_at else None,
+    }
+
+
+# -- processing (the worker) ------------------------------------------------------------------
+
+
+def acting_as(partner: HcxPartner) -> Principal:
+    """The partner acts as its provider, as its API key would."""
+    return Principal(
+        actor=f"provider:hcx/{partner.code}",
+        role=Role.PROVIDER,
+        provider_id=partner.provider_id,
+        via="hcx",
+    )
+
+
+def _resource(action: str, body: bytes, session: Session, who: Principal) -> dict[str, Any]:
+    if action == "coverageeligibility/check":
+        return eligibility.submit(session, body, who)
+    if action in ("claim/submit", "preauth/submit"):
+        use = "preauthorization" if action == "preauth/submit" else "claim"
+        if _claim_use(json.loads(body)) != use:
+            raise ProtocolError(
+                "ERR_WRONG_DOMAIN_PAYLOAD", f"{action} carries a Claim of use {use}"
+            )
+        return fhir.submit(session, body, who, "fr")[0]
+    if action == "paymentnotice/request":
+        data = json.loads(body)
+        reference = _payment_reference(data)
+        if reference is None:
+            raise ProtocolError(
+                "ERR_INVALID_DOMAIN_PAYLOAD", "a PaymentNotice naming its payment identifier"
+            )
+        return fhir.payment_reconciliation(session, reference, who)
+    if action == "communication/request":
+        return {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {"severity": "information", "code": "informational", "diagnostics": "received"}
+            ],
+        }
+    raise ProtocolError("ERR_INVALID_PAYLOAD", f"unknown action {action}")
+
+
+def _resources(data: Any) -> list[Any]:
+    if isinstance(data, dict) and data.get("resourceType") == "Bundle":
+        return [e.get("resource", {}) for e in data.get("entry", []) if isinstance(e, dict)]
+    return [data]
+
+
+def _claim_use(data: Any) -> str | None:
+    for r in _resources(data):
+        if isinstance(r, dict) and r.get("resourceType") == "Claim":
+            return str(r.get("use"))
+    return None
+
+
+def _payment_reference(data: Any) -> str | None:
+    for r in _resources(data):
+        if isinstance(r, dict) and r.get("resourceType") == "PaymentNotice":
+            ident = (r.get("payment") or {}).get("identifier") or {}
+            value = ident.get("value")
+            return str(value) if value else None
+    return None
+
+
+def _bundle(resource: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceType": "Bundle",
+        "id": str(uuid.uuid4()),
+        "type": "collection",
+        "timestamp": now().isoformat(),
+        "entry": [{"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": resource}],
+    }
+
+
+def process(session: Session, row: HcxCycle) -> None:
+    """Do the work of one accepted cycle and prepare its callback."""
+    partner = session.get(HcxPartner, row.partner_id)
+    assert partner is not None
+    header: dict[str, Any] = {
+        "x-hcx-sender_code": DAMAN_CODE,
+        "x-hcx-recipient_code": partner.code,
+        "x-hcx-api_call_id": str(uuid.uuid4()),
+        "x-hcx-correlation_id": row.correlation_id,
+        "x-hcx-timestamp": now().isoformat(),
+    }
+    if row.workflow_id:
+        header["x-hcx-workflow_id"] = row.workflow_id
+    who = acting_as(partner)
+    error: tuple[str, str] | None = None
+    resource: dict[str, Any] | None = None
+    try:
+        with session.begin_nested():  # the work, undone if it fails
+            if row.action == "hcx/status":
+                resource = _status(session, row, who)
+            else:
+                resource = _bundle(_resource(row.action, row.request.encode(), session, who))
+    except ProtocolError as exc:
+        error = (exc.code, exc.message)
+    except FhirError as exc:
+        error = ("ERR_INVALID_DOMAIN_PAYLOAD", str(exc))
+    except DamanError as exc:
+        error = ("ERR_DOMAIN_PROCESSING", f"{exc.code}: {exc}")
+    if error is not None:
+        header["x-hcx-status"] = "response.error"
+        header["x-hcx-error_details"] = {"code": error[0], "message": error[1][:2000], "trace": ""}
+        answer: dict[str, Any] = header  # the protocol header alone, no payload
+    else:
+        header["x-hcx-status"] = "response.complete"
+        key = jwk.JWK.from_json(partner.public_jwk)
+        answer = {"payload": jwe.encrypt(json.dumps(resource).encode(), header, key)}
+    at = now()
+    row.answer_api_call_id = header["x-hcx-api_call_id"]
+    row.answer_status = header["x-hcx-status"]
+    row.answer = json.dumps(answer)
+    row.answered_at = at
+    row.status = CycleStatus.ANSWERED
+    row.next_attempt_at = at
+    session.flush()
+
+
+def _status(session: Session, row: HcxCycle, who: Principal) -> dict[str, Any]:
+    wanted = json.loads(row.request)
+    correlation = wanted.get("correlation_id") if isinstance(wanted, dict) else None
+    found = session.scalars(
+        select(HcxCycle).where(HcxCycle.correlation_id == str(correlation)).order_by(HcxCycle.id)
+    ).all()
+    return {"cycles": [state(c) for c in found if c.id != row.id and _sees(session, c, who)]}
+
+
+# -- delivery -----------------------------------------------------------------------------------
+
+Post = Callable[[str, dict[str, Any]], int]
+
+
+@dataclass(frozen=True)
+class Backoff:
+    first_seconds: float = 2.0
+
+    def after(self, attempts: int) -> timedelta:
+        delay = timedelta(seconds=self.first_seconds * 2 ** max(0, attempts - 1))
+        return min(delay, MAX_BACKOFF)
+
+
+def deliver(session: Session, row: HcxCycle, post: Post, backoff: Backoff) -> bool:
+    """Post one answer to the partner's on_* endpoint; True once acknowledged (2xx)."""
+    partner = session.get(HcxPartner, row.partner_id)
+    assert partner is not None and row.answer is not None
+    url = f"{partner.callback_url}/{ON_ACTION[row.action]}"
+    row.attempts += 1
+    try:
+        status = post(url, json.loads(row.answer))
+        problem = None if 200 <= status < 300 else f"HTTP {status}"
+    except OSError as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    at = now()
+    if problem is None:
+        row.status, row.delivered_at, row.next_attempt_at = CycleStatus.DELIVERED, at, None
+        row.last_error = None
+    else:
+        row.last_error = problem[:1000]
+        row.next_attempt_at = at + backoff.after(row.attempts)
+    session.flush()
+    return problem is None

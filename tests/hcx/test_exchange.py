@@ -1,0 +1,144 @@
+"""The exchange in process: calls checked at once (202 or the protocol's error code), the
+work done by the worker's steps, answers encrypted to the partner."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from daman.core.dates import today
+from daman.hcx import jwe, service
+from daman.hcx.models import CycleStatus, HcxCycle
+from tests.claims.support import cnss_insured, provider
+from tests.hcx.support import (
+    FOREIGN_PATIENT,
+    call,
+    daman_patient,
+    eligibility_bundle,
+    opened,
+    public_jwk,
+)
+
+
+def _partner(client: TestClient, session: Session, code: str = "pharma-soft", own=None) -> str:
+    pharmacy = own or provider(session, kind="pharmacy")
+    r = client.post(
+        "/hcx/v1/partners",
+        json={
+            "code": code,
+            "name": "Officine software",
+            "provider_inpe": pharmacy.inpe,
+            "public_jwk": public_jwk(),
+            "callback_url": "http://127.0.0.1:9/hcx",
+        },
+    )
+    assert r.status_code == 201, r.text
+    return code
+
+
+def _work(session: Session, api_call_id: str) -> tuple[HcxCycle, list[tuple[str, dict]]]:
+    row = session.scalars(select(HcxCycle).where(HcxCycle.api_call_id == api_call_id)).one()
+    service.process(session, row)
+    sent: list[tuple[str, dict]] = []
+
+    def post(url: str, body: dict) -> int:
+        sent.append((url, body))
+        return 200
+
+    assert service.deliver(session, row, post, service.Backoff())
+    return row, sent
+
+
+def test_eligibility_check_in_the_specification_s_shape(client: TestClient, session: Session):
+    code = _partner(client, session)
+    person = cnss_insured(session)
+    fund = jwe.own_key()
+    payload, api_call_id = call(
+        eligibility_bundle(daman_patient(person.immatriculation), today()), code, fund
+    )
+    r = client.post("/hcx/v1/coverageeligibility/check", json={"payload": payload})
+    assert r.status_code == 202, r.text
+    assert r.json()["api_call_id"] == api_call_id and "timestamp" in r.json()
+    row, sent = _work(session, api_call_id)
+    assert row.status == CycleStatus.DELIVERED
+    url, body = sent[0]
+    assert url.endswith("/coverageeligibility/on_check")
+    answer = opened(body)
+    response = answer["entry"][0]["resource"]
+    assert response["resourceType"] == "CoverageEligibilityResponse"
+    assert response["insurance"][0]["inforce"] is True
+    # The specification's own example beneficiary: a domain error, naming the element
+    payload, api_call_id = call(eligibility_bundle(FOREIGN_PATIENT, today()), code, fund)
+    assert (
+        client.post("/hcx/v1/coverageeligibility/check", json={"payload": payload}).status_code
+        == 202
+    )
+    row, sent = _work(session, api_call_id)
+    error = sent[0][1]
+    assert error["x-hcx-status"] == "response.error"
+    assert error["x-hcx-error_details"]["code"] == "ERR_INVALID_DOMAIN_PAYLOAD"
+    assert "Bundle.entry[3].resource.patient" in error["x-hcx-error_details"]["message"]
+    state = client.get(f"/hcx/v1/cycles/{api_call_id}").json()
+    assert state["status"] == "delivered" and state["attempts"] == 1
+
+
+def test_protocol_errors_have_their_codes(client: TestClient, session: Session):
+    code = _partner(client, session)
+    person = cnss_insured(session)
+    fund = jwe.own_key()
+    bundle = eligibility_bundle(daman_patient(person.immatriculation), today())
+    payload, _ = call(bundle, code, fund)
+    head, key, iv, text, tag = payload.split(".")
+    tampered = ".".join(
+        [head, key, iv, text[:-4] + ("AAAA" if text[-4:] != "AAAA" else "BBBB"), tag]
+    )
+    r = client.post("/hcx/v1/coverageeligibility/check", json={"payload": tampered})
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "ERR_INVALID_ENCRYPTION"
+    assert r.json()["api_call_id"]
+    r = client.post("/hcx/v1/coverageeligibility/check", json={"payload": "not.a.jwe"})
+    assert r.json()["error"]["code"] == "ERR_INVALID_PAYLOAD"
+    no_header, _ = call(bundle, code, fund, **{"x-hcx-timestamp": ""})
+    r = client.post("/hcx/v1/coverageeligibility/check", json={"payload": no_header})
+    assert r.json()["error"]["code"] == "ERR_MANDATORY_HEADER_MISSING"
+    stranger, _ = call(bundle, "nobody", fund)
+    r = client.post("/hcx/v1/coverageeligibility/check", json={"payload": stranger})
+    assert r.json()["error"]["code"] == "ERR_INVALID_SENDER"
+    old, _ = call(bundle, code, fund, **{"x-hcx-timestamp": "2020-01-01T00:00:00+00:00"})
+    r = client.post("/hcx/v1/coverageeligibility/check", json={"payload": old})
+    assert r.json()["error"]["code"] == "ERR_INVALID_TIMESTAMP"
+    once, _ = call(bundle, code, fund)
+    assert (
+        client.post("/hcx/v1/coverageeligibility/check", json={"payload": once}).status_code == 202
+    )
+    r = client.post("/hcx/v1/coverageeligibility/check", json={"payload": once})
+    assert r.json()["error"]["code"] == "ERR_INVALID_API_CALL_ID"
+
+
+def test_a_claim_through_the_exchange_is_the_counter_s(client: TestClient, session: Session):
+    from tests.fhir.support import claim, consultation
+
+    gp = provider(session)
+    code = _partner(client, session, own=gp)
+    person = cnss_insured(session)
+    fund = jwe.own_key()
+    resource = claim(person.immatriculation, gp.inpe, [consultation(gp.inpe, today(), 20_000)])
+    payload, api_call_id = call(
+        {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": resource}]},
+        code,
+        fund,
+    )
+    assert client.post("/hcx/v1/claim/submit", json={"payload": payload}).status_code == 202
+    _, sent = _work(session, api_call_id)
+    response = opened(sent[0][1])["entry"][0]["resource"]
+    assert response["resourceType"] == "ClaimResponse" and response["outcome"] == "complete"
+    rest = client.get(f"/api/v1/claims/{response['id']}").json()
+    assert rest["totals"]["amo_centimes"] == 12_000
+    wrong, api_call_id = call(resource, code, fund)
+    assert client.post("/hcx/v1/preauth/submit", json={"payload": wrong}).status_code == 202
+    _, sent = _work(session, api_call_id)
+    assert sent[0][1]["x-hcx-error_details"]["code"] == "ERR_WRONG_DOMAIN_PAYLOAD"
+    assert json.loads(json.dumps(sent[0][1]))["x-hcx-status"] == "response.error"

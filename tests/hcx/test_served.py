@@ -1,0 +1,192 @@
+"""Through the served app: a pharmacy's dispensing done entirely in FHIR with its API key,
+and an HCX partner simulated by a real local HTTP server that answers 500 twice, then 200:
+the worker retries with back-off and the callback is acknowledged once, never sent again."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from daman.fhir import codes
+from tests.fhir.support import FHIR, claim, medicine
+from tests.hcx.support import call, daman_patient, eligibility_bundle, opened, public_jwk
+from tests.served import Server, daman, daman_env, free_port, served_demo
+
+PATIENT = "DM0000000194"  # Youssef Benali
+PHARMACY = "930000001"  # Pharmacie Al Amal
+GP = "910000001"
+GENERIC = "6118990000024"  # METFORMINE DEMOGEN 850 MG
+
+
+@pytest.fixture(scope="module")
+def served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with served_demo(engine.dialect.name, tmp_path_factory.mktemp("hcx")) as server:
+        yield server
+
+
+def _api_key(server: Server) -> str:
+    with server.client(server.token("admin")) as admin:
+        r = admin.post(f"/providers/{PHARMACY}/api-keys", json={"label": "officine software"})
+        assert r.status_code == 201, r.text
+        return str(r.json()["key"])
+
+
+def test_a_pharmacy_dispenses_entirely_in_fhir(served: Server):
+    key = _api_key(served)
+    fhir = httpx.Client(
+        base_url=served.url + "/fhir",
+        headers={"Authorization": f"Bearer {key}", **FHIR},
+        timeout=60,
+    )
+    with fhir:
+        assert fhir.get("/metadata").json()["fhirVersion"] == "4.0.1"
+        check = {
+            "resourceType": "CoverageEligibilityRequest",
+            "status": "active",
+            "purpose": ["validation"],
+            "patient": {"identifier": {"system": codes.IMMATRICULATION, "value": PATIENT}},
+            "servicedDate": date.today().isoformat(),
+            "created": date.today().isoformat(),
+            "insurer": {"reference": "Organization/fund"},
+        }
+        rights = fhir.post("/CoverageEligibilityRequest/$submit", content=json.dumps(check))
+        assert rights.status_code == 200, rights.text
+        assert rights.json()["insurance"][0]["inforce"] is True
+        day = date.today()
+        body = claim(
+            PATIENT,
+            PHARMACY,
+            [medicine(PHARMACY, day, GENERIC, 1, 1_850, GP)],
+            identifier="served-rx-1",
+            claim_type="pharmacy",
+        )
+        first = fhir.post("/Claim/$submit", content=json.dumps(body))
+        assert first.status_code == 201, first.text
+        response = first.json()
+        number = response["id"]
+        again = fhir.post("/Claim/$submit", content=json.dumps(body))
+        assert again.status_code == 200 and again.json()["id"] == number
+        read = fhir.get(f"/ClaimResponse/{number}")
+        assert read.json()["item"] == response["item"]
+        # What the REST API says of the same claim, with the same key
+        rest = httpx.get(
+            f"{served.url}/api/v1/claims/{number}",
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=60,
+        ).json()
+        benefit = next(
+            a
+            for a in response["item"][0]["adjudication"]
+            if a["category"]["coding"][0]["code"] == "benefit"
+        )
+        assert (
+            round(benefit["amount"]["value"] * 100) == rest["lines"][0]["decision"]["amo_centimes"]
+        )
+        assert fhir.get("/Patient/DM0000000194").status_code == 403  # the REST API's rule too
+
+
+class Partner:
+    """The partner's callback endpoint: 500 twice, then 200."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.calls: list[dict[str, Any]] = []
+        self.accepted: list[dict[str, Any]] = []
+        partner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                partner.calls.append({"path": self.path, "body": body})
+                status = 500 if len(partner.calls) <= 2 else 200
+                if status == 200:
+                    partner.accepted.append(body)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Partner:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
+    key = _api_key(served)
+    with served.client(served.token("admin")) as admin, Partner() as partner:
+        r = httpx.post(
+            f"{served.url}/hcx/v1/partners",
+            headers={"Authorization": admin.headers["Authorization"]},
+            json={
+                "code": "officine-1",
+                "name": "Officine software",
+                "provider_inpe": PHARMACY,
+                "public_jwk": public_jwk(),
+                "callback_url": f"http://127.0.0.1:{partner.port}/hcx",
+            },
+        )
+        assert r.status_code == 201, r.text
+        fund_key = httpx.get(f"{served.url}/hcx/v1/keys").json()
+        from jwcrypto import jwk
+
+        fund = jwk.JWK(**fund_key["keys"][0])
+        payload, api_call_id = call(
+            eligibility_bundle(daman_patient(PATIENT), date.today()), "officine-1", fund
+        )
+        sent = httpx.post(
+            f"{served.url}/hcx/v1/coverageeligibility/check",
+            headers={"Authorization": f"Bearer {key}"},
+            json={"payload": payload},
+        )
+        assert sent.status_code == 202, sent.text
+        assert sent.json()["api_call_id"] == api_call_id
+        daman(
+            daman_env(served.database_url, served.workdir),
+            served.workdir,
+            "hcx",
+            "worker",
+            "--until-idle",
+            "--backoff",
+            "0.2",
+            "--interval",
+            "0.1",
+            "--deadline",
+            "60",
+        )
+        assert len(partner.calls) == 3  # 500, 500, then 200
+        assert len(partner.accepted) == 1  # arrives once
+        assert {c["path"] for c in partner.calls} == {"/hcx/coverageeligibility/on_check"}
+        answer = opened(partner.accepted[0])
+        assert answer["entry"][0]["resource"]["insurance"][0]["inforce"] is True
+        # Running the worker again sends nothing more: delivered is delivered
+        daman(
+            daman_env(served.database_url, served.workdir),
+            served.workdir,
+            "hcx",
+            "worker",
+            "--until-idle",
+            "--deadline",
+            "5",
+        )
+        assert len(partner.calls) == 3
+        state = httpx.get(
+            f"{served.url}/hcx/v1/cycles/{api_call_id}", headers={"Authorization": f"Bearer {key}"}
+        ).json()
+        assert state["status"] == "delivered" and state["attempts"] == 3
