@@ -14,6 +14,7 @@ from daman.claims.models import Channel, Claim, ClaimStatus
 from daman.cli import app
 from daman.core import db as core_db
 from daman.core.db import make_engine
+from daman.core.rows import RowError
 from daman.reference.models import ImportRun
 from tests.claims.support import BRAND, act, cnss_insured, medicine, paper, provider
 
@@ -65,6 +66,11 @@ def test_good_lines_load_bad_lines_are_reported_by_line_and_field(session, tmp_p
         (6, "patient"),
     ]
     assert report.rejected == 4
+    reasons = {e.field: e.reason for e in report.errors}
+    assert reasons["lines[0].charged_centimes"] == "must be more than 0"
+    assert reasons["deposit_date"] == "Field required"
+    assert reasons["line"].startswith("not valid JSON: ")
+    assert all(isinstance(e, RowError) for e in report.errors)
     claims = session.scalars(select(Claim).where(Claim.number.in_(report.numbers))).all()
     assert {c.idempotency_key for c in claims} == {"P-1", "P-6"}
     assert {(c.status, c.channel, c.deposit_date) for c in claims} == {
@@ -74,6 +80,11 @@ def test_good_lines_load_bad_lines_are_reported_by_line_and_field(session, tmp_p
     run = session.scalars(select(ImportRun).where(ImportRun.kind == "claims")).one()
     assert (run.rows_read, run.rows_loaded, run.rows_rejected) == (6, 2, 4)
     assert run.sha256 == report.sha256 and len(run.sha256) == 64
+    assert json.loads(run.report)["errors"][0] == {
+        "line": 2,
+        "field": "lines[0].charged_centimes",
+        "reason": "must be more than 0",
+    }
 
 
 def test_reimport_does_not_duplicate_and_a_reused_reference_is_an_error(session, tmp_path):

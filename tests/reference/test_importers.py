@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from daman.reference import service
-from daman.reference.errors import OlderDrugList
+from daman.reference.errors import BadImportFile, OlderDrugList
 from daman.reference.importers import import_ald_list, import_drug_file, import_drug_list
-from daman.reference.models import AldDisease, DrugPrice, ImportRun
+from daman.reference.models import AldDisease, Drug, DrugPrice, ImportRun
 from tests.conftest import shared_file
 from tests.reference.test_parsing import HEADER
 
@@ -98,6 +98,39 @@ def test_an_older_list_is_refused(session):
     with pytest.raises(OlderDrugList, match="valid from 2020-01-01 is in force"):
         load(session, drug_list((X, "9.00", "9.00")), date(2019, 12, 31))
     assert count_prices(session) == before
+
+
+def counts(session):
+    return [
+        session.scalar(select(func.count()).select_from(m))
+        for m in (Drug, DrugPrice, AldDisease, ImportRun)
+    ]
+
+
+def test_a_refused_file_writes_nothing(session):
+    before = counts(session)
+    with pytest.raises(BadImportFile, match="lacks column"):
+        load(session, f"CODE,NOM\n{X},X\n".encode(), date(2030, 1, 1))
+    with pytest.raises(BadImportFile, match="empty"):
+        load(session, b"", date(2030, 1, 1))
+    with pytest.raises(BadImportFile, match="lacks column"):
+        import_ald_list(session, b"code,name\nALC09,X\n", filename="a.csv", actor="test:admin")
+    assert counts(session) == before
+
+
+def test_bad_cells_are_refused_and_reported_good_rows_load(session):
+    raw = drug_list((X, "10.00", "10.00"), (Y, "ten", "10.00"))
+    result = load(session, raw, date(2030, 1, 1))
+    assert (result.rows_read, result.rows_loaded, result.added["drug_prices"]) == (2, 1, 1)
+    [refused] = result.rejected
+    assert [(e.line, e.field, e.reason) for e in refused.errors] == [
+        (3, "PPV", "PPV 'ten' is not an amount in MAD (digits, at most two decimals)"),
+        (3, "PH", "PH 'ten' is not an amount in MAD (digits, at most two decimals)"),
+    ]
+    run = session.get(ImportRun, result.run_id)
+    assert json.loads(run.report)["rejected"] == [
+        {"line": 3, "code": Y, "reason": "bad_price", "detail": refused.detail}
+    ]
 
 
 def test_same_date_corrects_and_completes_the_list(session):

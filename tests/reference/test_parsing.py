@@ -2,6 +2,7 @@
 
 import pytest
 
+from daman.core.rows import RowError
 from daman.reference.errors import BadImportFile
 from daman.reference.parsing import decode, parse_ald_list, parse_drug_list
 
@@ -72,6 +73,38 @@ def test_bad_rows_are_reported_with_line_and_reason():
     assert parsed.rows_read == 11  # the blank line is not a row
 
 
+def test_a_bad_cell_is_reported_with_its_line_field_and_reason():
+    parsed = parse_drug_list(
+        csv_bytes(
+            GOOD,
+            "6118990000024,TWO BAD,X,1,MG,F,P,abc,1.00,1.00,Z,0.70",
+            "6118990000031,,X,1,MG,F,P,,1.00,1.00,G,0.70",
+        )
+    )
+    two, missing = parsed.rejected
+    assert (two.line, two.code, two.reason) == (3, "6118990000024", "bad_price")
+    assert two.detail == "PPV 'abc' is not an amount in MAD (digits, at most two decimals)"
+    assert two.errors == (  # the summary names the first; every bad cell is kept
+        RowError(3, "PPV", two.detail, "bad_price"),
+        RowError(
+            3,
+            "PRINCEPS_GENERIQUE",
+            "PRINCEPS_GENERIQUE 'Z' must be P (brand) or G (generic)",
+            "bad_type",
+        ),
+    )
+    assert (missing.line, missing.reason, missing.detail) == (
+        4,
+        "missing_field",
+        "NOM, PPV is empty",
+    )
+    assert [(e.field, e.reason) for e in missing.errors] == [
+        ("NOM", "is required"),
+        ("PPV", "is required"),
+    ]
+    assert parsed.rows[0].princeps_generique == "P" and len(parsed.rows) == 1
+
+
 def test_latin1_is_detected_and_the_micro_sign_read():
     line = (
         "6118990000017,THYRODEM 100 µG,LEVOTHYROXINE,100,µG,COMPRIME,1 BOITE,"
@@ -115,4 +148,25 @@ def test_ald_rows():
         (4, "bad_kind"),
         (5, "bad_date"),
         (6, "duplicate_code"),
+    ]
+    assert [e for r in parsed.rejected for e in r.errors] == [
+        RowError(3, "number", "number 'x' is not a number", "bad_number"),
+        RowError(4, "kind", "kind 'xyz' must be ald or alc", "bad_kind"),
+        RowError(5, "valid_from", "valid_from and valid_to must be YYYY-MM-DD", "bad_date"),
+        RowError(6, "code", "code ALD09 already on line 2", "duplicate_code"),
+    ]
+
+
+def test_ald_dates_in_order_and_numbers_in_digits():
+    raw = (
+        "code,number,kind,name_fr,name_ar,icd10,valid_from,valid_to,source\n"
+        "ALD01,1,ald,Ends before it starts,,,2005-09-05,2005-09-04,S1\n"
+        "ALD02,²,ald,Not a digit a number is made of,,,2005-09-05,,S1\n"
+        "ALD03,3,ald,Fine,,,2005-09-05,2005-09-05,S1\n"
+    ).encode()
+    parsed = parse_ald_list(raw)
+    assert [r.code for r in parsed.rows] == ["ALD03"]
+    assert [e for r in parsed.rejected for e in r.errors] == [
+        RowError(2, "valid_to", "valid_to is before valid_from", "bad_date"),
+        RowError(3, "number", "number '²' is not a number", "bad_number"),
     ]

@@ -121,6 +121,48 @@ def test_fatal_errors(session, scope, tmp_path):
         import_persons(wrong, actor="t", scope=scope)
 
 
+def test_a_bad_cell_is_reported_with_its_line_field_and_reason(session, scope, tmp_path):
+    f = tmp_path / "cells.csv"
+    rows = [
+        "A1,principal,,,BE900001,Amrani,Ali,,,1980-01-01,X,,CNOPS,2020-01-01,,MGPAP,,"
+        "007780000000000000012399,",
+        "A2,principal,,,BE900001,Amrani,Sara,,,1982-01-01,F,,CNOPS,2020-01-01,,MGPAP,,,",
+        '"A3\n",principal,,,BE900003,Amrani,Omar,,,1983-01-01,M,,CNOPS,2020-01-01,,MGPAP,,,',
+        "A4,principal,,,BE900004,Amrani,Zaid,,,1984-01-01,M,maybe,CNOPS,2020-01-01,,MGPAP,,,",
+    ]
+    f.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    report = import_persons(f, actor="t", scope=scope)
+    assert [(e.line, e.field, e.reason) for e in report.errors] == [
+        (2, "sex", "'X' is neither M nor F"),
+        (2, "rib", "bad RIB key 99 (expected 82)"),
+        # a refused row's valid cells still count: its CNIE may not come again
+        (3, "cnie", "duplicate_cnie: CNIE BE900001 repeats line 2"),
+        (6, "disabled", "'maybe' is not yes/no"),  # A3's key runs over lines 4 and 5
+    ]
+    assert (report.rows_read, report.rows_loaded) == (4, 1)
+    omar = session.scalar(select(Person).where(Person.cnie == "BE900003"))
+    assert omar.first_name == "Omar"
+
+
+def test_a_refused_file_writes_nothing(session, scope, tmp_path):
+    before = count(session, Person), count(session, Contribution), count(session, ImportRun)
+    row = "A1,principal,,,BE900001,Amrani,Aïcha,,,1980-01-01,F,,CNOPS,2020-01-01,,MGPAP,,,"
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text(HEADER.replace("sex", "gender") + "\n" + row + "\n", encoding="utf-8")
+    with pytest.raises(ImportFailed, match=r"missing column\(s\) sex; unknown column\(s\) gender"):
+        import_persons(wrong, actor="t", scope=scope)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes((HEADER + "\n" + row + "\n").encode("latin-1"))
+    with pytest.raises(ImportFailed, match="not a readable UTF-8 CSV file"):
+        import_persons(latin, actor="t", scope=scope)
+    days = tmp_path / "days.csv"
+    days.write_text("immatriculation,mois,declared_days\nDM0000000000,2024-01,26\n", "utf-8")
+    with pytest.raises(ImportFailed, match=r"missing column\(s\) month; unknown column\(s\) mois"):
+        import_contributions(days, actor="t", scope=scope)
+    after = count(session, Person), count(session, Contribution), count(session, ImportRun)
+    assert after == before
+
+
 def test_semicolons_and_bom(session, scope, tmp_path):
     f = tmp_path / "semi.csv"
     rows = [
@@ -161,6 +203,12 @@ def test_contributions_import(session, scope, tmp_path):
         (7, "amount"),
         (7, "paid"),
     }
+    assert {e.field: e.reason for e in report.errors if e.line == 7} == {
+        "declared_days": "'45' is not a whole number from 0 to 31",
+        "amount": "more than two decimals: '1.234'",
+        "paid": "'maybe' is not yes/no",
+    }
+    assert report.errors[0].reason == "2024-02 repeats line 3 for the same employer"
     assert report.rows_loaded == 2
     rows = session.scalars(
         select(Contribution).where(Contribution.person_id == worker.id).order_by(Contribution.month)

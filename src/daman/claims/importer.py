@@ -31,17 +31,11 @@ from daman.claims import repository as repo
 from daman.claims.models import Channel
 from daman.claims.schemas import ClaimImportLine, ClaimIn
 from daman.core.dates import today
-from daman.reference.models import ImportRun
+from daman.core.rows import RowError, row_errors
+from daman.reference.models import ImportKind, ImportRun
 
 SUBMITTER = "import"
 CHUNK = 2_000
-
-
-@dataclass(frozen=True)
-class LineError:
-    line: int
-    field: str
-    reason: str
 
 
 @dataclass
@@ -51,19 +45,12 @@ class ImportReport:
     read: int = 0
     loaded: int = 0
     already_loaded: int = 0
-    errors: list[LineError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
         return len({e.line for e in self.errors})
-
-
-def _field(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "line"
 
 
 def _parsed(path: Path, report: ImportReport) -> Iterator[tuple[int, ClaimImportLine]]:
@@ -77,12 +64,12 @@ def _parsed(path: Path, report: ImportReport) -> Iterator[tuple[int, ClaimImport
             try:
                 data = json.loads(raw)
             except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, huge, too deep
-                report.errors.append(LineError(n, "line", f"not valid JSON: {exc}"))
+                report.errors.append(RowError(n, "line", f"not valid JSON: {exc}", "bad_json"))
                 continue
             try:
                 yield n, ClaimImportLine.model_validate(data)
             except ValidationError as exc:
-                report.errors += [LineError(n, _field(e["loc"]), e["msg"]) for e in exc.errors()]
+                report.errors += row_errors(n, exc, whole="line")
     report.sha256 = digest.hexdigest()
 
 
@@ -100,7 +87,7 @@ def import_claims(session: Session, path: Path, actor: str) -> ImportReport:
     report.errors.sort(key=lambda e: e.line)
     session.add(
         ImportRun(
-            kind="claims",
+            kind=ImportKind.CLAIMS,
             filename=path.name[:500],
             sha256=report.sha256,
             rows_read=report.read,
@@ -109,7 +96,10 @@ def import_claims(session: Session, path: Path, actor: str) -> ImportReport:
             report=json.dumps(
                 {
                     "already_loaded": report.already_loaded,
-                    "errors": [e.__dict__ for e in report.errors],
+                    "errors": [
+                        {"line": e.line, "field": e.field, "reason": e.reason}
+                        for e in report.errors
+                    ],
                 },
                 ensure_ascii=False,
             ),
@@ -142,12 +132,14 @@ def _load(
                 report.already_loaded += 1
             else:
                 report.errors.append(
-                    LineError(n, "reference", "already used for a different claim")
+                    RowError(
+                        n, "reference", "already used for a different claim", "reference_reused"
+                    )
                 )
             continue
         problems = intake.problems(claim, lk, day)
         if problems:
-            report.errors += [LineError(n, e.field, e.reason) for e in problems]
+            report.errors += [RowError(n, e.field, e.reason) for e in problems]
             continue
         seen[claim.reference] = digest
         good.append((claim, claim.reference))

@@ -11,28 +11,31 @@ Format: UTF-8, comma- or semicolon-separated, one header line:
 | paid | no | yes/no (default yes) |
 | employer_number | no | CNSS_SAL: the declaring employer (default: the affiliation's) |
 
-A month already recorded for the same person and employer is replaced. Each bad row is
-reported with its line, field and reason; the valid rows load in batches that land
-entirely or not at all.
+A month already recorded for the same person and employer is replaced. Each row is checked
+by its model (`ContributionRow`), then against the registry; each bad row is reported with
+its line, field and reason; the valid rows load in batches that land entirely or not at all.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
+from pydantic import BaseModel, Field
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from daman.core import cells
 from daman.core.db import unit_of_work
-from daman.core.money import MoneyError, parse_mad
+from daman.core.rows import RowError
+from daman.reference.models import ImportKind
 from daman.registry.csvfile import (
     ImportReport,
     Progress,
-    RowProblems,
     Scope,
     batches,
     read_rows,
@@ -46,41 +49,32 @@ OPTIONAL = {"amount", "paid", "employer_number"}
 BATCH = 5000
 
 
-@dataclass
+class ContributionRow(BaseModel):
+    """A row of a contributions file, its cells typed. Every field has a default: what a
+    refused cell reads as when the file's other rows look at this one."""
+
+    immatriculation: Annotated[str | None, cells.text(12, required=True, case=str.upper)] = None
+    month: Annotated[date | None, cells.month()] = None
+    declared_days: Annotated[int | None, cells.whole_number(0, 31)] = None
+    amount_centimes: Annotated[int, Field(alias="amount"), cells.amount(20)] = 0
+    paid: Annotated[bool, cells.yes_no(True)] = True
+    employer_number: Annotated[str | None, cells.text(20)] = None
+
+
+@dataclass(eq=False)
 class Row:
-    problems: RowProblems
-    immatriculation: str
-    month: date | None
-    declared_days: int | None
-    amount_centimes: int
-    paid: bool
-    employer_number: str | None
+    line: int
+    cells: ContributionRow  # a refused cell is None (or the field's default)
+    errors: list[RowError] = field(default_factory=list)
     person_id: int | None = None
     employer_id: int | None = None
 
-
-def _parse(p: RowProblems) -> Row:
-    amount = 0
-    if text := p.text("amount", max_length=20):
-        try:
-            amount = parse_mad(text)
-        except MoneyError as exc:
-            p.add("amount", str(exc))
-        if amount < 0:
-            p.add("amount", "must not be negative")
-    return Row(
-        problems=p,
-        immatriculation=(p.text("immatriculation", required=True, max_length=12) or "").upper(),
-        month=p.month("month"),
-        declared_days=p.integer("declared_days", 0, 31),
-        amount_centimes=amount,
-        paid=p.boolean("paid", default=True),
-        employer_number=p.text("employer_number", max_length=20),
-    )
+    def add(self, field_name: str, reason: str) -> None:
+        self.errors.append(RowError(self.line, field_name, reason))
 
 
 def _validate(session: Session, rows: list[Row]) -> None:
-    numbers = sorted({r.immatriculation for r in rows if r.immatriculation})
+    numbers = sorted({r.cells.immatriculation for r in rows if r.cells.immatriculation})
     ids: dict[str, int] = {}
     for i in range(0, len(numbers), 5000):
         chunk = numbers[i : i + 5000]
@@ -103,35 +97,35 @@ def _validate(session: Session, rows: list[Row]) -> None:
         )
         for person_id, start, end, employer in rows_:
             affiliations[person_id].append((start, end, employer))
-    refs = Refs.load(session, [r.employer_number for r in rows if r.employer_number])
+    refs = Refs.load(session, [r.cells.employer_number for r in rows if r.cells.employer_number])
     seen: dict[tuple[int, date, int | None], int] = {}
     for r in rows:
-        p = r.problems
-        r.person_id = ids.get(r.immatriculation)
-        if r.immatriculation and r.person_id is None:
-            p.add("immatriculation", f"no person with immatriculation {r.immatriculation}")
-        if r.employer_number:
-            r.employer_id = refs.employers.get(r.employer_number)
+        number, declaring = r.cells.immatriculation, r.cells.employer_number
+        r.person_id = ids.get(number) if number else None
+        if number and r.person_id is None:
+            r.add("immatriculation", f"no person with immatriculation {number}")
+        if declaring:
+            r.employer_id = refs.employers.get(declaring)
             if r.employer_id is None:
-                p.add("employer_number", f"unknown employer {r.employer_number}")
-        if r.person_id is None or r.month is None:
+                r.add("employer_number", f"unknown employer {declaring}")
+        month = r.cells.month
+        if r.person_id is None or month is None:
             continue
-        month = r.month
         running = [
             a
             for a in affiliations[r.person_id]
             if a[0].replace(day=1) <= month and (a[1] is None or month <= a[1])
         ]
         if not running:
-            p.add("month", f"{month:%Y-%m} is outside every affiliation of {r.immatriculation}")
+            r.add("month", f"{month:%Y-%m} is outside every affiliation of {number}")
             continue
-        if r.employer_number is None:
+        if declaring is None:
             r.employer_id = running[-1][2]
         key = (r.person_id, month, r.employer_id)
         if key in seen:
-            p.add("month", f"{month:%Y-%m} repeats line {seen[key]} for the same employer")
+            r.add("month", f"{month:%Y-%m} repeats line {seen[key]} for the same employer")
         else:
-            seen[key] = p.line
+            seen[key] = r.line
 
 
 def _load_batch(session: Session, batch: list[Row], actor: str) -> None:
@@ -147,19 +141,20 @@ def _load_batch(session: Session, batch: list[Row], actor: str) -> None:
     changed: list[dict[str, object]] = []
     for r in batch:
         values = {
-            "declared_days": r.declared_days,
-            "amount_centimes": r.amount_centimes,
-            "paid": r.paid,
+            "declared_days": r.cells.declared_days,
+            "amount_centimes": r.cells.amount_centimes,
+            "paid": r.cells.paid,
             "updated_by": actor,
         }
-        assert r.person_id is not None and r.month is not None
-        found = existing.get((r.person_id, r.month, r.employer_id))
+        first_day = r.cells.month
+        assert r.person_id is not None and first_day is not None
+        found = existing.get((r.person_id, first_day, r.employer_id))
         if found is None:
             new.append(
                 {
                     **values,
                     "person_id": r.person_id,
-                    "month": r.month,
+                    "month": first_day,
                     "employer_id": r.employer_id,
                     "created_by": actor,
                 }
@@ -181,11 +176,14 @@ def import_contributions(
     progress: Progress | None = None,
 ) -> ImportReport:
     report = ImportReport(filename=path.name)
-    rows = [_parse(p) for p in read_rows(path, REQUIRED, OPTIONAL)]
+    rows = [
+        Row(checked.line, checked.row or ContributionRow(), checked.errors)
+        for checked in read_rows(path, ContributionRow, REQUIRED, OPTIONAL)
+    ]
     report.rows_read = len(rows)
     with scope() as session:
         _validate(session, rows)
-    valid = [[r] for r in rows if not r.problems.errors]
+    valid = [[r] for r in rows if not r.errors]
     total = len(valid)
     for batch in batches(valid, batch_size):
         try:
@@ -197,11 +195,11 @@ def import_contributions(
             report.batches_failed += 1
             cause = getattr(exc, "orig", None) or exc
             for r in batch:
-                r.problems.add(
+                r.add(
                     "row", f"batch of {len(batch)} rows not loaded: {type(cause).__name__}: {cause}"
                 )
         if progress is not None:
             progress(len(batch), total)
-    report.errors = sorted((e for r in rows for e in r.problems.errors), key=lambda e: e.line)
-    record_run(scope, path, "registry_contributions", report, actor)
+    report.errors = sorted((e for r in rows for e in r.errors), key=lambda e: e.line)
+    record_run(scope, path, ImportKind.REGISTRY_CONTRIBUTIONS, report, actor)
     return report

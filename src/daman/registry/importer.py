@@ -25,7 +25,9 @@ A row is a principal insured or a dependent:
 
 (*) the CNIE of a principal row of the file or of a principal already registered.
 
-Every row is validated and every bad row is reported with its line, field and reason.
+Every row is checked by its model (`PersonRow`), then against the file and the registry;
+every bad row is reported with its line (where the row starts), field and reason. A refused
+row's valid cells still count for the rows after it (its CNIE and key may not come again).
 The valid rows are loaded in batches of about 1,000 rows; a principal and the dependents
 that refer to it always share a batch, and a batch lands entirely or not at all. A
 dependent whose principal was rejected is rejected too. Dependents are always new persons:
@@ -35,24 +37,27 @@ linking persons already registered goes through the API.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Annotated, Any, Literal, cast
 
+from pydantic import BaseModel, ValidationInfo, field_validator
 from sqlalchemy import Table, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from daman.core import cells
+from daman.core.cells import MISSING, refuse
 from daman.core.dates import now, today
 from daman.core.db import Base, unit_of_work
 from daman.core.enums import Relationship, Sex
 from daman.core.identifiers import allocate, immatriculation
+from daman.core.rows import RowError
+from daman.reference.models import ImportKind
 from daman.registry.csvfile import (
     ImportReport,
     Progress,
-    RowError,
-    RowProblems,
     Scope,
     batches,
     read_rows,
@@ -63,10 +68,8 @@ from daman.registry.repository import persons_by_cnie
 from daman.registry.validation import (
     Refs,
     affiliation_errors,
-    clean_rib,
     dependent_age_error,
     normalised_cnie,
-    person_errors,
 )
 
 REQUIRED = {"role", "last_name", "first_name", "birth_date", "sex", "valid_from"}
@@ -86,85 +89,115 @@ OPTIONAL = {
     "phone",
 }
 BATCH = 1000
+_ROLES = ("principal", "dependent")
+_SEXES = frozenset(s.value for s in Sex)
+_RELATIONSHIPS = frozenset(r.value for r in Relationship)
 
 
-@dataclass
+class PersonRow(BaseModel):
+    """A row of a persons file, its cells typed and checked alone or against the row's role
+    (a field reads the role only when it comes after it). Every field has a default: what a
+    refused cell reads as when the file's other rows look at this one."""
+
+    key: Annotated[str | None, cells.text(40)] = None
+    role: Annotated[
+        Literal["principal", "dependent"] | None,
+        cells.one_of(
+            _ROLES,
+            "{value!r} is neither principal nor dependent",
+            kind="bad_role",
+            required=True,
+            case=str.lower,
+        ),
+    ] = None
+    principal: Annotated[str | None, cells.text(40)] = None
+    relationship: Annotated[str | None, cells.text(case=str.lower)] = None
+    cnie: Annotated[str | None, cells.cnie(20)] = None
+    last_name: Annotated[str | None, cells.text(required=True)] = None
+    first_name: Annotated[str | None, cells.text(required=True)] = None
+    last_name_ar: Annotated[str | None, cells.text()] = None
+    first_name_ar: Annotated[str | None, cells.text()] = None
+    birth_date: Annotated[date | None, cells.iso_date(required=True)] = None
+    sex: Annotated[
+        Sex | None,
+        cells.one_of(
+            _SEXES, "{value!r} is neither M nor F", kind="bad_sex", required=True, case=str.upper
+        ),
+    ] = None
+    disabled: Annotated[bool, cells.yes_no(False)] = False
+    regime: Annotated[str | None, cells.text(20, case=str.upper)] = None
+    valid_from: Annotated[date | None, cells.iso_date(required=True)] = None
+    employer_number: Annotated[str | None, cells.text(20)] = None
+    mutual_code: Annotated[str | None, cells.text(20, case=str.upper)] = None
+    rsu_score: Annotated[str | None, cells.text(20)] = None
+    rib: Annotated[str | None, cells.rib(40)] = None
+    phone: Annotated[str | None, cells.text(20)] = None
+
+    @field_validator("principal")
+    @classmethod
+    def _principal_of_a_dependent(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("role") == "dependent":
+            raise refuse(MISSING, "is required for a dependent")
+        return value
+
+    @field_validator("relationship")
+    @classmethod
+    def _relationship_of_a_dependent(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("role") != "dependent":
+            return None  # only a dependent's link has one
+        if value is None:
+            raise refuse(MISSING, "is required for a dependent")
+        if value not in _RELATIONSHIPS:
+            raise refuse("bad_relationship", f"{value!r} is neither spouse nor child")
+        return Relationship(value)
+
+    @field_validator("cnie")
+    @classmethod
+    def _cnie_of_a_principal(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("role") == "principal":
+            raise refuse(MISSING, "is required")
+        return value
+
+    @field_validator("regime")
+    @classmethod
+    def _regime_of_a_principal(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("role") == "principal":
+            raise refuse(MISSING, "is required for a principal")
+        return value
+
+    def person(self) -> dict[str, Any]:
+        """The columns of the person's own row."""
+        return {
+            "cnie": self.cnie,
+            "last_name": self.last_name,
+            "first_name": self.first_name,
+            "last_name_ar": self.last_name_ar,
+            "first_name_ar": self.first_name_ar,
+            "birth_date": self.birth_date,
+            "sex": self.sex,
+            "disabled": self.disabled,
+            "rib": self.rib,
+            "phone": self.phone,
+        }
+
+
+@dataclass(eq=False)
 class Row:
+    """A row of the file: its cells (a refused one is None), every problem found in it, and
+    the principal a dependent row refers to."""
+
     line: int
-    role: str
-    key: str | None
-    principal_ref: str | None
-    relationship: str | None
-    person: dict[str, Any]
-    regime: str | None
-    valid_from: date | None
-    employer_number: str | None
-    mutual_code: str | None
-    rsu_score: str | None
-    problems: RowProblems
+    cells: PersonRow
+    errors: list[RowError] = field(default_factory=list)
     principal_row: Row | None = None
     principal_id: int | None = None  # a principal already registered
 
     @property
     def ok(self) -> bool:
-        return not self.problems.errors
+        return not self.errors
 
-
-def _parse(p: RowProblems, today_: date) -> Row:
-    role = (p.text("role", required=True) or "").lower()
-    if role and role not in ("principal", "dependent"):
-        p.add("role", f"{role!r} is neither principal nor dependent")
-    sex = (p.text("sex", required=True) or "").upper()
-    if sex and sex not in Sex.__members__.values():
-        p.add("sex", f"{sex!r} is neither M nor F")
-    birth = p.date("birth_date", required=True)
-    cnie = normalised_cnie(p.text("cnie", max_length=20))
-    rib = clean_rib(p.text("rib", max_length=40))
-    if birth is not None:
-        for e in person_errors(
-            cnie=cnie, birth_date=birth, rib=rib, today=today_, cnie_required=role == "principal"
-        ):
-            p.add(e.field, e.reason)
-    elif role == "principal" and cnie is None:
-        p.add("cnie", "is required")
-    relationship = (p.text("relationship") or "").lower() or None
-    principal_ref = p.text("principal", max_length=40)
-    regime = (p.text("regime", max_length=20) or "").upper() or None
-    if role == "dependent":
-        if principal_ref is None:
-            p.add("principal", "is required for a dependent")
-        if relationship is None:
-            p.add("relationship", "is required for a dependent")
-        elif relationship not in Relationship.__members__.values():
-            p.add("relationship", f"{relationship!r} is neither spouse nor child")
-    if role == "principal" and regime is None:
-        p.add("regime", "is required for a principal")
-    person = {
-        "cnie": cnie,
-        "last_name": p.text("last_name", required=True),
-        "first_name": p.text("first_name", required=True),
-        "last_name_ar": p.text("last_name_ar"),
-        "first_name_ar": p.text("first_name_ar"),
-        "birth_date": birth,
-        "sex": sex,
-        "disabled": p.boolean("disabled"),
-        "rib": rib,
-        "phone": p.text("phone", max_length=20),
-    }
-    return Row(
-        line=p.line,
-        role=role,
-        key=p.text("key", max_length=40),
-        principal_ref=principal_ref,
-        relationship=relationship,
-        person=person,
-        regime=regime,
-        valid_from=p.date("valid_from", required=True),
-        employer_number=p.text("employer_number", max_length=20),
-        mutual_code=(p.text("mutual_code", max_length=20) or "").upper() or None,
-        rsu_score=p.text("rsu_score", max_length=20),
-        problems=p,
-    )
+    def add(self, field_name: str, reason: str) -> None:
+        self.errors.append(RowError(self.line, field_name, reason))
 
 
 @dataclass(frozen=True)
@@ -212,104 +245,100 @@ def _registered(session: Session, cnies: list[str]) -> dict[str, _Registered]:
     }
 
 
-def _validate(session: Session, rows: list[Row]) -> None:
-    """Checks that need the whole file or the database; problems are added to each row."""
-    refs = Refs.load(session, [r.employer_number for r in rows if r.employer_number])
-    cnies = sorted({r.person["cnie"] for r in rows if r.person["cnie"]})
+def _validate(session: Session, rows: list[Row], today_: date) -> None:
+    """Checks that need the whole file, the database or today's date; problems are added to
+    each row."""
+    refs = Refs.load(session, [r.cells.employer_number for r in rows if r.cells.employer_number])
+    cnies = sorted({r.cells.cnie for r in rows if r.cells.cnie})
     refs_cnie = sorted(
-        {normalised_cnie(r.principal_ref) or "" for r in rows if r.principal_ref} - {""}
+        {normalised_cnie(r.cells.principal) or "" for r in rows if r.cells.principal} - {""}
     )
     known = persons_by_cnie(session, cnies)
     registered = _registered(session, refs_cnie)
     seen_cnie: dict[str, int] = {}
     by_key: dict[str, Row] = {}
     for r in rows:
-        p = r.problems
-        if r.key:
-            if r.key in by_key:
-                p.add("key", f"{r.key!r} repeats line {by_key[r.key].line}")
+        c = r.cells
+        if c.birth_date is not None and c.birth_date > today_:
+            r.add("birth_date", f"{c.birth_date} is in the future")
+        if c.key:
+            if c.key in by_key:
+                r.add("key", f"{c.key!r} repeats line {by_key[c.key].line}")
             else:
-                by_key[r.key] = r
-        cnie = r.person["cnie"]
-        if cnie:
-            if cnie in known:
-                p.add("cnie", f"duplicate_cnie: CNIE {cnie} is already registered")
-            elif cnie in seen_cnie:
-                p.add("cnie", f"duplicate_cnie: CNIE {cnie} repeats line {seen_cnie[cnie]}")
+                by_key[c.key] = r
+        if c.cnie:
+            if c.cnie in known:
+                r.add("cnie", f"duplicate_cnie: CNIE {c.cnie} is already registered")
+            elif c.cnie in seen_cnie:
+                r.add("cnie", f"duplicate_cnie: CNIE {c.cnie} repeats line {seen_cnie[c.cnie]}")
             else:
-                seen_cnie[cnie] = r.line
-        if r.role == "principal" and r.regime and r.valid_from and r.person["birth_date"]:
+                seen_cnie[c.cnie] = r.line
+        if c.role == "principal" and c.regime and c.valid_from and c.birth_date:
             for e in affiliation_errors(
                 refs,
-                regime=r.regime,
-                valid_from=r.valid_from,
-                birth_date=r.person["birth_date"],
-                employer_number=r.employer_number,
-                mutual_code=r.mutual_code,
-                rsu_score=r.rsu_score,
+                regime=c.regime,
+                valid_from=c.valid_from,
+                birth_date=c.birth_date,
+                employer_number=c.employer_number,
+                mutual_code=c.mutual_code,
+                rsu_score=c.rsu_score,
             ):
-                p.add(e.field, e.reason)
+                r.add(e.field, e.reason)
     principals_by_cnie = {
-        r.person["cnie"]: r for r in rows if r.role == "principal" and r.person["cnie"]
+        r.cells.cnie: r for r in rows if r.cells.role == "principal" and r.cells.cnie
     }
     for r in rows:
-        if r.role == "dependent" and r.principal_ref:
-            _resolve(r, by_key, principals_by_cnie, registered, refs)
+        if r.cells.role == "dependent" and r.cells.principal:
+            _resolve(r, r.cells.principal, by_key, principals_by_cnie, registered, refs)
 
 
 def _resolve(
     r: Row,
+    ref: str,
     by_key: dict[str, Row],
     in_file: dict[str, Row],
     registered: dict[str, _Registered],
     refs: Refs,
 ) -> None:
-    """Find a dependent's principal (row key, then CNIE) and check the link it makes."""
-    assert r.principal_ref is not None
-    p = r.problems
-    target = by_key.get(r.principal_ref) or in_file.get(normalised_cnie(r.principal_ref) or "")
+    """Find a dependent's principal (row key `ref`, then CNIE) and check the link it makes."""
+    c = r.cells
+    target = by_key.get(ref) or in_file.get(normalised_cnie(ref) or "")
     regime: str | None = None
     if target is not None:
-        if target.role != "principal":
-            p.add("principal", f"line {target.line} is not a principal row")
+        if target.cells.role != "principal":
+            r.add("principal", f"line {target.line} is not a principal row")
             return
         r.principal_row = target
-        regime = target.regime
-    elif (found := registered.get(normalised_cnie(r.principal_ref) or "")) is not None:
+        regime = target.cells.regime
+    elif (found := registered.get(normalised_cnie(ref) or "")) is not None:
         if not found.affiliations:
-            p.add("principal", f"CNIE {r.principal_ref} is registered but not a principal insured")
+            r.add("principal", f"CNIE {ref} is registered but not a principal insured")
             return
         if found.death_date is not None:
-            p.add("principal", f"the principal died on {found.death_date}")
+            r.add("principal", f"the principal died on {found.death_date}")
             return
         r.principal_id = found.id
-        regime = found.regime_on(r.valid_from) if r.valid_from else None
+        regime = found.regime_on(c.valid_from) if c.valid_from else None
     else:
-        p.add("principal", f"no row key or CNIE {r.principal_ref!r} in the file or the registry")
+        r.add("principal", f"no row key or CNIE {ref!r} in the file or the registry")
         return
-    birth, start = r.person["birth_date"], r.valid_from
-    if birth is None or start is None or r.relationship is None:
+    birth, start = c.birth_date, c.valid_from
+    if birth is None or start is None or c.relationship is None:
         return
     if start < birth:
-        p.add("valid_from", f"{start} is before the birth date {birth}")
+        r.add("valid_from", f"{start} is before the birth date {birth}")
     rule = refs.rule(regime, start) if regime else None
     error = dependent_age_error(
-        relationship=r.relationship,
-        birth_date=birth,
-        disabled=r.person["disabled"],
-        on=start,
-        rule=rule,
+        relationship=c.relationship, birth_date=birth, disabled=c.disabled, on=start, rule=rule
     )
     if error:
-        p.add(error.field, error.reason)
+        r.add(error.field, error.reason)
 
 
 def _reject_orphans(rows: list[Row]) -> None:
     for r in rows:
         if r.ok and r.principal_row is not None and not r.principal_row.ok:
-            r.problems.add(
-                "principal", f"the principal on line {r.principal_row.line} was rejected"
-            )
+            r.add("principal", f"the principal on line {r.principal_row.line} was rejected")
 
 
 def _units(rows: list[Row]) -> list[list[Row]]:
@@ -317,11 +346,11 @@ def _units(rows: list[Row]) -> list[list[Row]]:
     families: dict[int, list[Row]] = {}
     units: list[list[Row]] = []
     for r in rows:
-        if r.role == "principal":
+        if r.cells.role == "principal":
             families[id(r)] = [r]
             units.append(families[id(r)])
     for r in rows:
-        if r.role == "dependent":
+        if r.cells.role == "dependent":
             if r.principal_row is not None:
                 families[id(r.principal_row)].append(r)
             else:
@@ -340,7 +369,7 @@ def _load_batch(session: Session, batch: list[Row], actor: str) -> None:
     numbers = allocate(session, "immatriculation", len(batch))
     people = [
         {
-            **r.person,
+            **r.cells.person(),
             "immatriculation": immatriculation(n),
             "preferred_language": "fr",
             **stamp,
@@ -355,19 +384,22 @@ def _load_batch(session: Session, batch: list[Row], actor: str) -> None:
         ).all()
     )
     new_id = {id(r): ids[number] for r, number in zip(batch, numbers_of, strict=True)}
-    principals = [r for r in batch if r.role == "principal"]
-    refs = Refs.load(session, [r.employer_number for r in principals if r.employer_number])
+    principals = [r.cells for r in batch if r.cells.role == "principal"]
+    refs = Refs.load(session, [c.employer_number for c in principals if c.employer_number])
     affiliations = [
         {
             "person_id": new_id[id(r)],
-            "regime_code": r.regime,
-            "employer_id": refs.employers.get(r.employer_number) if r.employer_number else None,
-            "mutual_code": r.mutual_code,
-            "rsu_score": r.rsu_score,
-            "valid_from": r.valid_from,
+            "regime_code": r.cells.regime,
+            "employer_id": refs.employers.get(r.cells.employer_number)
+            if r.cells.employer_number
+            else None,
+            "mutual_code": r.cells.mutual_code,
+            "rsu_score": r.cells.rsu_score,
+            "valid_from": r.cells.valid_from,
             **stamp,
         }
-        for r in principals
+        for r in batch
+        if r.cells.role == "principal"
     ]
     if affiliations:
         session.execute(_table(Affiliation).insert(), affiliations)
@@ -377,12 +409,12 @@ def _load_batch(session: Session, batch: list[Row], actor: str) -> None:
             "principal_id": new_id[id(r.principal_row)]
             if r.principal_row is not None
             else r.principal_id,
-            "relationship": r.relationship,
-            "valid_from": r.valid_from,
+            "relationship": r.cells.relationship,
+            "valid_from": r.cells.valid_from,
             **stamp,
         }
         for r in batch
-        if r.role == "dependent"
+        if r.cells.role == "dependent"
     ]
     if links:
         session.execute(_table(DependentLink).insert(), links)
@@ -399,10 +431,13 @@ def import_persons(
     """Validate the whole file, then load the valid rows batch by batch (see module doc)."""
     report = ImportReport(filename=path.name)
     today_ = today()
-    rows = [_parse(p, today_) for p in read_rows(path, REQUIRED, OPTIONAL)]
+    rows = [
+        Row(checked.line, checked.row or PersonRow(), checked.errors)
+        for checked in read_rows(path, PersonRow, REQUIRED, OPTIONAL)
+    ]
     report.rows_read = len(rows)
     with scope() as session:
-        _validate(session, rows)
+        _validate(session, rows, today_)
     _reject_orphans(rows)
     valid_units = [[r for r in unit if r.ok] for unit in _units(rows)]
     total = sum(len(u) for u in valid_units)
@@ -417,11 +452,11 @@ def import_persons(
             cause = getattr(exc, "orig", None) or exc
             reason = f"batch of {len(batch)} rows not loaded: {type(cause).__name__}: {cause}"
             for r in batch:
-                r.problems.add("row", reason)
+                r.add("row", reason)
         if progress is not None:
             progress(len(batch), total)
-    report.errors = sorted((e for r in rows for e in r.problems.errors), key=lambda e: e.line)
-    record_run(scope, path, "registry_persons", report, actor)
+    report.errors = sorted((e for r in rows for e in r.errors), key=lambda e: e.line)
+    record_run(scope, path, ImportKind.REGISTRY_PERSONS, report, actor)
     return report
 
 
