@@ -48,7 +48,7 @@ CATALOGUES := src/daman/translations
 texts: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k Text -c TRANSLATORS: --no-location \
 		--project=Daman -o $(CATALOGUES)/messages.pot .
-	$(BIN)/pybabel -q update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --ignore-obsolete
+	$(BIN)/pybabel -q update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/python -c 'from daman.core.i18n import fill_source; fill_source()'
 
 clean:

@@ -7,8 +7,11 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
+    String,
     any_,
     bindparam,
+    cast,
     func,
     select,
     text,
@@ -21,14 +24,41 @@ from daman.adjudication.models import AdjudicationChunk, ReviewItem
 from daman.claims.models import Claim, ClaimLine, ClaimStatus
 
 
-def open_items(session: Session, *, limit: int, offset: int) -> tuple[list[ReviewItem], int]:
-    """Undecided review items, oldest first, with their claim, line and documents."""
-    where = ReviewItem.decided_at.is_(None)
-    total = session.scalar(select(func.count()).select_from(ReviewItem).where(where)) or 0
-    items = session.scalars(
+def open_items(
+    session: Session,
+    *,
+    limit: int,
+    offset: int,
+    agency: str | None = None,
+    category: str | None = None,
+    reason: str | None = None,
+    urgent_first: bool = False,
+) -> tuple[list[ReviewItem], int]:
+    """Undecided review items with their claim, line and documents: oldest first, or with
+    ``urgent_first`` the claims deposited earliest (least time left to answer) first and,
+    among them, the most money at stake; filtered by the receiving agency, the line's care
+    category or a reason code."""
+    where: list[ColumnElement[bool]] = [ReviewItem.decided_at.is_(None)]
+    if agency:
+        where.append(Claim.agency_code == agency)
+    if category:
+        where.append(ClaimLine.category == category)
+    if reason:  # the codes are a JSON list: '["needs_review", ...]' on both databases
+        where.append(cast(ReviewItem.reasons, String).contains(f'"{reason}"', autoescape=True))
+    joined = (
         select(ReviewItem)
-        .where(where)
-        .order_by(ReviewItem.id)
+        .join(Claim, Claim.id == ReviewItem.claim_id)
+        .join(ClaimLine, ClaimLine.id == ReviewItem.line_id)
+        .where(*where)
+    )
+    total = session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+    order = (
+        (Claim.deposit_date, ClaimLine.charged_centimes.desc(), ReviewItem.id)
+        if urgent_first
+        else (ReviewItem.id,)
+    )
+    items = session.scalars(
+        joined.order_by(*order)
         .limit(limit)
         .offset(offset)
         .options(

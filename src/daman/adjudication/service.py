@@ -302,8 +302,33 @@ def run_batch(
 # Review queue
 
 
-def review_queue(session: Session, *, limit: int, offset: int) -> tuple[list[ReviewItem], int]:
-    return repo.open_items(session, limit=limit, offset=offset)
+def review_queue(
+    session: Session,
+    *,
+    limit: int,
+    offset: int,
+    agency: str | None = None,
+    category: str | None = None,
+    reason: str | None = None,
+    urgent_first: bool = False,
+) -> tuple[list[ReviewItem], int]:
+    return repo.open_items(
+        session,
+        limit=limit,
+        offset=offset,
+        agency=agency,
+        category=category,
+        reason=reason,
+        urgent_first=urgent_first,
+    )
+
+
+def review_item(session: Session, item_id: int) -> ReviewItem:
+    """One review item (decided or not), or NotFound."""
+    item = session.get(ReviewItem, item_id)
+    if item is None:
+        raise NotFound(f"no review item {item_id}", code="review_item_not_found")
+    return item
 
 
 def assign(session: Session, item_id: int, actor: str) -> ReviewItem:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from daman.core.i18n import N_
+
 
 class RegimeCode(StrEnum):
     CNOPS = "CNOPS"
@@ -33,10 +35,43 @@ class CareCategory(StrEnum):
     PARAMEDICAL = "paramedical"
 
 
+# How a care category reads on a page (catalogue message ids).
+CATEGORY_LABELS = {
+    CareCategory.CONSULTATION: N_("Consultation"),
+    CareCategory.MEDICAL_ACT: N_("Medical act"),
+    CareCategory.MEDICINE: N_("Medicine"),
+    CareCategory.LAB: N_("Laboratory"),
+    CareCategory.IMAGING: N_("Imaging"),
+    CareCategory.DENTAL: N_("Dental care"),
+    CareCategory.DENTAL_PROSTHESIS: N_("Dental prosthesis"),
+    CareCategory.ORTHODONTICS: N_("Orthodontics"),
+    CareCategory.OPTICAL: N_("Optical"),
+    CareCategory.DEVICE: N_("Medical device"),
+    CareCategory.HOSPITALISATION: N_("Hospitalisation"),
+    CareCategory.PARAMEDICAL: N_("Paramedical care"),
+}
+
+
 class Exemption(StrEnum):
     NONE = "none"
     ALD = "ald"
     ALC = "alc"
+
+
+class LineStatus(StrEnum):
+    """The decision on a claim line (the engine writes these values in its frames)."""
+
+    ACCEPTED = "accepted"
+    REDUCED = "reduced"
+    REJECTED = "rejected"
+    PENDING_REVIEW = "pending_review"
+
+
+class LatePolicy(StrEnum):
+    """What the fund's policy does with a claim filed after the deadline."""
+
+    REJECT = "reject"  # its lines are rejected
+    PENALTY = "penalty"  # the AMO part is cut by late_penalty_bp per started month late
 
 
 class Confidence(StrEnum):

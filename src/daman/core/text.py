@@ -58,3 +58,13 @@ def no_bidi_controls(value: str) -> str:
 
 NO_BIDI = AfterValidator(no_bidi_controls)
 SafeText = Annotated[str, NO_BIDI]
+
+
+# Digits typed on an Arabic keyboard (Arabic-Indic and Persian forms) read as 0-9; Daman
+# shows 0-9 everywhere and accepts either in a field.
+_EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")
+
+
+def western_digits(value: str) -> str:
+    """'١٢٠٫٥٠' -> '120.50'; other characters unchanged."""
+    return value.translate(_EASTERN_DIGITS)

@@ -28,6 +28,7 @@ from daman.auth.access import CSRF_HEADER, SESSION_COOKIE, Principal, principal_
 from daman.auth.models import AccessToken, Role, TokenKind, User
 from daman.config import get_settings
 from daman.core.db import SESSION
+from daman.core.enums import CATEGORY_LABELS
 from daman.core.i18n import N_, RTL, negotiate, translations
 from daman.core.money import format_mad
 
@@ -112,6 +113,7 @@ def render(
             "nav": [n for n in NAV if who is not None and who.role in n.roles],
             "csrf": tokens.csrf_for(cookie) if who is not None and cookie else "",
             "path": request.url.path,
+            "category_labels": CATEGORY_LABELS,
             **context,
         },
         status_code=status,
