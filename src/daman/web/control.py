@@ -178,11 +178,11 @@ def decide(
         text = f"{label}: {note.strip()}" if note.strip() else label
         try:
             decision = ReviewDecisionIn(action=ReviewAction(action), reason=text, amo_centimes=amo)
-            adjudication.decide(session, item_id, decision, who.actor)
+            with session.begin_nested():  # a refused decision leaves nothing behind
+                adjudication.decide(session, item_id, decision, who.actor)
         except ValidationError as exc:
             errors["note"] = "; ".join(str(e["msg"]) for e in exc.errors())
         except (ValidationFailed, Conflict) as exc:
-            session.rollback()  # nothing of a refused decision stays
             detail = exc.detail
             errors["action"] = detail[0].reason if isinstance(detail, list) else str(detail)
     if errors:

@@ -6,10 +6,11 @@ from fastapi import APIRouter
 
 
 def page_routers() -> list[APIRouter]:
+    from daman.web.authorisations import router as authorisations
     from daman.web.claim_page import router as claim_page
     from daman.web.control import router as control
     from daman.web.home import router as home
     from daman.web.pages import router as sign_in
     from daman.web.persons import router as persons
 
-    return [home, sign_in, persons, claim_page, control]
+    return [home, sign_in, persons, claim_page, control, authorisations]
