@@ -188,6 +188,20 @@ def page(
     return list(rows), total
 
 
+def at_agency(
+    session: Session, agency_code: str, limit: int, who: Principal | None = None
+) -> list[Claim]:
+    """The latest paper claims handed in at an agency, newest first (its index serves)."""
+    stmt = (
+        select(Claim)
+        .where(Claim.agency_code == agency_code, visible_to(who))
+        .options(selectinload(Claim.patient))
+        .order_by(Claim.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
 def patients(session: Session, numbers: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(numbers))
     out: dict[str, int] = {}

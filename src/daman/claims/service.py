@@ -264,6 +264,13 @@ def _move(
     )
 
 
+def at_agency(
+    session: Session, agency_code: str, limit: int = 10, who: Principal | None = None
+) -> list[ClaimSummary]:
+    """The latest paper claims handed in at an agency (an agent's own agency first)."""
+    return [summary(c, who) for c in repo.at_agency(session, agency_code, limit, who)]
+
+
 # ---------------------------------------------------------------------------------------
 # Views
 

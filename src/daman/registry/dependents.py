@@ -173,6 +173,15 @@ def list_dependents(
     ]
 
 
+def principal_of(session: Session, person: Person) -> Person | None:
+    """The principal insured a dependent is linked to today (None for someone who is no
+    one's dependent today)."""
+    link = repo.open_link(session, person.id, today())
+    if link is None or link.valid_from > today():
+        return None
+    return session.get(Person, link.principal_id)
+
+
 def end_link(
     session: Session,
     dependent_number: str,

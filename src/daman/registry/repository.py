@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, true
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from daman.auth.models import Role
 from daman.core.dates import today
+from daman.core.fold import fold
+from daman.core.text import western_digits
 from daman.registry.models import (
     Affiliation,
     AldExemption,
@@ -100,24 +103,54 @@ def latest_regime() -> ColumnElement[str | None]:
     )
 
 
+def _next_text(text: str) -> str:
+    """The least text after every text starting with ``text`` (its last character + 1)."""
+    return text[:-1] + chr(ord(text[-1]) + 1)
+
+
+def _starts_with(
+    column: QueryableAttribute[str] | QueryableAttribute[str | None], text: str
+) -> ColumnElement[bool]:
+    """column starts with ``text``, as a range a B-tree index serves on either database."""
+    return and_(column >= text, column < _next_text(text))
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word of a search as typed: its folded form (a phrase when it held punctuation,
+    ``ben_ali`` -> ``ben ali``) for the names, and itself in capitals (digits 0-9) for the
+    start of a CNIE or immatriculation."""
+
+    folded: str
+    code: str
+
+
+def terms(q: str | None) -> list[Term]:
+    found = {Term(fold(w), western_digits(w).upper()): None for w in (q or "").split()}
+    return list(found)
+
+
+def _term_matches(term: Term) -> ColumnElement[bool]:
+    """The term in a person's names, in either script and anywhere in them (the folded
+    key holds no LIKE wildcard), or the start of their CNIE or immatriculation."""
+    names = Person.search_name.like(f"%{term.folded}%") if term.folded else false()
+    return or_(
+        names,
+        _starts_with(Person.immatriculation, term.code),
+        _starts_with(Person.cnie, term.code),
+    )
+
+
 def search_persons(
     session: Session, q: str | None, regime: str | None, limit: int, offset: int
 ) -> tuple[list[tuple[Person, str | None]], int]:
-    """Persons matching every word of q (names in both scripts, CNIE, immatriculation)."""
+    """Persons matching every word of q: a part of a name in either script, accents and
+    Arabic hamza and alef variants forgiven (both sides folded, `daman.core.fold`), or the
+    start of a CNIE or immatriculation."""
     current = latest_regime().label("regime_code")
     stmt = select(Person, current)
-    for word in (q or "").split():
-        w = _like(word.lower())
-        stmt = stmt.where(
-            or_(
-                func.lower(Person.last_name).like(w, escape="\\"),
-                func.lower(Person.first_name).like(w, escape="\\"),
-                Person.last_name_ar.like(_like(word), escape="\\"),
-                Person.first_name_ar.like(_like(word), escape="\\"),
-                Person.cnie == word.upper(),
-                Person.immatriculation.like(f"{_escaped(word.upper())}%", escape="\\"),
-            )
-        )
+    for term in terms(q):
+        stmt = stmt.where(_term_matches(term))
     if regime:
         stmt = stmt.where(latest_regime() == regime)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
@@ -125,6 +158,29 @@ def search_persons(
         stmt.order_by(Person.last_name, Person.first_name, Person.id).limit(limit).offset(offset)
     )
     return [(p, r) for p, r in rows], total
+
+
+def find_persons(session: Session, q: str | None, limit: int) -> list[tuple[Person, str | None]]:
+    """At most ``limit`` persons matching every word of q (as `search_persons`), the best
+    first: a CNIE or immatriculation typed in full, then names that start with the first
+    word, then the others, each by name. No count: an answer as one types."""
+    typed = terms(q)
+    if not typed:
+        return []
+    exact = or_(
+        *(Person.immatriculation == t.code for t in typed),
+        *(Person.cnie == t.code for t in typed),
+    )
+    first = typed[0].folded or "\t"  # a tab: no key holds one
+    starts = or_(Person.search_name.like(f"{first}%"), Person.search_name.like(f"% {first}%"))
+    rank = case((exact, 0), (starts, 1), else_=2)
+    stmt = select(Person, latest_regime().label("regime_code"))
+    for term in typed:
+        stmt = stmt.where(_term_matches(term))
+    rows = session.execute(
+        stmt.order_by(rank, Person.last_name, Person.first_name, Person.id).limit(limit)
+    )
+    return [(p, r) for p, r in rows]
 
 
 def affiliations_of(session: Session, person_id: int) -> list[tuple[Affiliation, str | None]]:

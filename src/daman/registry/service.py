@@ -296,6 +296,18 @@ def search_insured(
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
+def find_persons(session: Session, q: str | None, limit: int = 20) -> list[InsuredSummary]:
+    """At most ``limit`` persons for what was typed, the best first (see
+    `repository.find_persons`): the answer as one types, with no count."""
+    fields = [f for f in InsuredSummary.model_fields if f != "regime_code"]
+    return [
+        InsuredSummary.model_validate(
+            {**{f: getattr(p, f) for f in fields}, "regime_code": regime_code}
+        )
+        for p, regime_code in repo.find_persons(session, q, limit)
+    ]
+
+
 # -- affiliations ------------------------------------------------------------------------
 
 

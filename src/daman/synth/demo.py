@@ -19,20 +19,21 @@ from time import perf_counter
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from daman.accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_USERNAMES
 from daman.accounts.service import NewUser, create_user
 from daman.adjudication.service import value
 from daman.auth.models import Role, User
-from daman.claims.models import Claim
+from daman.claims.models import Channel, Claim
 from daman.config import get_settings
 from daman.core.dates import add_months, month_start, today
 from daman.core.db import unit_of_work
 from daman.core.enums import AffiliationEndReason, RegimeCode
 from daman.core.identifiers import allocate, immatriculation, rib_key
 from daman.providers.models import Provider
+from daman.reference.models import Agency
 from daman.registry.models import (
     Affiliation,
     AldExemption,
@@ -53,6 +54,21 @@ DEMO_PERSONS = 2_000  # generated, besides the fixed ones
 DEMO_PROVIDERS = 195  # generated, besides the fixed ones
 DEMO_CLAIMS = 500  # claims deposited today, besides the fixed persons' own
 HISTORY_MONTHS = 24
+DEMO_AGENT_AGENCY = "RBT-AGD"
+# A few agencies of the fund (code, name in French and Arabic, city, region): the demo
+# agent works at the first; the day's paper claims are handed in at one of them.
+DEMO_AGENCIES = (
+    ("RBT-AGD", "Agence Rabat Agdal", "وكالة الرباط أكدال", "Rabat", "Rabat-Salé-Kénitra"),
+    (
+        "CAS-MAA",
+        "Agence Casablanca Maârif",
+        "وكالة الدار البيضاء المعاريف",
+        "Casablanca",
+        "Casablanca-Settat",
+    ),
+    ("FES-SAI", "Agence Fès Saïss", "وكالة فاس سايس", "Fès", "Fès-Meknès"),
+    ("AGA-DAK", "Agence Agadir Dakhla", "وكالة أكادير الداخلة", "Agadir", "Souss-Massa"),
+)
 
 
 @dataclass(frozen=True)
@@ -120,6 +136,7 @@ def _load(session: Session, seed: int, on: date) -> DemoResult:
     reference = load_reference(session, on)
     persons = _fixed_persons(session, on, reference.mutuals, reference.ald_codes)
     providers = _fixed_providers(session, on)
+    _agencies(session, on)
     session.flush()
     if get_settings().environment == "development":
         _accounts(session, persons[FIXED[0].key], providers)
@@ -147,6 +164,7 @@ def _load(session: Session, seed: int, on: date) -> DemoResult:
         featured=featured,
         featured_providers=by_group,
     )
+    _hand_in_at_agencies(session, claims.claim_ids)
     statuses = _adjudicate(session, claims.claim_ids)
     return DemoResult(
         created=True,
@@ -167,7 +185,42 @@ def _accounts(session: Session, employee: Person, providers: dict[str, Provider]
         person = employee.immatriculation if role is Role.INSURED else None
         provider = providers["pharmacy"].inpe if role is Role.PROVIDER else None
         new = NewUser(username, role, DEMO_PASSWORD, full_name, person, provider)
-        create_user(session, new, DEMO_ACTOR)
+        user = create_user(session, new, DEMO_ACTOR)
+        if role is Role.AGENT:
+            user.agency_code = DEMO_AGENT_AGENCY
+
+
+def _agencies(session: Session, on: date) -> None:
+    """The demo agencies that are not there yet (reference data may already hold some)."""
+    known = set(session.scalars(select(Agency.code)))
+    for code, name_fr, name_ar, city, region in DEMO_AGENCIES:
+        if code not in known:
+            session.add(
+                Agency(
+                    code=code,
+                    name_fr=name_fr,
+                    name_ar=name_ar,
+                    city=city,
+                    region=region,
+                    valid_from=date(on.year - 10, 1, 1),
+                    created_by=DEMO_ACTOR,
+                    updated_by=DEMO_ACTOR,
+                )
+            )
+
+
+def _hand_in_at_agencies(session: Session, claim_ids: list[int]) -> None:
+    """Each paper claim of the day handed in at one of the demo agencies, in turn."""
+    codes = [code for code, *_ in DEMO_AGENCIES]
+    paper = session.scalars(
+        select(Claim.id).where(Claim.id.in_(claim_ids), Claim.channel == Channel.AGENCY)
+    ).all()
+    for n, code in enumerate(codes):
+        ids = [cid for i, cid in enumerate(paper) if i % len(codes) == n]
+        for i in range(0, len(ids), 500):
+            session.execute(
+                update(Claim).where(Claim.id.in_(ids[i : i + 500])).values(agency_code=code)
+            )
 
 
 def _adjudicate(session: Session, claim_ids: list[int]) -> dict[str, int]:

@@ -32,6 +32,7 @@ from daman.core.enums import (
     Relationship,
     Sex,
 )
+from daman.core.fold import search_key
 from daman.core.identifiers import ice_key, immatriculation, rib_key
 from daman.synth import names
 
@@ -47,7 +48,7 @@ def tracked(names: str) -> tuple[str, ...]:
 
 PERSON_COLUMNS = tracked(
     "id immatriculation cnie last_name first_name last_name_ar first_name_ar birth_date sex "
-    "death_date disabled rib phone preferred_language"
+    "death_date disabled rib phone preferred_language search_name"
 )
 EMPLOYER_COLUMNS = tracked("id number name ice city")
 AFFILIATION_COLUMNS = tracked(
@@ -405,6 +406,7 @@ class PopulationPlan:
                 rib,
                 f"0{6 + (random_() < 0.3)}{int(random_() * 10**8):08d}" if phone else None,
                 "ar" if random_() < 0.45 else "fr",
+                search_key((family[0], first[0], family[1], first[1])),
                 *self.audit,
             )
         )
