@@ -28,6 +28,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    TypeDecorator,
     func,
     insert,
     select,
@@ -55,6 +56,8 @@ def copy_types(name: str, columns: Sequence[str]) -> list[str]:
     out = []
     for column in columns:
         kind = table(name).c[column].type
+        if isinstance(kind, TypeDecorator):  # an enum column (core.db.StringEnum): its VARCHAR
+            kind = kind.impl_instance
         if isinstance(kind, Boolean):
             out.append("bool")
         elif isinstance(kind, BigInteger):
