@@ -71,18 +71,3 @@ def test_in_payment_needs_approved_claims_and_paid_needs_in_payment(session, thr
     assert service.get(session, paid.number).status == "paid"
     with pytest.raises(Conflict):
         service.mark_in_payment(session, [refused.id], "payments")
-
-
-@pytest.mark.parametrize(
-    ("header", "lang"),
-    [
-        (None, "fr"),
-        ("en", "en"),
-        ("ar-MA,ar;q=0.9,fr;q=0.8", "ar"),
-        ("de-DE,de;q=0.9,en;q=0.4,fr;q=0.6", "fr"),
-        ("es, *;q=0.1", "fr"),
-        ("en;q=bad, ar;q=0.2", "ar"),
-    ],
-)
-def test_language_from_accept_language(header, lang):
-    assert service.language(header) == lang

@@ -15,6 +15,7 @@ from daman.claims import service as claims
 from daman.claims.explain import Explainer
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
+from daman.core.i18n import negotiate
 from daman.core.pagination import Page, PageParams, RowId, page_params
 
 router = APIRouter(tags=["adjudication"])
@@ -57,7 +58,7 @@ def review_queue(
 ) -> Page[ReviewItemOut]:
     """Lines waiting for a controller, oldest first: the line, why, and the documents."""
     items, total = service.review_queue(session, limit=paging.limit, offset=paging.offset)
-    lang = claims.language(accept_language)
+    lang = negotiate(accept_language=accept_language)
     explainer = Explainer(session, list({i.claim_id: i.claim for i in items}.values()))
     return Page(
         items=[item_out(session, i, lang, explainer) for i in items],
@@ -80,7 +81,7 @@ def assign(
 ) -> ReviewItemOut:
     """Take an item: it is assigned to the caller."""
     item = service.assign(session, item_id, who.actor)
-    return item_out(session, item, claims.language(accept_language))
+    return item_out(session, item, negotiate(accept_language=accept_language))
 
 
 @router.post(
@@ -98,4 +99,4 @@ def decide(
     """Accept, reduce (with the AMO amount to pay) or reject the line, with a reason; the
     claim's totals, outcome and status are updated."""
     item = service.decide(session, item_id, payload, who.actor)
-    return item_out(session, item, claims.language(accept_language))
+    return item_out(session, item, negotiate(accept_language=accept_language))

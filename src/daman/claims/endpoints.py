@@ -17,6 +17,7 @@ from daman.claims.models import Claim, ClaimStatus
 from daman.claims.schemas import ClaimIn, ClaimOut, ClaimSummary, DocumentOut, StatusChangeIn
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
+from daman.core.i18n import negotiate
 from daman.core.pagination import Page, PageParams, RowId, page_params
 
 router = APIRouter(tags=["claims"])
@@ -75,7 +76,7 @@ def _answer(
     claim, created = submitted
     if not created:
         response.status_code = status.HTTP_200_OK
-    return service.claim_out(session, claim, service.language(accept_language), who)
+    return service.claim_out(session, claim, negotiate(accept_language=accept_language), who)
 
 
 MAX_FILES = 10  # documents sent with one care sheet
@@ -147,7 +148,7 @@ def get_claim(
     provider sees its own lines and the documents it uploaded, with totals on those lines;
     insured persons and providers see the fund's staff by role, not by name."""
     claim = service.get(session, number, who)
-    return service.claim_out(session, claim, service.language(accept_language), who)
+    return service.claim_out(session, claim, negotiate(accept_language=accept_language), who)
 
 
 @router.post(
@@ -213,4 +214,4 @@ def approve_claim(
 ) -> ClaimOut:
     """Approve an adjudicated claim with a payable amount for payment."""
     claim = service.approve(session, number, who.actor, payload.reason if payload else "")
-    return service.claim_out(session, claim, service.language(accept_language), who)
+    return service.claim_out(session, claim, negotiate(accept_language=accept_language), who)

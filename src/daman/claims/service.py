@@ -15,7 +15,6 @@ payment batch); `mark_paid` is what the payments domain calls once a payment wen
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,25 +46,6 @@ from daman.core.dates import covers, now
 from daman.core.errors import Conflict, FieldError, ValidationFailed
 from daman.providers.models import Provider
 from daman.registry.repository import person_by_immatriculation
-
-LANGS = ("fr", "en", "ar")
-_LANG = re.compile(r"^\s*([a-zA-Z]{1,8})(?:-[a-zA-Z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
-
-
-def language(accept_language: str | None, default: str = "fr") -> str:
-    """The best of ar/fr/en in an Accept-Language header (by q value, then order)."""
-    best, best_q = default, -1.0
-    for part in (accept_language or "").split(","):
-        m = _LANG.match(part)
-        if not m or m.group(1).lower() not in LANGS:
-            continue
-        try:
-            q = float(m.group(2)) if m.group(2) else 1.0
-        except ValueError:
-            continue
-        if q > best_q:
-            best, best_q = m.group(1).lower(), q
-    return best
 
 
 @dataclass(frozen=True)
@@ -262,13 +242,6 @@ def _move(
     repo.add_events(
         session, ids, from_status=before, to_status=after, at=at, by=actor, reason=reason
     )
-
-
-def at_agency(
-    session: Session, agency_code: str, limit: int = 10, who: Principal | None = None
-) -> list[ClaimSummary]:
-    """The latest paper claims handed in at an agency (an agent's own agency first)."""
-    return [summary(c, who) for c in repo.at_agency(session, agency_code, limit, who)]
 
 
 # ---------------------------------------------------------------------------------------

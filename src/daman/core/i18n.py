@@ -163,16 +163,17 @@ def negotiate(*chosen: str | None, accept_language: str | None = None) -> str:
 
 
 def fill_source(languages: Iterable[str] = (SOURCE,)) -> None:
-    """Give the new messages of the English catalogue their id as text (the id is the
-    English wording; edit the catalogue where the English shown should differ)."""
+    """Give the new or changed messages of the English catalogue their id as text (the id
+    is the English wording; edit the catalogue where the English shown should differ)."""
     for lang in languages:
         path = catalogue_path(lang)
         with path.open("rb") as f:
             catalog = read_po(f, locale=lang)
         changed = False
         for message in catalog:
-            if message.id and not message.string:
+            if message.id and (not message.string or message.fuzzy):
                 message.string = message.id
+                message.flags.discard("fuzzy")
                 changed = True
         if changed:
             with path.open("wb") as f:

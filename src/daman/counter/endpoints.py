@@ -15,9 +15,9 @@ from daman.auth.models import Role
 from daman.claims import service as claims
 from daman.claims.models import Claim
 from daman.claims.schemas import ClaimIn, ClaimOut
-from daman.claims.service import language
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
+from daman.core.i18n import negotiate
 from daman.counter import service
 from daman.documents import store
 from daman.preauth import invoices
@@ -83,7 +83,7 @@ def _answer(
     claim, created = submitted
     if not created:
         response.status_code = status.HTTP_200_OK
-    return claims.claim_out(session, claim, language(accept_language), who)
+    return claims.claim_out(session, claim, negotiate(accept_language=accept_language), who)
 
 
 MAX_FILES = 10  # documents sent with one care sheet
@@ -139,7 +139,7 @@ def request_preauth(
     """Ask for a prior authorisation: the planned care is valued by the engine (rights,
     expected cover and patient share) and the 48-hour answer clock starts."""
     row = service.request_preauth(session, payload, who)
-    return preauth.preauth_out(session, row, language(accept_language), who)
+    return preauth.preauth_out(session, row, negotiate(accept_language=accept_language), who)
 
 
 @preauth_router.post(
@@ -172,7 +172,7 @@ def send_invoice(
     if not created:
         response.status_code = status.HTTP_200_OK
     row = preauth_repo.by_number(session, number, who)
-    return invoices.invoice_out(session, row, invoice, language(accept_language))
+    return invoices.invoice_out(session, row, invoice, negotiate(accept_language=accept_language))
 
 
 router.include_router(claims_router)

@@ -333,7 +333,7 @@ def _notify(
         "ald_code": row.ald_code,
         "ald_name": _disease_name(session, row.ald_code),
         "valid_from": start,
-        "valid_to": end if end is not None else FOREVER.get(lang, FOREVER["fr"]),
+        "valid_to": end if end is not None else FOREVER,
         "reason": reason if topic == "ald_refused" else (f"\n{reason}" if reason else ""),
     }
     subject, body = render(topic, lang, values)

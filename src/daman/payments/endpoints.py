@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal, allow
 from daman.auth.models import Role
-from daman.claims.service import language
 from daman.config import get_settings
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
+from daman.core.i18n import negotiate
 from daman.core.pagination import Page, PageParams, page_params
 from daman.payments import documents, service
 from daman.payments.bankfile import BankFileInvalid
@@ -178,7 +178,10 @@ def list_held(
 ) -> Page[HeldOut]:
     """Payees whose approved claims are held back, with the reason, oldest first."""
     items, total = service.held(
-        session, language(accept_language), limit=paging.limit, offset=paging.offset
+        session,
+        negotiate(accept_language=accept_language),
+        limit=paging.limit,
+        offset=paging.offset,
     )
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 

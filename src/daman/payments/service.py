@@ -48,6 +48,7 @@ from daman.core.bulk import bulk_update
 from daman.core.dates import aware, now, today
 from daman.core.db import make_engine
 from daman.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from daman.core.i18n import N_, translate
 from daman.core.files import write_durably
 from daman.core.identifiers import allocate, rib_problem
 from daman.payments import bankfile, returns
@@ -77,27 +78,15 @@ from daman.preauth.repository import invoiced_claims
 PayeeRule = Callable[[Session, Sequence[PayableLine]], dict[int, Payee]]  # line id -> payee
 Progress = Callable[[int], None]  # claims looked at so far
 
-HOLD_TEXT: dict[str, dict[str, str]] = {
-    HoldReason.RIB_MISSING: {
-        "fr": "Aucun RIB n'est enregistré pour le bénéficiaire.",
-        "en": "No RIB is recorded for the payee.",
-        "ar": "لا يوجد رقم حساب بنكي مسجل للمستفيد.",
-    },
-    HoldReason.RIB_INVALID: {
-        "fr": "RIB invalide ({detail}).",
-        "en": "Invalid RIB ({detail}).",
-        "ar": "رقم الحساب البنكي غير صحيح ({detail}).",
-    },
-    HoldReason.RIB_REJECTED: {
-        "fr": "La banque a rejeté le dernier virement sur ce RIB ({detail}) : corriger le RIB.",
-        "en": "The bank rejected the last transfer to this RIB ({detail}): fix the RIB.",
-        "ar": "رفض البنك آخر تحويل إلى هذا الحساب ({detail}): يجب تصحيح رقم الحساب البنكي.",
-    },
-    HoldReason.PAYEE_DECEASED: {
-        "fr": "Le bénéficiaire est décédé le {detail} : désigner la personne à payer.",
-        "en": "The payee died on {detail}: designate who is to be paid.",
-        "ar": "توفي المستفيد بتاريخ {detail}: يجب تعيين الشخص الذي يتم الأداء له.",
-    },
+# Why a payment is held back, said in the reader's language (detail: the RIB problem, the
+# bank's return, the date of death).
+HOLD_TEXT: dict[str, str] = {
+    HoldReason.RIB_MISSING: N_("No RIB is recorded for the payee."),
+    HoldReason.RIB_INVALID: N_("Invalid RIB (%(detail)s)."),
+    HoldReason.RIB_REJECTED: N_(
+        "The bank rejected the last transfer to this RIB (%(detail)s): fix the RIB."
+    ),
+    HoldReason.PAYEE_DECEASED: N_("The payee died on %(detail)s: designate who is to be paid."),
 }
 
 
@@ -668,8 +657,7 @@ def _apply(
 
 
 def hold_text(code: str, detail: str, lang: str) -> str:
-    texts = HOLD_TEXT[code]
-    return texts.get(lang, texts["fr"]).format(detail=detail)
+    return translate(HOLD_TEXT[code], lang, detail=detail)
 
 
 def held(session: Session, lang: str, *, limit: int, offset: int) -> tuple[list[HeldOut], int]:

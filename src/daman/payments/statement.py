@@ -1,9 +1,10 @@
 """The insured person's statement of a payment (décompte, كشف التعويض) as a PDF.
 
 French and Arabic on the same page: every heading and label in both languages, each line's
-explanation in both. Arabic is shaped (HarfBuzz) and laid out right to left, in IBM Plex
-Sans Arabic, a font that also covers Latin and that ships as a Python package; the PDF
-embeds the subset of the glyphs it uses. `render` is a pure function of the data.
+explanation in both, all from the catalogue of texts (daman.core.i18n). Arabic is shaped
+(HarfBuzz) and laid out right to left, in IBM Plex Sans Arabic, a font that also covers
+Latin and that ships as a Python package; the PDF embeds the subset of the glyphs it uses.
+`render` is a pure function of the data.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from daman.core.errors import DamanError
+from daman.core.i18n import N_, Text, translate
 from daman.core.money import BP, format_mad
 from daman.core.text import strip_bidi
 
@@ -25,24 +27,24 @@ FONT_PACKAGE = "fontpkg-ibm-plex-sans-arabic"
 FONT_FILES = {"": "IBMPlexSansArabic-Regular.ttf", "B": "IBMPlexSansArabic-Bold.ttf"}
 FAMILY = "plex"
 WIDTHS = (8, 19, 37, 20, 20, 14, 20, 22, 26)  # mm, 186 in all
-HEAD_FR = ("N°", "Date", "Soin", "Facturé", "Base", "Taux", "AMO", "Mutuelle", "À charge")
-HEAD_AR = (
-    "رقم",
-    "التاريخ",
-    "العلاج",
-    "المفوتر",
-    "الأساس",
-    "النسبة",
-    "التأمين",
-    "التعاضدية",
-    "الباقي",
+FRENCH, ARABIC = "fr", "ar"  # the languages of the statement, left and right
+HEAD = (
+    N_("No."),
+    N_("Date"),
+    N_("Care"),
+    N_("Charged"),
+    N_("Base"),
+    N_("Rate"),
+    N_("AMO"),
+    N_("Mutual"),
+    N_("Patient pays"),
 )
 _ISO_DATE = re.compile(r"\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b")
 STATUS = {
-    "in_payment": ("en cours de paiement", "في طور الأداء"),
-    "pending": ("envoyé à la banque", "أرسل إلى البنك"),
-    "settled": ("payé", "تم الأداء"),
-    "rejected": ("rejeté par la banque", "رفضه البنك"),
+    "in_payment": Text("being paid"),
+    "pending": Text("sent to the bank"),
+    "settled": Text("paid"),
+    "rejected": Text("rejected by the bank"),
 }
 
 
@@ -133,10 +135,18 @@ class _Pdf(FPDF):
         self.cell(0, 4, f"{self.fund} · {self.reference} · {self.page_no()}/{{nb}}", align="C")
 
     def pair(
-        self, french: str, arabic: str, *, size: float = 9, style: str = "", h: float = 5.5
+        self,
+        french: Text | str,
+        arabic: Text | str | None = None,
+        *,
+        size: float = 9,
+        style: str = "",
+        h: float = 5.5,
     ) -> None:
-        """French on the left and Arabic on the right, on one row when both fit."""
+        """A text in French on the left and one in Arabic on the right (the same text in
+        both languages when `arabic` is left out), on one row when both fit."""
         self.set_font(FAMILY, style, size)
+        french, arabic = _said(french, FRENCH), _said(french if arabic is None else arabic, ARABIC)
         french, arabic = strip_bidi(french), ltr_dates(strip_bidi(arabic))
         if self.get_string_width(french) + self.get_string_width(arabic) + 6 > self.epw:
             self.multi_cell(0, h, french, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -154,35 +164,45 @@ class _Pdf(FPDF):
         self.ln(5)
 
 
+def _said(text: Text | str, lang: str) -> str:
+    return text.render(lang) if isinstance(text, Text) else text
+
+
 def render(statement: Statement) -> bytes:
     pdf = _Pdf(statement.fund_name, statement.reference)
-    pdf.set_title(f"Décompte {statement.reference}")
+    pdf.set_title(Text("Statement %(reference)s", reference=statement.reference).render(FRENCH))
     pdf.set_author(statement.fund_name)
     pdf.set_creator("Daman")
     pdf.add_page()
 
-    pdf.pair(
-        "Décompte de remboursement AMO", "كشف التعويض عن مصاريف العلاج", size=14, style="B", h=8
-    )
-    pdf.pair(statement.fund_name, "التأمين الإجباري الأساسي عن المرض", size=9)
+    pdf.pair(Text("AMO reimbursement statement"), size=14, style="B", h=8)
+    pdf.pair(statement.fund_name, Text("Mandatory health insurance"), size=9)
     pdf.ln(2)
     amount = format_mad(statement.amount_centimes)
-    status_fr, status_ar = STATUS.get(statement.status, (statement.status, statement.status))
+    reference = statement.reference
     for french, arabic in (
-        (f"Bénéficiaire : {statement.payee_name}", f"المستفيد: {statement.payee_name_ar}"),
-        (f"Immatriculation : {statement.payee}", f"رقم التسجيل: {statement.payee}"),
         (
-            f"Virement : {statement.reference} (lot {statement.batch})",
-            f"التحويل: {statement.reference}",
+            Text("Payee: %(name)s", name=statement.payee_name),
+            Text("Payee: %(name)s", name=statement.payee_name_ar),
         ),
+        (Text("Registration number: %(number)s", number=statement.payee), None),
         (
-            f"Date d'exécution : {statement.execution_date.isoformat()}",
-            f"تاريخ التنفيذ: {statement.execution_date.isoformat()}",
+            Text(
+                "Transfer: %(reference)s (batch %(batch)s)",
+                reference=reference,
+                batch=statement.batch,
+            ),
+            Text("Transfer: %(reference)s", reference=reference),
         ),
-        (f"RIB : {statement.rib}", f"رقم الحساب البنكي: {statement.rib}"),
+        (Text("Execution date: %(date)s", date=statement.execution_date), None),
+        (Text("RIB: %(rib)s", rib=statement.rib), None),
         (
-            f"Montant viré : {amount} MAD ({status_fr})",
-            f"المبلغ المحول: {amount} درهم ({status_ar})",
+            Text(
+                "Amount transferred: %(amount)s MAD (%(status)s)",
+                amount=amount,
+                status=STATUS.get(statement.status, statement.status),
+            ),
+            None,
         ),
     ):
         pdf.pair(french, arabic)
@@ -192,9 +212,7 @@ def render(statement: Statement) -> bytes:
         _claim(pdf, claim)
 
     pdf.ln(2)
-    pdf.pair(
-        f"Total viré : {amount} MAD", f"المجموع المحول: {amount} درهم", size=11, style="B", h=7
-    )
+    pdf.pair(Text("Total transferred: %(amount)s MAD", amount=amount), size=11, style="B", h=7)
     return bytes(pdf.output())
 
 
@@ -202,16 +220,23 @@ def _claim(pdf: _Pdf, claim: StatementClaim) -> None:
     if pdf.will_page_break(30):
         pdf.add_page()
     pdf.pair(
-        f"Dossier {claim.number} · {claim.patient_name} ({claim.patient}) · "
-        f"déposé le {claim.deposit_date.isoformat()}",
-        f"الملف {claim.number} · المريض: {claim.patient_name_ar}",
+        Text(
+            "Claim %(number)s · %(name)s (%(patient)s) · filed on %(date)s",
+            number=claim.number,
+            name=claim.patient_name,
+            patient=claim.patient,
+            date=claim.deposit_date,
+        ),
+        Text(
+            "Claim %(number)s · patient: %(name)s", number=claim.number, name=claim.patient_name_ar
+        ),
         size=9.5,
         style="B",
         h=6,
     )
     pdf.set_fill_color(235, 238, 242)
-    pdf.row(HEAD_FR, style="B", fill=True)
-    pdf.row(HEAD_AR, style="B", fill=True)
+    pdf.row([translate(head, FRENCH) for head in HEAD], style="B", fill=True)
+    pdf.row([translate(head, ARABIC) for head in HEAD], style="B", fill=True)
     for line in claim.lines:
         pdf.row(
             (
@@ -240,15 +265,15 @@ def _claim(pdf: _Pdf, claim: StatementClaim) -> None:
             pdf.multi_cell(
                 0,
                 4,
-                ltr_dates(f"السطر {line.line_no}: {strip_bidi(text)}"),
+                ltr_dates(
+                    Text(
+                        "Line %(line)s: %(reason)s", line=line.line_no, reason=strip_bidi(text)
+                    ).render(ARABIC)
+                ),
                 align="R",
                 new_x=XPos.LMARGIN,
                 new_y=YPos.NEXT,
             )
     paid = format_mad(claim.paid_centimes)
-    pdf.pair(
-        f"Payé pour ce dossier (AMO + mutuelle) : {paid} MAD",
-        f"المبلغ المؤدى عن هذا الملف: {paid} درهم",
-        style="B",
-    )
+    pdf.pair(Text("Paid for this claim (AMO + mutual): %(amount)s MAD", amount=paid), style="B")
     pdf.ln(3)

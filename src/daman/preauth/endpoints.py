@@ -12,9 +12,9 @@ from daman.auth.access import Principal, allow, log_read
 from daman.auth.models import Role
 from daman.claims import documents as store
 from daman.claims.schemas import DocumentOut
-from daman.claims.service import language
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
+from daman.core.i18n import negotiate
 from daman.core.pagination import Page, PageParams, RowId, page_params
 from daman.preauth import documents, invoices, service
 from daman.preauth import repository as repo
@@ -49,7 +49,7 @@ LANGUAGE = Header(
 
 def _out(session: Session, who: Principal, number: str, lang: str | None) -> PreauthOut:
     row = repo.by_number(session, number, who)
-    return service.preauth_out(session, row, language(lang), who)
+    return service.preauth_out(session, row, negotiate(accept_language=lang), who)
 
 
 @router.post(
@@ -67,7 +67,7 @@ def request_preauth(
     """Ask for a prior authorisation: the planned care is valued by the engine (rights,
     expected cover and patient share) and the 48-hour answer clock starts."""
     row = service.request(session, payload, who)
-    return service.preauth_out(session, row, language(accept_language), who)
+    return service.preauth_out(session, row, negotiate(accept_language=accept_language), who)
 
 
 @router.get("/preauthorisations", response_model=Page[PreauthSummary])
@@ -156,7 +156,7 @@ def decide_preauth(
     """Agree (units, base, validity), agree partly, refuse, or ask for information (the
     clock stops until the requester answers). The requester is notified."""
     row = service.decide(session, number, payload, who)
-    return service.preauth_out(session, row, language(accept_language), who)
+    return service.preauth_out(session, row, negotiate(accept_language=accept_language), who)
 
 
 @router.post(
@@ -173,7 +173,7 @@ def supply_information(
 ) -> PreauthOut:
     """Answer the controller's question: the request waits for the fund again."""
     row = service.supply_information(session, number, payload, who)
-    return service.preauth_out(session, row, language(accept_language), who)
+    return service.preauth_out(session, row, negotiate(accept_language=accept_language), who)
 
 
 @router.post(
@@ -190,7 +190,7 @@ def cancel_preauth(
 ) -> PreauthOut:
     """Withdraw a request that was not answered yet."""
     row = service.cancel(session, number, who, payload.reason if payload else "")
-    return service.preauth_out(session, row, language(accept_language), who)
+    return service.preauth_out(session, row, negotiate(accept_language=accept_language), who)
 
 
 @router.post(
@@ -267,7 +267,7 @@ def send_invoice(
     if not created:
         response.status_code = status.HTTP_200_OK
     row = repo.by_number(session, number, who)
-    return invoices.invoice_out(session, row, invoice, language(accept_language))
+    return invoices.invoice_out(session, row, invoice, negotiate(accept_language=accept_language))
 
 
 @router.get(
@@ -286,4 +286,4 @@ def get_invoice(
     row = repo.by_number(session, number, who)
     invoice = invoices.by_claim_number(session, row, claim)
     log_read(session, who, "preauth_invoice", f"{row.number}/{claim}")
-    return invoices.invoice_out(session, row, invoice, language(accept_language))
+    return invoices.invoice_out(session, row, invoice, negotiate(accept_language=accept_language))
