@@ -4,6 +4,7 @@ A code with no label here is shown as it is."""
 
 from __future__ import annotations
 
+from daman.core.enums import CATEGORY_LABELS
 from daman.core.i18n import N_
 
 LABELS: dict[str, str] = {
@@ -35,6 +36,10 @@ LABELS: dict[str, str] = {
     "device": N_("Medical device"),
     "costly_care": N_("Costly care"),
     # exemptions
+    "requested": N_("Waiting for a decision"),
+    "granted": N_("Granted"),
+    "first": N_("First request"),
+    "renewal": N_("Renewal"),
     "active": N_("In force"),
     "upcoming": N_("Upcoming"),
     "expired": N_("Expired"),
@@ -49,6 +54,8 @@ LABELS: dict[str, str] = {
     "death": N_("Death"),
     "transfer": N_("Transfer"),
     "other": N_("Other"),
+    # care categories (named once, in daman.core.enums)
+    **{category.value: text for category, text in CATEGORY_LABELS.items()},
 }
 
 # The reasons of the rights check (daman.registry.rights.REASONS), as a person reads them.

@@ -9,8 +9,9 @@ def page_routers() -> list[APIRouter]:
     from daman.web.authorisations import router as authorisations
     from daman.web.claim_page import router as claim_page
     from daman.web.control import router as control
+    from daman.web.exemptions import router as exemptions
     from daman.web.home import router as home
     from daman.web.pages import router as sign_in
     from daman.web.persons import router as persons
 
-    return [home, sign_in, persons, claim_page, control, authorisations]
+    return [home, sign_in, persons, claim_page, control, authorisations, exemptions]
