@@ -4,6 +4,24 @@ from daman.adjudication.models import AdjudicationChunk, ReviewItem
 from daman.auth.audit import AuditEntry
 from daman.auth.models import AccessToken, ReadLog, User
 from daman.claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatusEvent, LineDecision
+from daman.contributions.collection.models import (
+    BankImport,
+    CollectionItem,
+    CollectionRun,
+    Declaration,
+    EmployerUser,
+    Mandate,
+    MemberCategory,
+)
+from daman.contributions.ledger.models import (
+    Allocation,
+    Call,
+    CallEvent,
+    CallLine,
+    Entry,
+    PayerAccount,
+    Receipt,
+)
 from daman.core.db import Base
 from daman.core.identifiers import Counter
 from daman.exemptions.models import AldExemptionRequest, AldRequestDocument, AldRequestEvent
@@ -26,6 +44,13 @@ from daman.preauth.models import (
     PreauthRequirement,
 )
 from daman.providers.models import Provider
+from daman.reference.contribution_rules import (
+    ChamilBand,
+    CollectionRule,
+    ContributionRate,
+    TnsCategory,
+    TnsReferenceIncome,
+)
 from daman.reference.models import (
     ActTariff,
     AdjudicationPolicy,
@@ -63,28 +88,44 @@ __all__ = [
     "AldExemptionRequest",
     "AldRequestDocument",
     "AldRequestEvent",
+    "Allocation",
     "AuditEntry",
+    "BankImport",
     "Base",
+    "Call",
+    "CallEvent",
+    "CallLine",
     "Ceiling",
+    "ChamilBand",
     "Claim",
     "ClaimDocument",
     "ClaimLine",
     "ClaimStatusEvent",
+    "CollectionItem",
+    "CollectionRule",
+    "CollectionRun",
     "ComplementaryRate",
     "Contribution",
+    "ContributionRate",
     "Counter",
     "CoverageRate",
+    "Declaration",
     "DependentLink",
     "Drug",
     "DrugPrice",
     "Employer",
+    "EmployerUser",
+    "Entry",
     "FhirSubmission",
     "HcxCycle",
     "HcxPartner",
     "ImportRun",
     "LineDecision",
+    "Mandate",
+    "MemberCategory",
     "Mutual",
     "Notification",
+    "PayerAccount",
     "PaymentBatch",
     "PaymentHold",
     "PaymentItem",
@@ -99,9 +140,12 @@ __all__ = [
     "PreauthRequirement",
     "Provider",
     "ReadLog",
+    "Receipt",
     "Regime",
     "ReviewItem",
     "RightsRule",
     "StudentProof",
+    "TnsCategory",
+    "TnsReferenceIncome",
     "User",
 ]

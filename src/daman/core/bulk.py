@@ -12,6 +12,7 @@ without this module knowing it.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +32,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     bindparam,
+    func,
     insert,
+    select,
     update,
 )
 from sqlalchemy.orm import Session
@@ -304,3 +307,56 @@ def _actor(constants: dict[str, Any]) -> str | None:
         if isinstance(constants.get(key), str):
             return str(constants[key])
     return None
+
+
+# ---------------------------------------------------------------------------------------
+# Millions of rows: COPY on PostgreSQL (a frame written as CSV by Polars, in native code),
+# chunked executemany elsewhere. Ids are handed out beforehand, so that a batch links its
+# rows (a call and its lines) without reading them back.
+
+COPY_CHUNK = 50_000  # rows per executemany on SQLite
+
+
+def copy_insert(
+    session: Session, table: Table, frame: pl.DataFrame, actor: str | None = None
+) -> int:
+    """Insert the rows of `frame`, whose columns are columns of `table` (StringEnum ones
+    as their values, each checked); the number of rows inserted."""
+    if frame.is_empty():
+        return 0
+    for name in frame.columns:
+        if isinstance(table.c[name].type, StringEnum):
+            _enum_texts(table.c[name], frame[name])
+    if not _postgres(session):
+        for start in range(0, frame.height, COPY_CHUNK):
+            session.execute(insert(table), frame.slice(start, COPY_CHUNK).to_dicts())
+        notify_bulk(session, "insert", table.name, frame.height, {"rows": frame.height}, actor)
+        return frame.height
+    data = frame.write_csv(include_header=False, null_value="").encode()
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    # Table and column names come from the metadata; the rows travel as COPY data.
+    sql = f"COPY {table.name} ({', '.join(frame.columns)}) FROM STDIN (FORMAT csv)"
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for start in range(0, len(data), 1 << 20):
+            copy.write(data[start : start + (1 << 20)])
+    content = {"columns": frame.columns, "sha256": hashlib.sha256(data).hexdigest()}
+    notify_bulk(session, "copy", table.name, frame.height, content, actor)
+    return frame.height
+
+
+def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
+    """`count` fresh ids for rows of `table` about to be inserted with them: from the
+    table's sequence on PostgreSQL; on SQLite, after the largest id (the transaction holds
+    the database's write lock, so no other writer takes them)."""
+    if count <= 0:
+        return []
+    if _postgres(session):
+        sql = "SELECT nextval(pg_get_serial_sequence(%(t)s, 'id')) FROM generate_series(1, %(n)s)"
+        connection = session.connection().connection.driver_connection
+        assert connection is not None
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"t": table.name, "n": count})
+            return [int(row[0]) for row in cursor.fetchall()]
+    top = session.execute(select(func.max(table.c.id))).scalar() or 0
+    return list(range(top + 1, top + 1 + count))

@@ -21,6 +21,13 @@ from sqlalchemy.orm import Session
 from daman.core.dates import now
 from daman.core.db import unit_of_work
 from daman.core.money import parse_mad, parse_rate
+from daman.reference.contribution_rules import (
+    ChamilBand,
+    CollectionRule,
+    ContributionRate,
+    TnsCategory,
+    TnsReferenceIncome,
+)
 from daman.reference.importers import import_ald_list, import_drug_list, record_run
 from daman.reference.models import (
     ActTariff,
@@ -124,6 +131,52 @@ def _tariff(r: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _dated(r: dict[str, str]) -> dict[str, Any]:
+    return {
+        "valid_from": _date(r["valid_from"]),
+        "valid_to": _date(r["valid_to"]),
+        "source": r["source"],
+        "confidence": r["confidence"],
+    }
+
+
+def _mad(text: str) -> int | None:
+    return parse_mad(text) if text.strip() else None
+
+
+def _contribution_rate(r: dict[str, str]) -> dict[str, Any]:
+    return {
+        "regime_code": r["regime_code"],
+        "member_kind": r["member_kind"],
+        "member_bp": parse_rate(r["member_rate"]),
+        "employer_bp": parse_rate(r["employer_rate"]),
+        "solidarity_bp": parse_rate(r["solidarity_rate"]),
+        "share_min_centimes": _mad(r["share_min_mad"]),
+        "share_max_centimes": _mad(r["share_max_mad"]),
+        "flat_centimes": _mad(r["flat_mad"]),
+        "payer": r["payer"],
+        "base": r["base"],
+        **_dated(r),
+    }
+
+
+def _milli(text: str) -> int:
+    """'1.75' -> 1750 (a multiple in thousandths)."""
+    return parse_mad(text) * 10
+
+
+def _collection_rule(r: dict[str, str]) -> dict[str, Any]:
+    return {
+        "regime_code": r["regime_code"],
+        "due_day": int(r["due_day"]),
+        "due_month_offset": int(r["due_month_offset"]),
+        "first_month_penalty_bp": parse_rate(r["first_month_penalty"]),
+        "further_month_penalty_bp": parse_rate(r["further_month_penalty"]),
+        "rounding": r["rounding"],
+        **_dated(r),
+    }
+
+
 # table name, model, data file, row converter, natural key (in load order: parents first)
 TABLES: list[
     tuple[str, type[Any], str, Callable[[dict[str, str]], dict[str, Any]], tuple[str, ...]]
@@ -146,6 +199,56 @@ TABLES: list[
         ("mutual_code", "category", "valid_from"),
     ),
     ("act_tariffs", ActTariff, "act_tariffs.csv", _tariff, ("key", "regime_code", "valid_from")),
+    (
+        "contribution_rates",
+        ContributionRate,
+        "contribution_rates.csv",
+        _contribution_rate,
+        ("regime_code", "member_kind", "valid_from"),
+    ),
+    (
+        "tns_reference_incomes",
+        TnsReferenceIncome,
+        "tns_reference_incomes.csv",
+        lambda r: {
+            "amount_centimes": parse_mad(r["amount_mad"]),
+            "income_rounding": r["income_rounding"],
+            **_dated(r),
+        },
+        ("valid_from",),
+    ),
+    (
+        "tns_categories",
+        TnsCategory,
+        "tns_categories.csv",
+        lambda r: {
+            "code": r["code"],
+            "label": r["label"],
+            "label_ar": r["label_ar"],
+            "multiple_milli": _milli(r["multiple"]),
+            **_dated(r),
+        },
+        ("code", "valid_from"),
+    ),
+    (
+        "chamil_bands",
+        ChamilBand,
+        "chamil_bands.csv",
+        lambda r: {
+            "rsu_above": r["rsu_above"],
+            "rsu_up_to": _opt(r["rsu_up_to"]),
+            "amount_centimes": parse_mad(r["amount_mad"]),
+            **_dated(r),
+        },
+        ("rsu_above", "valid_from"),
+    ),
+    (
+        "collection_rules",
+        CollectionRule,
+        "collection_rules.csv",
+        _collection_rule,
+        ("regime_code", "valid_from"),
+    ),
 ]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from daman.contributions.ledger import repository as ledger
 from daman.core.dates import in_force_on
 from daman.core.db import any_id
 from daman.reference.models import RightsRule
@@ -66,11 +67,14 @@ class AffiliationFact:
 
 @dataclass(frozen=True)
 class ContributionFact:
-    """A month's declared days, summed over employers, and whether it was paid."""
+    """A month's declared days, summed over employers, and whether it was paid: since
+    `paid_on` for a month of the contributions ledger (it counts from that day on), since
+    always for the registry's own rows (imported declared days and paid flags)."""
 
     month: date
     declared_days: int = 0
     paid: bool = True
+    paid_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -271,11 +275,14 @@ def _gather(session: Session, ids: list[int]) -> _Gathered:
             func.sum(Contribution.declared_days),
             Contribution.paid,
         )
+        .where(~ledger.in_ledger(Contribution.person_id, Contribution.month))
         .group_by(Contribution.person_id, Contribution.month, Contribution.paid)
         .order_by(Contribution.person_id, Contribution.month, Contribution.paid)
     )
     for pid, month, days, paid in _rows(session, months, Contribution.person_id, every):
         got.contributions[pid].append(ContributionFact(month, int(days or 0), bool(paid)))
+    for pid, month, days, paid, paid_on in ledger.months(session, every):
+        got.contributions[pid].append(ContributionFact(month, days, paid, paid_on))
     proof_columns = select(
         StudentProof.person_id, StudentProof.valid_from, StudentProof.valid_to
     ).order_by(StudentProof.person_id, StudentProof.valid_from, StudentProof.id)
@@ -293,7 +300,8 @@ def _gather(session: Session, ids: list[int]) -> _Gathered:
 # the kind first (1 person, 2 link, 3 affiliation, 4 month, 5 student proof, 6 ALD), in the
 # same order as _gather's, after one row of kind 0 holding every RightsRule row as JSON
 # (t1), so that a look-up is one round trip. Columns: kind, person, t1..t4 (text), d1, d2
-# (dates), n (integer), b (boolean), id (order within a kind).
+# (dates), n (integer), b (boolean), id (order within a kind). Months come from the
+# registry's rows (d2 empty) and from the contributions ledger (d2: the day it was paid).
 _FAMILY_SQL = """
     WITH asked AS ({asked}),
     links AS (
@@ -320,7 +328,11 @@ _FAMILY_SQL = """
     SELECT 4, person_id, NULL, NULL, NULL, NULL, month, NULL, sum(declared_days)::integer,
            paid, NULL
     FROM contributions WHERE person_id = ANY((SELECT ids FROM family)::integer[])
+      AND {not_in_ledger}
     GROUP BY person_id, month, paid
+    UNION ALL
+    SELECT 4, person_id, NULL, NULL, NULL, NULL, month, paid_on, days, paid, NULL
+    FROM ({ledger_months}) AS ledger_months
     UNION ALL
     SELECT 5, person_id, NULL, NULL, NULL, NULL, valid_from, valid_to, NULL, NULL, id
     FROM student_proofs WHERE person_id = ANY(ARRAY(SELECT id FROM asked))
@@ -331,12 +343,14 @@ _FAMILY_SQL = """
     """
 # Run on the driver's own cursor: its rows are plain tuples, with none of the result
 # machinery's cost per row (a batch reads about 40 rows per person).
-_FAMILY = _FAMILY_SQL.format(
-    asked="SELECT unnest(CAST(%(ids)s AS integer[])) AS id", rule_columns=", ".join(RULE_COLUMNS)
-)
+_LEDGER = {
+    "rule_columns": ", ".join(RULE_COLUMNS),
+    "not_in_ledger": ledger.NOT_IN_LEDGER_SQL.format(table="contributions"),
+    "ledger_months": ledger.MONTHS_SQL.format(persons="(SELECT ids FROM family)::integer[]"),
+}
+_FAMILY = _FAMILY_SQL.format(asked="SELECT unnest(CAST(%(ids)s AS integer[])) AS id", **_LEDGER)
 _FAMILY_OF_NUMBER = _FAMILY_SQL.format(
-    asked="SELECT id FROM persons WHERE immatriculation = %(number)s",
-    rule_columns=", ".join(RULE_COLUMNS),
+    asked="SELECT id FROM persons WHERE immatriculation = %(number)s", **_LEDGER
 )
 
 
@@ -364,7 +378,7 @@ def _collect(rows: Iterable[Any], got: _Gathered | None = None) -> _Gathered:
     got = got if got is not None else _Gathered()
     for kind, pid, t1, t2, t3, t4, d1, d2, n, b, _ in rows:
         if kind == _MONTH:
-            got.contributions[pid].append(ContributionFact(d1, n or 0, bool(b)))
+            got.contributions[pid].append(ContributionFact(d1, n or 0, bool(b), d2))
         elif kind == _AFFILIATION:
             got.affiliations[pid].append(AffiliationFact(t1, d1, d2, t2, t3, n, t4))
         elif kind == _PERSON:

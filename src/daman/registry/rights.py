@@ -25,6 +25,13 @@ The rules (rules.md, section 1), in the order they are applied:
     `waiting_months`): rights open `waiting_months` after the first month of a run of paid
     months, provided payment continued through the waiting months; conditions stop at the
     end of the last paid month of the run.
+  - *paid, as known on the date*: a month of the contributions ledger counts as paid from
+    the day its call was paid in full (`paid_on`), not before: rights lost for unpaid
+    months come back on the day of the payment, and a date before it keeps the answer it
+    had (the effect of a payment is dated). A returned direct debit makes the month
+    unpaid again. The registry's own rows of declared days and paid flags (imported) have
+    no such date and count on every date; for a month of a person the ledger has a line
+    about, the ledger is the source.
   - *RSU threshold* (`rsu_max`, e.g. TADAMON): the affiliation's RSU score must be at or
     below the threshold, compared as exact decimals (`rsu_above_threshold`).
 * **Maintained rights.** Once rights have opened, they run `maintain_job_loss_months` after
@@ -63,6 +70,7 @@ from sqlalchemy.orm import Session
 from daman.core.dates import add_months, covers, day_before, month_start
 from daman.core.enums import LinkEndReason, Relationship
 from daman.core.errors import NotFound
+from daman.core.i18n import N_, Text
 from daman.registry.facts import (
     AffiliationFact,
     ContributionFact,
@@ -85,27 +93,30 @@ from daman.registry.spans import (
     qualifying_months,
 )
 
+# The reasons, each with its meaning (messages of the catalogue of texts, daman.core.i18n).
 REASONS: dict[str, str] = {
-    "covered_principal": "covered as principal insured",
-    "covered_dependent": "covered as dependent of a covered principal",
-    "covered_maintained_job_loss": "affiliation ended; rights maintained for a period",
-    "covered_maintained_no_contributions": "declarations or payments stopped; rights maintained",
-    "covered_maintained_divorce": "divorced spouse; rights maintained for a period",
-    "covered_maintained_survivor": "surviving spouse or child; rights maintained for a period",
-    "covered_ald_maintained": "rights kept by an ALD exemption in force",
-    "deceased": "the person died before the date",
-    "no_affiliation": "no affiliation or dependent link covers the date",
-    "no_rights_rule": "no rights rule of the regime is in force on the date",
-    "rights_not_open": "the opening conditions (declared days) are not met yet",
-    "waiting_period": "the waiting period after the first paid contribution is running",
-    "contributions_unpaid": "no paid contribution or declaration keeps rights open",
-    "affiliation_ended": "the affiliation ended and maintained rights have run out",
-    "rsu_above_threshold": "the RSU score is above the regime's threshold",
-    "rsu_score_missing": "the regime needs an RSU score and none valid is recorded",
-    "principal_not_covered": "the principal insured is not covered on the date",
-    "dependent_link_ended": "the dependent link ended before the date",
-    "dependent_child_over_age": "the child is past the age limit",
-    "survivor_rights_ended": "maintained rights after the principal's death have run out",
+    "covered_principal": N_("covered as principal insured"),
+    "covered_dependent": N_("covered as dependent of a covered principal"),
+    "covered_maintained_job_loss": N_("affiliation ended; rights maintained for a period"),
+    "covered_maintained_no_contributions": N_(
+        "declarations or payments stopped; rights maintained"
+    ),
+    "covered_maintained_divorce": N_("divorced spouse; rights maintained for a period"),
+    "covered_maintained_survivor": N_("surviving spouse or child; rights maintained for a period"),
+    "covered_ald_maintained": N_("rights kept by an ALD exemption in force"),
+    "deceased": N_("the person died before the date"),
+    "no_affiliation": N_("no affiliation or dependent link covers the date"),
+    "no_rights_rule": N_("no rights rule of the regime is in force on the date"),
+    "rights_not_open": N_("the opening conditions (declared days) are not met yet"),
+    "waiting_period": N_("the waiting period after the first paid contribution is running"),
+    "contributions_unpaid": N_("no paid contribution or declaration keeps rights open"),
+    "affiliation_ended": N_("the affiliation ended and maintained rights have run out"),
+    "rsu_above_threshold": N_("the RSU score is above the regime's threshold"),
+    "rsu_score_missing": N_("the regime needs an RSU score and none valid is recorded"),
+    "principal_not_covered": N_("the principal insured is not covered on the date"),
+    "dependent_link_ended": N_("the dependent link ended before the date"),
+    "dependent_child_over_age": N_("the child is past the age limit"),
+    "survivor_rights_ended": N_("maintained rights after the principal's death have run out"),
 }
 
 
@@ -113,7 +124,7 @@ REASONS: dict[str, str] = {
 class Eligibility:
     covered: bool
     reason: str
-    explanation: str
+    explanation: Text  # the sentence why, said in the reader's language: .render(lang)
     regime_code: str | None = None
     as_dependent: bool = False
     principal_id: int | None = None
@@ -128,7 +139,7 @@ class Eligibility:
 def evaluate(facts: PersonFacts, on: date) -> Eligibility:
     """Whether the person is covered on `on`, with a stable reason and a sentence why."""
     if facts.death_date is not None and on > facts.death_date:
-        return Eligibility(False, "deceased", f"Died on {facts.death_date}; not covered after.")
+        return _died(facts.death_date)
     own = _as_principal(facts, on, facts.ald_exemptions) if facts.affiliations else None
     if own is not None and own.covered:
         return own
@@ -139,7 +150,13 @@ def evaluate(facts: PersonFacts, on: date) -> Eligibility:
         return dependent
     if own is not None:
         return own
-    return Eligibility(False, "no_affiliation", "No affiliation and no dependent link recorded.")
+    return Eligibility(
+        False, "no_affiliation", Text("No affiliation and no dependent link recorded.")
+    )
+
+
+def _died(death: date) -> Eligibility:
+    return Eligibility(False, "deceased", Text("Died on %(date)s; not covered after.", date=death))
 
 
 def birthday(birth: date, years: int) -> date:
@@ -159,18 +176,31 @@ def _covered_principal(
     if exemption is not None and until is not None:
         until = None if exemption.valid_to is None else max(until, exemption.valid_to)
     fresh = span.conditions_until is not None and span.conditions_until < span.opened
+    since = {"regime": aff.regime_code, "since": span.opened, "basis": span.basis}
     if span.conditions_cover(on) or (fresh and not span.stopped_by_end):
         if fresh:
-            known = f"; no month declared or paid since, rights run until {span.rights_until}"
+            why = Text(
+                "Covered as principal insured under %(regime)s since %(since)s (%(basis)s); "
+                "no month declared or paid since, rights run until %(until)s.",
+                **since,
+                until=span.rights_until,
+            )
         elif span.conditions_until:
-            known = f"; conditions met until {span.conditions_until}"
+            why = Text(
+                "Covered as principal insured under %(regime)s since %(since)s (%(basis)s); "
+                "conditions met until %(until)s.",
+                **since,
+                until=span.conditions_until,
+            )
         else:
-            known = ""
+            why = Text(
+                "Covered as principal insured under %(regime)s since %(since)s (%(basis)s).",
+                **since,
+            )
         return Eligibility(
             True,
             "covered_principal",
-            f"Covered as principal insured under {aff.regime_code} since {span.opened} "
-            f"({span.basis}){known}.",
+            why,
             aff.regime_code,
             mutual_code=aff.mutual_code,
             rights_until=until,
@@ -186,26 +216,45 @@ def _covered_principal(
         return Eligibility(
             True,
             "covered_principal",
-            f"Covered as principal insured under {aff.regime_code} since {span.opened} "
-            f"({span.basis}); declared until {span.conditions_until}, the next month's "
-            f"declaration is not due before {due} (declared {lag} month(s) later).",
+            Text(
+                "Covered as principal insured under %(regime)s since %(since)s (%(basis)s); "
+                "declared until %(declared)s, the next month's declaration is not due before "
+                "%(due)s (declared %(lag)s month(s) later).",
+                **since,
+                declared=span.conditions_until,
+                due=due,
+                lag=lag,
+            ),
             aff.regime_code,
             mutual_code=aff.mutual_code,
             rights_until=until,
         )
     if span.stopped_by_end:
         reason = "covered_maintained_job_loss"
-        cause = f"the affiliation ended on {span.conditions_until}" + (
-            f" ({aff.end_reason})" if aff.end_reason else ""
+        cause = (
+            Text(
+                "the affiliation ended on %(date)s (%(end_reason)s)",
+                date=span.conditions_until,
+                end_reason=aff.end_reason,
+            )
+            if aff.end_reason
+            else Text("the affiliation ended on %(date)s", date=span.conditions_until)
         )
     else:
         reason = "covered_maintained_no_contributions"
-        cause = f"the last declared or paid month ended on {span.conditions_until}"
+        cause = Text(
+            "the last declared or paid month ended on %(date)s", date=span.conditions_until
+        )
     return Eligibility(
         True,
         reason,
-        f"Rights under {aff.regime_code} since {span.opened} ({span.basis}) maintained until "
-        f"{span.rights_until}: {cause}.",
+        Text(
+            "Rights under %(regime)s since %(since)s (%(basis)s) maintained until %(until)s: "
+            "%(cause)s.",
+            **since,
+            until=span.rights_until,
+            cause=cause,
+        ),
         aff.regime_code,
         mutual_code=aff.mutual_code,
         rights_until=until,
@@ -227,10 +276,14 @@ def _as_principal(facts: PersonFacts, on: date, ald: Sequence[Period]) -> Eligib
     if not started:
         first = min(a.valid_from for a in facts.affiliations)
         return Eligibility(
-            False, "no_affiliation", f"No affiliation on {on}; the first starts on {first}."
+            False,
+            "no_affiliation",
+            Text(
+                "No affiliation on %(date)s; the first starts on %(first)s.", date=on, first=first
+            ),
         )
     if facts.death_date is not None and on > facts.death_date:
-        return Eligibility(False, "deceased", f"Died on {facts.death_date}; not covered after.")
+        return _died(facts.death_date)
     spans, blocked = principal_spans(facts, on)
     covering = [s for s in spans if s.rights_cover(on)]
     if covering:
@@ -242,12 +295,22 @@ def _as_principal(facts: PersonFacts, on: date, ald: Sequence[Period]) -> Eligib
         exemption = _ald_in_force(ald, last.rule, on)
         if exemption is not None:
             aff = last.affiliation
+            stopped = {"regime": aff.regime_code, "date": last.conditions_until}
             return Eligibility(
                 True,
                 "covered_ald_maintained",
-                f"Conditions under {aff.regime_code} stopped on {last.conditions_until}; "
-                "rights kept by the ALD exemption in force"
-                + (f" until {exemption.valid_to}." if exemption.valid_to else "."),
+                Text(
+                    "Conditions under %(regime)s stopped on %(date)s; rights kept by the ALD "
+                    "exemption in force until %(until)s.",
+                    **stopped,
+                    until=exemption.valid_to,
+                )
+                if exemption.valid_to
+                else Text(
+                    "Conditions under %(regime)s stopped on %(date)s; rights kept by the ALD "
+                    "exemption in force.",
+                    **stopped,
+                ),
                 aff.regime_code,
                 mutual_code=aff.mutual_code,
                 rights_until=exemption.valid_to,
@@ -261,15 +324,24 @@ def _as_principal(facts: PersonFacts, on: date, ald: Sequence[Period]) -> Eligib
     mine = [s for s in opened if s.affiliation is aff]
     if mine:
         last = max(mine, key=lambda s: s.opened)
+        ended = {"ended": last.conditions_until, "until": last.rights_until}
         if last.stopped_by_end:
-            reason, cause = "affiliation_ended", f"The affiliation ended on {last.conditions_until}"
+            reason = "affiliation_ended"
+            why = Text(
+                "The affiliation ended on %(ended)s; maintained rights ran until %(until)s.",
+                **ended,
+            )
         else:
             reason = "contributions_unpaid"
-            cause = f"No declared or paid month after the one ending {last.conditions_until}"
+            why = Text(
+                "No declared or paid month after the one ending %(ended)s; maintained rights "
+                "ran until %(until)s.",
+                **ended,
+            )
         return Eligibility(
             False,
             reason,
-            f"{cause}; maintained rights ran until {last.rights_until}.",
+            why,
             aff.regime_code,
             mutual_code=aff.mutual_code,
         )
@@ -281,8 +353,7 @@ def _pending(facts: PersonFacts, aff: AffiliationFact, spans: list[Span], on: da
     rule = rule_on(facts.rules, aff.regime_code, on)
     assert rule is not None
     later = [s.opened for s in spans if s.affiliation is aff and s.opened > on]
-    opens = f" Rights open on {min(later)}." if later else ""
-    months = qualifying_months(facts, aff, rule, min_date(aff.valid_to, on))
+    months = qualifying_months(facts, aff, rule, min_date(aff.valid_to, on), on)
     if rule.opening_days is not None:
         window = rule.opening_window_months or 1
         start = add_months(month_start(on), 1 - window)
@@ -290,9 +361,20 @@ def _pending(facts: PersonFacts, aff: AffiliationFact, spans: list[Span], on: da
         return Eligibility(
             False,
             "rights_not_open",
-            f"{total} paid declared days in {start:%Y-%m}..{on:%Y-%m} (registered "
-            f"{aff.valid_from}); rights open the month after {rule.opening_days} days are "
-            f"reached within {window} months.{opens}",
+            _opens(
+                Text(
+                    "%(total)s paid declared days in %(start)s..%(end)s (registered "
+                    "%(registered)s); rights open the month after %(days)s days are reached "
+                    "within %(window)s months.",
+                    total=total,
+                    start=f"{start:%Y-%m}",
+                    end=f"{on:%Y-%m}",
+                    registered=aff.valid_from,
+                    days=rule.opening_days,
+                    window=window,
+                ),
+                later,
+            ),
             aff.regime_code,
             mutual_code=aff.mutual_code,
         )
@@ -301,36 +383,61 @@ def _pending(facts: PersonFacts, aff: AffiliationFact, spans: list[Span], on: da
         return Eligibility(
             False,
             "contributions_unpaid",
-            f"No paid contribution between registration on {aff.valid_from} and {on}.{opens}",
+            _opens(
+                Text(
+                    "No paid contribution between registration on %(registered)s and %(date)s.",
+                    registered=aff.valid_from,
+                    date=on,
+                ),
+                later,
+            ),
             aff.regime_code,
             mutual_code=aff.mutual_code,
         )
     return Eligibility(
         False,
         "waiting_period",
-        f"Paid contributions since {paid[0]:%Y-%m}; rights open after {rule.waiting_months} "
-        f"months of paid contributions.{opens}",
+        _opens(
+            Text(
+                "Paid contributions since %(first)s; rights open after %(months)s months of "
+                "paid contributions.",
+                first=f"{paid[0]:%Y-%m}",
+                months=rule.waiting_months,
+            ),
+            later,
+        ),
         aff.regime_code,
         mutual_code=aff.mutual_code,
     )
 
 
+def _opens(why: Text, later: list[date]) -> Text:
+    """Why rights are not open yet, and the day they open when it is known."""
+    if not later:
+        return why
+    return Text("%(why)s Rights open on %(date)s.", why=why, date=min(later))
+
+
 def _age_check(
     facts: PersonFacts, link: LinkFact, rule: Rule, on: date
-) -> tuple[bool, str, date | None]:
+) -> tuple[bool, Text, date | None]:
     """Whether the dependent's relationship and age allow cover on `on`; why; until when."""
     if link.relationship != Relationship.CHILD:
-        return True, "spouse", None
+        return True, Text("spouse"), None
     adult = birthday(facts.birth_date, rule.child_max_age)
     if on < adult:
-        return True, f"child under {rule.child_max_age}", day_before(adult)
+        return True, Text("child under %(age)s", age=rule.child_max_age), day_before(adult)
     if facts.disabled:
-        return True, "disabled child, covered at any age", None
+        return True, Text("disabled child, covered at any age"), None
     limit = birthday(facts.birth_date, rule.student_max_age)
     if on >= limit:
         return (
             False,
-            f"Turned {rule.student_max_age} on {limit}; not covered as a child after.",
+            Text(
+                "Turned %(age)s on %(date)s; not covered as a child after.",
+                age=rule.student_max_age,
+                date=limit,
+            ),
             None,
         )
     proofs = [p for p in facts.student_proofs if covers(p.valid_from, p.valid_to, on)]
@@ -339,12 +446,21 @@ def _age_check(
         proof_end = None if None in ends else max(d for d in ends if d is not None)
         return (
             True,
-            f"student aged {rule.child_max_age}-{rule.student_max_age}",
+            Text(
+                "student aged %(age)s-%(max_age)s",
+                age=rule.child_max_age,
+                max_age=rule.student_max_age,
+            ),
             min_date(proof_end, day_before(limit)),
         )
     return (
         False,
-        f"Turned {rule.child_max_age} on {adult} and no student proof covers {on}.",
+        Text(
+            "Turned %(age)s on %(date)s and no student proof covers %(on)s.",
+            age=rule.child_max_age,
+            date=adult,
+            on=on,
+        ),
         None,
     )
 
@@ -356,13 +472,20 @@ def _as_dependent(facts: PersonFacts, on: date) -> Eligibility:
         return Eligibility(
             False,
             "no_affiliation",
-            f"No dependent link on {on}; the first starts on {links[-1].valid_from}.",
+            Text(
+                "No dependent link on %(date)s; the first starts on %(first)s.",
+                date=on,
+                first=links[-1].valid_from,
+            ),
         )
     link = started[0]
     principal = facts.principals.get(link.principal_id)
     if principal is None:
         return Eligibility(
-            False, "principal_not_covered", "The principal insured is unknown.", as_dependent=True
+            False,
+            "principal_not_covered",
+            Text("The principal insured is unknown."),
+            as_dependent=True,
         )
     death = principal.death_date
     if death is not None and death < on and covers(link.valid_from, link.valid_to, death):
@@ -372,11 +495,17 @@ def _as_dependent(facts: PersonFacts, on: date) -> Eligibility:
     assert link.valid_to is not None
     if link.end_reason == LinkEndReason.DIVORCE and link.relationship == Relationship.SPOUSE:
         return _kept(facts, link, principal, link.valid_to, on, "divorce")
+    ended = {"principal": principal.immatriculation, "date": link.valid_to}
     return Eligibility(
         False,
         "dependent_link_ended",
-        f"The link to {principal.immatriculation} ended on {link.valid_to}"
-        + (f" ({link.end_reason})." if link.end_reason else "."),
+        Text(
+            "The link to %(principal)s ended on %(date)s (%(end_reason)s).",
+            **ended,
+            end_reason=link.end_reason,
+        )
+        if link.end_reason
+        else Text("The link to %(principal)s ended on %(date)s.", **ended),
         _regime_on(principal, link.valid_to),
         True,
         link.principal_id,
@@ -389,7 +518,7 @@ def _dependent_of(
     principal: PersonFacts,
     at: date,
     on: date,
-    kept: tuple[str, str, date] | None = None,
+    kept: tuple[str, Text, date] | None = None,
 ) -> Eligibility:
     """Cover on `on` through the principal's rights on `at`; `kept` = (reason, sentence,
     until) when rights are maintained after the link ended or the principal died."""
@@ -398,7 +527,12 @@ def _dependent_of(
         return Eligibility(
             False,
             "principal_not_covered",
-            f"Principal {principal.immatriculation} not covered on {at}: {p.explanation}",
+            Text(
+                "Principal %(principal)s not covered on %(date)s: %(why)s",
+                principal=principal.immatriculation,
+                date=at,
+                why=p.explanation,
+            ),
             p.regime_code,
             True,
             link.principal_id,
@@ -425,7 +559,7 @@ def _dependent_of(
         return Eligibility(
             True,
             reason,
-            f"{sentence} ({why}).",
+            Text("%(kept)s (%(why)s).", kept=sentence, why=why),
             p.regime_code,
             True,
             link.principal_id,
@@ -437,7 +571,12 @@ def _dependent_of(
     return Eligibility(
         True,
         reason,
-        f"Covered as dependent ({why}) of {principal.immatriculation}: {p.explanation}",
+        Text(
+            "Covered as dependent (%(why)s) of %(principal)s: %(explanation)s",
+            why=why,
+            principal=principal.immatriculation,
+            explanation=p.explanation,
+        ),
         p.regime_code,
         True,
         link.principal_id,
@@ -455,25 +594,33 @@ def _kept(
     if why == "survivor":
         months = rule.maintain_survivor_months if rule else 0
         until = months_after(at, months)
-        sentence = f"Principal {principal.immatriculation} died on {at}; survivor rights"
+        values = {"principal": principal.immatriculation, "date": at, "until": until}
+        ran_out = Text(
+            "Principal %(principal)s died on %(date)s; survivor rights were maintained until "
+            "%(until)s.",
+            **values,
+        )
+        maintained = Text(
+            "Principal %(principal)s died on %(date)s; survivor rights maintained until %(until)s",
+            **values,
+        )
         reason, lapsed = "covered_maintained_survivor", "survivor_rights_ended"
     else:
         months = rule.maintain_divorce_months if rule else 0
         until = months_after(at, months)
-        sentence = f"Divorced from {principal.immatriculation} on {at}; rights"
+        values = {"principal": principal.immatriculation, "date": at, "until": until}
+        ran_out = Text(
+            "Divorced from %(principal)s on %(date)s; rights were maintained until %(until)s.",
+            **values,
+        )
+        maintained = Text(
+            "Divorced from %(principal)s on %(date)s; rights maintained until %(until)s",
+            **values,
+        )
         reason, lapsed = "covered_maintained_divorce", "dependent_link_ended"
     if on > until:
-        return Eligibility(
-            False,
-            lapsed,
-            f"{sentence} were maintained until {until}.",
-            regime,
-            True,
-            link.principal_id,
-        )
-    return _dependent_of(
-        facts, link, principal, at, on, (reason, f"{sentence} maintained until {until}", until)
-    )
+        return Eligibility(False, lapsed, ran_out, regime, True, link.principal_id)
+    return _dependent_of(facts, link, principal, at, on, (reason, maintained, until))
 
 
 def _regime_on(facts: PersonFacts, on: date) -> str | None:

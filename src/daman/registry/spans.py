@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from daman.core.dates import add_months, covers, day_before
+from daman.core.i18n import Text
 from daman.registry.facts import AffiliationFact, PersonFacts, Rule, rule_on
 
 
@@ -26,7 +27,7 @@ class Span:
     opened: date
     conditions_until: date | None  # None: conditions still met, no end known
     stopped_by_end: bool  # conditions stopped because the affiliation ended
-    basis: str
+    basis: Text | str  # how rights opened, said in the reader's language
 
     @property
     def rights_until(self) -> date | None:
@@ -45,7 +46,7 @@ class Span:
 class Blocked:
     affiliation: AffiliationFact
     reason: str
-    explanation: str
+    explanation: Text
 
 
 def months_after(d: date, months: int) -> date:
@@ -68,13 +69,20 @@ def rsu_problem(aff: AffiliationFact, rule: Rule) -> Blocked | None:
         limit = Decimal(0)
     if score is None or not score.is_finite():
         return Blocked(
-            aff, "rsu_score_missing", f"{aff.regime_code} needs an RSU score; none is valid."
+            aff,
+            "rsu_score_missing",
+            Text("%(regime)s needs an RSU score; none is valid.", regime=aff.regime_code),
         )
     if score > limit:
         return Blocked(
             aff,
             "rsu_above_threshold",
-            f"RSU score {aff.rsu_score} is above the {aff.regime_code} threshold {rule.rsu_max}.",
+            Text(
+                "RSU score %(score)s is above the %(regime)s threshold %(threshold)s.",
+                score=aff.rsu_score,
+                regime=aff.regime_code,
+                threshold=rule.rsu_max,
+            ),
         )
     return None
 
@@ -92,7 +100,13 @@ def principal_spans(
         rule = rule_on(facts.rules, aff.regime_code, on)
         if rule is None:
             blocked[aff] = Blocked(
-                aff, "no_rights_rule", f"No {aff.regime_code} rights rule is in force on {on}."
+                aff,
+                "no_rights_rule",
+                Text(
+                    "No %(regime)s rights rule is in force on %(date)s.",
+                    regime=aff.regime_code,
+                    date=on,
+                ),
             )
             continue
         if rule.rsu_max is not None and (problem := rsu_problem(aff, rule)):
@@ -102,10 +116,10 @@ def principal_spans(
         carried = any(s.rights_cover(before) for s in spans)
         end = min_date(aff.valid_to, facts.death_date)
         if rule.opening_days is None and not rule.needs_paid_contribution:
-            basis = "rights carried over" if carried else "covered from affiliation"
+            basis = Text("rights carried over") if carried else Text("covered from affiliation")
             spans.append(Span(aff, rule, aff.valid_from, end, end is not None, basis))
             continue
-        spans.extend(contribution_spans(facts, aff, rule, end, carried))
+        spans.extend(contribution_spans(facts, aff, rule, end, carried, on))
     return spans, blocked
 
 
@@ -119,15 +133,18 @@ def month_of(i: int) -> date:
 
 
 def qualifying_months(
-    facts: PersonFacts, aff: AffiliationFact, rule: Rule, end: date | None
+    facts: PersonFacts, aff: AffiliationFact, rule: Rule, end: date | None, known_on: date
 ) -> dict[int, int]:
-    """Declared days by month index, of the paid months within the affiliation."""
+    """Declared days by month index, of the months within the affiliation paid by
+    `known_on` (a month of the ledger paid later does not count yet on that day)."""
     first = month_index(aff.valid_from)
     last = month_index(end) if end is not None else None
     days_rule = rule.opening_days is not None
     months: dict[int, int] = {}
     for c in facts.contributions:
         if not c.paid or (days_rule and c.declared_days <= 0):
+            continue
+        if c.paid_on is not None and c.paid_on > known_on:
             continue
         i = month_index(c.month)
         if i < first or (last is not None and i > last):
@@ -137,18 +154,24 @@ def qualifying_months(
 
 
 def contribution_spans(
-    facts: PersonFacts, aff: AffiliationFact, rule: Rule, end: date | None, carried: bool
+    facts: PersonFacts,
+    aff: AffiliationFact,
+    rule: Rule,
+    end: date | None,
+    carried: bool,
+    known_on: date,
 ) -> Iterator[Span]:
-    """Spans of an affiliation whose rights hang on declared days or paid contributions."""
-    months = qualifying_months(facts, aff, rule, end)
+    """Spans of an affiliation whose rights hang on declared days or paid contributions,
+    from the months paid by `known_on`."""
+    months = qualifying_months(facts, aff, rule, end, known_on)
     opened: date | None = aff.valid_from if carried else None
     last: int | None = month_index(aff.valid_from) - 1 if carried else None  # last month met
-    basis = "rights carried over from the previous regime" if carried else ""
+    basis: Text | str = Text("rights carried over from the previous regime") if carried else ""
     run_first: int | None = None  # first month of the current run while not yet open
     run_last: int | None = None
     window = rule.opening_window_months or 1
 
-    def close(opened: date, last: int, basis: str) -> Span | None:
+    def close(opened: date, last: int, basis: Text | str) -> Span | None:
         month_end = day_before(month_of(last + 1))
         until = month_end if end is None else min(month_end, end)
         if until < day_before(opened):
@@ -167,7 +190,9 @@ def contribution_spans(
                 yield span
                 if span.rights_cover(month_of(m)):  # a gap within maintained rights
                     opened, last = month_of(m), m
-                    basis = f"rights resumed with {opened:%Y-%m} (no new opening)"
+                    basis = Text(
+                        "rights resumed with %(month)s (no new opening)", month=f"{opened:%Y-%m}"
+                    )
                     continue
             opened = last = None
         if run_last is not None and m == run_last + 1:
@@ -180,15 +205,25 @@ def contribution_spans(
             if total >= rule.opening_days:
                 opened, last = max(month_of(m + 1), aff.valid_from), m
                 first = month_of(m - window + 1)
-                basis = (
-                    f"{total} declared days in {first:%Y-%m}..{month_of(m):%Y-%m}, "
-                    f"{rule.opening_days} needed"
+                basis = Text(
+                    "%(total)s declared days in %(first)s..%(last)s, %(needed)s needed",
+                    total=total,
+                    first=f"{first:%Y-%m}",
+                    last=f"{month_of(m):%Y-%m}",
+                    needed=rule.opening_days,
                 )
         elif run_first + rule.waiting_months <= run_last + 1:
             opened = max(month_of(run_first + rule.waiting_months), aff.valid_from)
             last = run_last
-            basis = f"first paid contribution {month_of(run_first):%Y-%m}" + (
-                f" and {rule.waiting_months} waiting months" if rule.waiting_months else ""
+            first = month_of(run_first)
+            basis = (
+                Text(
+                    "first paid contribution %(month)s and %(months)s waiting months",
+                    month=f"{first:%Y-%m}",
+                    months=rule.waiting_months,
+                )
+                if rule.waiting_months
+                else Text("first paid contribution %(month)s", month=f"{first:%Y-%m}")
             )
         if opened is not None:
             run_first = run_last = None

@@ -1,0 +1,186 @@
+"""Payer accounts: found or opened on first need, one per employer, member,
+administration; one for the State and one suspense account.
+
+Numbers say whose account it is: ``E`` + the employer's CNSS number, ``M`` + the member's
+immatriculation, ``A`` + the administration's code, ``STATE``, ``SUSPENSE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from daman.contributions.collection.errors import AccountNotFound
+from daman.contributions.ledger.models import PayerAccount, PayerKind
+from daman.contributions.ledger.repository import among, chunks
+from daman.core.bulk import copy_insert, reserve_ids
+from daman.core.dates import now
+from daman.core.errors import ValidationFailed
+from daman.registry.models import Employer, Person
+
+STATE = "STATE"
+SUSPENSE = "SUSPENSE"
+ADMINISTRATION_CODE = r"^[A-Z0-9_-]{2,30}$"
+
+
+def employer_number(employer: Employer) -> str:
+    return f"E{employer.number}"
+
+
+def member_number(immatriculation: str) -> str:
+    return f"M{immatriculation}"
+
+
+def _opened(
+    session: Session,
+    number: str,
+    kind: PayerKind,
+    name: str,
+    actor: str,
+    *,
+    employer_id: int | None = None,
+    person_id: int | None = None,
+    language: str = "fr",
+) -> PayerAccount:
+    found = session.scalar(select(PayerAccount).where(PayerAccount.number == number))
+    if found is not None:
+        return found
+    account = PayerAccount(
+        number=number,
+        kind=kind,
+        name=name[:300],
+        employer_id=employer_id,
+        person_id=person_id,
+        language=language,
+        created_by=actor,
+        updated_by=actor,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def of_employer(session: Session, employer: Employer, actor: str) -> PayerAccount:
+    return _opened(
+        session,
+        employer_number(employer),
+        PayerKind.EMPLOYER,
+        employer.name,
+        actor,
+        employer_id=employer.id,
+    )
+
+
+def of_person(session: Session, person: Person, actor: str) -> PayerAccount:
+    return _opened(
+        session,
+        member_number(person.immatriculation),
+        PayerKind.MEMBER,
+        f"{person.last_name} {person.first_name}",
+        actor,
+        person_id=person.id,
+        language=person.preferred_language or "fr",
+    )
+
+
+def of_state(session: Session, actor: str) -> PayerAccount:
+    return _opened(session, STATE, PayerKind.STATE, "État (AMO Tadamon)", actor)
+
+
+def suspense(session: Session, actor: str) -> PayerAccount:
+    return _opened(session, SUSPENSE, PayerKind.SUSPENSE, "Encaissements non identifiés", actor)
+
+
+def open_administration(session: Session, code: str, name: str, actor: str) -> PayerAccount:
+    """The account of a paying administration (CNOPS), opened by an agent."""
+    import re
+
+    code = code.strip().upper()
+    if not re.fullmatch(ADMINISTRATION_CODE, code):
+        raise ValidationFailed.one("code", "2 to 30 letters, digits, - or _")
+    if not name.strip():
+        raise ValidationFailed.one("name", "is required")
+    return _opened(session, f"A{code}", PayerKind.ADMINISTRATION, name.strip(), actor)
+
+
+def by_number(session: Session, number: str) -> PayerAccount:
+    found = session.scalar(select(PayerAccount).where(PayerAccount.number == number.strip()))
+    if found is None:
+        raise AccountNotFound(f"no payer account {number}")
+    return found
+
+
+def employer_accounts(session: Session, employer_ids: Iterable[int], actor: str) -> dict[int, int]:
+    """The account id of each employer, opening the missing ones in one write."""
+    return _ensure(session, "employer_id", sorted(set(employer_ids)), actor)
+
+
+def member_accounts(session: Session, person_ids: Iterable[int], actor: str) -> dict[int, int]:
+    """The account id of each person as a paying member, opening the missing ones."""
+    return _ensure(session, "person_id", sorted(set(person_ids)), actor)
+
+
+def _ensure(session: Session, key: str, ids: list[int], actor: str) -> dict[int, int]:
+    column = getattr(PayerAccount, key)
+    found: dict[int, int] = {}
+    for part in chunks(ids):
+        found.update(
+            {
+                owner: account
+                for owner, account in session.execute(
+                    select(column, PayerAccount.id).where(among(session, column, part))
+                )
+            }
+        )
+    missing = [i for i in ids if i not in found]
+    if not missing:
+        return found
+    if key == "employer_id":
+        kind = PayerKind.EMPLOYER
+        rows = [
+            (e_id, f"E{number}", name, "fr")
+            for part in chunks(missing)
+            for e_id, number, name in session.execute(
+                select(Employer.id, Employer.number, Employer.name).where(
+                    among(session, Employer.id, part)
+                )
+            )
+        ]
+    else:
+        kind = PayerKind.MEMBER
+        rows = [
+            (p_id, f"M{number}", f"{last} {first}"[:300], lang or "fr")
+            for part in chunks(missing)
+            for p_id, number, last, first, lang in session.execute(
+                select(
+                    Person.id,
+                    Person.immatriculation,
+                    Person.last_name,
+                    Person.first_name,
+                    Person.preferred_language,
+                ).where(among(session, Person.id, part))
+            )
+        ]
+    ids_new = reserve_ids(session, PayerAccount.__table__, len(rows))  # type: ignore[arg-type]
+    at = now()
+    frame = pl.DataFrame(
+        {
+            "id": ids_new,
+            "number": [r[1] for r in rows],
+            "kind": [kind.value] * len(rows),
+            key: [r[0] for r in rows],
+            "name": [r[2] for r in rows],
+            "language": [r[3] for r in rows],
+            "created_by": [actor] * len(rows),
+            "updated_by": [actor] * len(rows),
+            "created_at": [at] * len(rows),
+            "updated_at": [at] * len(rows),
+        },
+        schema_overrides={"id": pl.Int64, key: pl.Int64},
+    )
+    copy_insert(session, PayerAccount.__table__, frame, actor)  # type: ignore[arg-type]
+    found.update({r[0]: i for r, i in zip(rows, ids_new, strict=True)})
+    return found
