@@ -17,8 +17,10 @@ def reference(session):
     b.ensure_reference(session)
 
 
-def eligibility(client, imm, on):
-    r = client.get(f"{API}/eligibility", params={"person": imm, "date": on})
+def eligibility(client, imm, on, lang="en"):
+    r = client.get(
+        f"{API}/eligibility", params={"person": imm, "date": on}, headers={"Accept-Language": lang}
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -254,6 +256,13 @@ def test_eligibility_endpoint(client, session):
         "rights_until": None,
     }
     assert "2020-01-01" in e["explanation"]
+    assert e["explanation"].startswith("Covered as principal insured under CNOPS since 2020-01-01")
+    french = client.get(f"{API}/eligibility", params={"person": person.immatriculation})
+    assert french.json()["explanation"].startswith(
+        "Couvert en tant qu'assuré principal au titre de CNOPS depuis le 2020-01-01"
+    )
+    arabic = eligibility(client, person.immatriculation, "2020-01-01", "ar-MA, fr;q=0.5")
+    assert arabic["explanation"].startswith("مغطى بصفته مؤمنا له رئيسيا في إطار CNOPS")
     today_answer = client.get(f"{API}/eligibility", params={"person": person.immatriculation})
     assert today_answer.json()["covered"] is True
     missing = client.get(

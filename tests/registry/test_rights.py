@@ -74,7 +74,7 @@ def test_cnops_covered_from_affiliation():
         "CNOPS",
         "MGPAP",
     )
-    assert "2021-03-01" in e.explanation
+    assert "2021-03-01" in e.explanation.render("en")
     assert e.rights_until is None and not e.as_dependent
 
 
@@ -82,14 +82,16 @@ def test_cnss_opening_first_day_of_month_after_54_days():
     f = cnss_worker()
     before = evaluate(f, D(2024, 4, 30))
     assert (before.covered, before.reason) == (False, "rights_not_open")
-    assert "54" in before.explanation and "2024-05-01" in before.explanation
+    assert "54" in before.explanation.render("en") and "2024-05-01" in before.explanation.render(
+        "en"
+    )
     first = evaluate(f, D(2024, 5, 1))
     assert (first.covered, first.reason, first.regime_code) == (
         True,
         "covered_principal",
         "CNSS_SAL",
     )
-    assert "54 declared days in 2023-11..2024-04" in first.explanation
+    assert "54 declared days in 2023-11..2024-04" in first.explanation.render("en")
     # declared through June: conditions until 30 June, then 6 months maintained
     assert first.rights_until == D(2024, 12, 31)
 
@@ -100,7 +102,7 @@ def test_cnss_days_outside_the_window_do_not_count():
     )
     e = evaluate(f, D(2024, 8, 15))
     assert (e.covered, e.reason) == (False, "rights_not_open")
-    assert "10 paid declared days in 2024-03..2024-08" in e.explanation
+    assert "10 paid declared days in 2024-03..2024-08" in e.explanation.render("en")
 
 
 def test_cnss_unpaid_declarations_do_not_open_rights():
@@ -116,7 +118,7 @@ def test_cnss_declarations_stop_then_maintained_then_unpaid():
     assert evaluate(f, D(2024, 12, 31)).covered
     lapsed = evaluate(f, D(2025, 1, 1))
     assert (lapsed.covered, lapsed.reason) == (False, "contributions_unpaid")
-    assert "2024-12-31" in lapsed.explanation
+    assert "2024-12-31" in lapsed.explanation.render("en")
 
 
 def test_an_employee_declared_to_last_month_reads_covered_principal_mid_month():
@@ -127,7 +129,7 @@ def test_an_employee_declared_to_last_month_reads_covered_principal_mid_month():
     f = cnss_worker(rules=lagged)  # last declared month: June 2024
     mid = evaluate(f, D(2024, 7, 15))
     assert (mid.covered, mid.reason) == (True, "covered_principal")
-    assert "not due before 2024-08-01" in mid.explanation
+    assert "not due before 2024-08-01" in mid.explanation.render("en")
     assert mid.rights_until == D(2024, 12, 31)  # maintenance still counts from June
     late = evaluate(f, D(2024, 8, 1))
     assert late.reason == "covered_maintained_no_contributions"
@@ -154,7 +156,7 @@ def test_job_loss_maintained_six_months():
         "covered_maintained_job_loss",
         D(2024, 12, 15),
     )
-    assert "2024-06-15 (job_loss)" in last.explanation
+    assert "2024-06-15 (job_loss)" in last.explanation.render("en")
     after = evaluate(f, D(2024, 12, 16))
     assert (after.covered, after.reason) == (False, "affiliation_ended")
 
@@ -224,7 +226,7 @@ def test_tadamon_rsu_threshold(score, covered, reason):
     e = evaluate(f, D(2024, 1, 5))
     assert (e.covered, e.reason) == (covered, reason)
     if reason == "rsu_above_threshold":
-        assert "9.3264284" in e.explanation
+        assert "9.3264284" in e.explanation.render("en")
 
 
 def test_tns_paid_months_no_waiting():
@@ -243,7 +245,7 @@ def test_chamil_waiting_period():
     )
     waiting = evaluate(f, D(2024, 3, 31))
     assert (waiting.covered, waiting.reason) == (False, "waiting_period")
-    assert "2024-04-01" in waiting.explanation
+    assert "2024-04-01" in waiting.explanation.render("en")
     assert evaluate(f, D(2024, 4, 1)).reason == "covered_principal"
 
 
@@ -269,7 +271,7 @@ def test_regime_change_carries_rights_without_waiting():
         "CNSS_SAL",
         None,
     )
-    assert "carried over" in e.explanation
+    assert "carried over" in e.explanation.render("en")
 
 
 def test_regime_change_after_rights_lapsed_waits():
@@ -295,7 +297,7 @@ def test_no_affiliation():
     assert evaluate(f, D(2024, 1, 1)).reason == "no_affiliation"
     future = facts(affiliations=(aff("CNOPS", D(2025, 1, 1)),))
     e = evaluate(future, D(2024, 1, 1))
-    assert e.reason == "no_affiliation" and "2025-01-01" in e.explanation
+    assert e.reason == "no_affiliation" and "2025-01-01" in e.explanation.render("en")
 
 
 # -- dependents ------------------------------------------------------------------------
@@ -330,13 +332,30 @@ def test_spouse_and_child_covered_as_dependents():
     assert (e.regime_code, e.mutual_code) == ("CNOPS", "OMFAM")
 
 
+def test_the_explanation_is_said_in_the_reader_s_language_every_part_of_it():
+    e = evaluate(dep(D(1982, 5, 5), "spouse"), D(2024, 1, 1))
+    assert e.explanation.render("en") == (
+        "Covered as dependent (spouse) of DM0000000100: Covered as principal insured under "
+        "CNOPS since 2010-01-01 (covered from affiliation)."
+    )
+    assert e.explanation.render("fr") == (
+        "Couvert en tant qu'ayant droit (conjoint) de DM0000000100 : Couvert en tant "
+        "qu'assuré principal au titre de CNOPS depuis le 2010-01-01 (couvert dès "
+        "l'affiliation)."
+    )
+    assert e.explanation.render("ar") == (
+        "مغطى بصفته من ذوي الحقوق (زوج) للمؤمن له DM0000000100: مغطى بصفته مؤمنا له رئيسيا "
+        "في إطار CNOPS منذ 2010-01-01 (مغطى منذ الانخراط)."
+    )
+
+
 def test_child_turning_21():
     child = dep(D(2003, 6, 15))
     e = evaluate(child, D(2024, 6, 14))
     assert (e.covered, e.rights_until) == (True, D(2024, 6, 14))
     after = evaluate(child, D(2024, 6, 15))
     assert (after.covered, after.reason) == (False, "dependent_child_over_age")
-    assert "Turned 21 on 2024-06-15" in after.explanation
+    assert "Turned 21 on 2024-06-15" in after.explanation.render("en")
 
 
 def test_child_born_29_february_turns_21_on_1_march():
@@ -352,7 +371,7 @@ def test_student_21_to_26_needs_a_proof():
     assert (e.covered, e.reason, e.rights_until) == (True, "covered_dependent", D(2025, 8, 31))
     gap = evaluate(student, D(2024, 8, 1))  # aged 22, no proof covering the date
     assert (gap.covered, gap.reason) == (False, "dependent_child_over_age")
-    assert "2023-06-15" in gap.explanation
+    assert "2023-06-15" in gap.explanation.render("en")
     no_proof = evaluate(dep(D(2002, 6, 15)), D(2024, 10, 1))
     assert no_proof.reason == "dependent_child_over_age"
 
@@ -363,20 +382,22 @@ def test_student_turning_26_loses_rights_despite_proof():
     assert evaluate(student, D(2024, 9, 30)).rights_until == D(2024, 9, 30)
     e = evaluate(student, D(2024, 10, 1))
     assert (e.covered, e.reason) == (False, "dependent_child_over_age")
-    assert "Turned 26 on 2024-10-01" in e.explanation
+    assert "Turned 26 on 2024-10-01" in e.explanation.render("en")
 
 
 def test_disabled_child_covered_at_30():
     e = evaluate(dep(D(1994, 1, 1), disabled=True), D(2024, 6, 1))
     assert (e.covered, e.reason) == (True, "covered_dependent")
-    assert "disabled" in e.explanation
+    assert "disabled" in e.explanation.render("en")
 
 
 def test_dependent_of_uncovered_principal():
     waiting = facts(100, affiliations=(aff("CNSS_SAL", D(2024, 1, 1)),))
     e = evaluate(dep(D(2015, 1, 1), principal=waiting, start=D(2024, 1, 1)), D(2024, 2, 1))
     assert (e.covered, e.reason) == (False, "principal_not_covered")
-    assert "rights_not_open" not in e.explanation and "declared days" in e.explanation
+    assert "rights_not_open" not in e.explanation.render(
+        "en"
+    ) and "declared days" in e.explanation.render("en")
 
 
 def test_dependent_follows_maintained_principal():
@@ -417,7 +438,7 @@ def test_divorced_spouse_maintained_twelve_months():
     )
     after = evaluate(spouse, D(2024, 4, 1))
     assert (after.covered, after.reason) == (False, "dependent_link_ended")
-    assert "2023-03-31" in after.explanation
+    assert "2023-03-31" in after.explanation.render("en")
 
 
 def test_link_ended_for_another_reason():

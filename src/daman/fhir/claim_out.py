@@ -373,7 +373,7 @@ def reason_code_system(lang: str) -> dict[str, Any]:
     concepts += [
         {
             "code": f"{reasons.ELIGIBILITY_PREFIX}{code}",
-            "display": text,
+            "display": translate(text, lang),
             "property": [{"code": "severity", "valueCode": reasons.Severity.REJECT.value}],
         }
         for code, text in RIGHTS_REASONS.items()

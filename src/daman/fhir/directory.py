@@ -13,6 +13,7 @@ from daman.auth.access import Principal
 from daman.core.dates import today
 from daman.core.enums import ProviderKind
 from daman.core.errors import NotFound
+from daman.core.i18n import DEFAULT
 from daman.fhir import codes
 from daman.fhir.parse import emit
 from daman.providers import service as providers
@@ -201,8 +202,10 @@ def person(session: Session, number: str, who: Principal) -> PersonOut:
     return registry.person_out(registry.get_person(session, number, who), who)
 
 
-def rights(session: Session, number: str, on: date, who: Principal) -> EligibilityOut:
-    found = registry.eligibility(session, number, on, who)
+def rights(
+    session: Session, number: str, on: date, who: Principal, lang: str = DEFAULT
+) -> EligibilityOut:
+    found = registry.eligibility(session, number, on, who, lang)
     assert isinstance(found, EligibilityOut)  # only the counter gets the short answer
     return found
 

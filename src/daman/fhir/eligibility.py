@@ -17,6 +17,7 @@ from daman.auth.access import Principal
 from daman.core.dates import now, today
 from daman.core.enums import CareCategory, Exemption
 from daman.core.errors import DamanError
+from daman.core.i18n import DEFAULT
 from daman.fhir import codes
 from daman.fhir.claim_in import _patient
 from daman.fhir.directory import fund_reference, patient_reference
@@ -69,7 +70,7 @@ def _day(value: Any) -> date | None:
     return value if isinstance(value, date) else None
 
 
-def submit(session: Session, body: bytes, who: Principal) -> dict[str, Any]:
+def submit(session: Session, body: bytes, who: Principal, lang: str = DEFAULT) -> dict[str, Any]:
     request, root, resolved = _request(session, body)
     checks = Checks()
     checks.code_in(request.status, codes.FINANCIAL_STATUS, f"{root}.status")
@@ -84,7 +85,7 @@ def submit(session: Session, body: bytes, who: Principal) -> dict[str, Any]:
     checks.raise_any()
     assert number is not None
     try:
-        rights = registry.eligibility(session, number, on, who)
+        rights = registry.eligibility(session, number, on, who, lang)
     except DamanError as exc:
         where = {"date": f"{root}.servicedDate", "patient": f"{root}.patient"}
         found = from_domain(exc, lambda f: where.get(f, f"{root}.patient"))

@@ -139,7 +139,8 @@ def read_coverage(
 ) -> FhirResponse:
     person = directory.person(session, number, who)
     on = today()
-    return _one(directory.coverage(person, directory.rights(session, number, on, who), on))
+    rights = directory.rights(session, number, on, who, _lang(request))
+    return _one(directory.coverage(person, rights, on))
 
 
 @router.get("/Coverage")
@@ -162,9 +163,8 @@ def search_coverage(
     except NotFound:
         return _bundle(request, [], 0)
     on = today()
-    return _bundle(
-        request, [directory.coverage(person, directory.rights(session, number, on, who), on)], 1
-    )
+    rights = directory.rights(session, number, on, who, _lang(request))
+    return _bundle(request, [directory.coverage(person, rights, on)], 1)
 
 
 # -- the providers: Organization, Practitioner --------------------------------------------
@@ -226,13 +226,14 @@ def search_practitioners(
 
 @router.post("/CoverageEligibilityRequest/$submit")
 def submit_eligibility(
+    request: Request,
     content: bytes = Depends(body),
     session: Session = SESSION,
     who: Principal = Depends(ELIGIBILITY),
 ) -> FhirResponse:
     """Rights on the date of care (servicedDate), the regime, and with purpose ``benefits``
     the AMO rate in force for each category of care."""
-    return _one(eligibility.submit(session, content, who))
+    return _one(eligibility.submit(session, content, who, _lang(request)))
 
 
 @router.post("/Claim/$submit")

@@ -6,7 +6,7 @@ import math
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from daman.config import get_settings
 from daman.core.dates import today
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, ErrorBody, NotFound, ValidationFailed, error_responses
+from daman.core.i18n import negotiate
 from daman.core.pagination import Page, PageParams, page_params
 from daman.registry import dependents, service
 from daman.registry.errors import TooManyLookups
@@ -291,12 +292,16 @@ def eligibility(
     request: Request,
     person: str = Query(description="immatriculation of the person"),
     on: date | None = Query(None, alias="date", description="date of care (default: today)"),
+    accept_language: str | None = Header(
+        default=None, description="ar, fr or en: the language of the explanation (default fr)"
+    ),
     session: Session = SESSION,
     who: Principal = Depends(ELIGIBILITY),
 ) -> EligibilityOut | CounterEligibilityOut | JSONResponse:
     """Whether the person is covered on the date.
 
-    Staff and the insured family get `EligibilityOut`: a reason code and the explanation.
+    Staff and the insured family get `EligibilityOut`: a reason code and the explanation
+    (in the language of `Accept-Language`).
     A provider gets `CounterEligibilityOut`: covered or not, regime, mutual and ALD codes
     in force; for a date of care from `DAMAN_PROVIDER_LOOKUP_DAYS` (60) days ago to today
     (400 naming `date` otherwise), at most `DAMAN_PROVIDER_LOOKUP_LIMIT` (30) look-ups a
@@ -311,4 +316,5 @@ def eligibility(
                 content=refused.body(),
                 headers={"Retry-After": str(seconds)},
             )
-    return service.eligibility(session, person, on or today(), who)
+    lang = negotiate(accept_language=accept_language)
+    return service.eligibility(session, person, on or today(), who, lang)

@@ -18,6 +18,7 @@ from daman.config import get_settings
 from daman.core.dates import day_before, month_start, now, today
 from daman.core.enums import AffiliationEndReason, LinkEndReason
 from daman.core.errors import FieldError, ValidationFailed
+from daman.core.i18n import DEFAULT
 from daman.core.identifiers import allocate, ice_problem, immatriculation
 from daman.core.pagination import Page
 from daman.registry import repository as repo
@@ -495,11 +496,11 @@ def counter_dates(on: date, days: int) -> FieldError | None:
 
 
 def eligibility(
-    session: Session, number: str, on: date, who: Principal | None = None
+    session: Session, number: str, on: date, who: Principal | None = None, lang: str = DEFAULT
 ) -> EligibilityOut | CounterEligibilityOut:
-    """Rights on a date. Staff and the insured family get the explanation; a provider the
-    counter's answer (covered, regime, mutual, ALD codes in force) for a date of care
-    within the filing deadline. Reads by staff and by providers are logged."""
+    """Rights on a date. Staff and the insured family get the explanation (in `lang`); a
+    provider the counter's answer (covered, regime, mutual, ALD codes in force) for a date
+    of care within the filing deadline. Reads by staff and by providers are logged."""
     counter = at_the_counter(who)
     if counter and (problem := counter_dates(on, get_settings().provider_lookup_days)):
         raise ValidationFailed([problem])
@@ -528,7 +529,7 @@ def eligibility(
         on=on,
         covered=e.covered,
         reason=e.reason,
-        explanation=e.explanation,
+        explanation=e.explanation.render(lang),
         regime_code=e.regime_code,
         as_dependent=e.as_dependent,
         principal_immatriculation=principal,

@@ -39,7 +39,7 @@ from daman.registry import service as registry
 from daman.registry.models import Person
 from daman.registry.schemas import EligibilityOut, InsuredSummary
 from daman.web.labels import label, rights_label
-from daman.web.shell import nav_item, page, render
+from daman.web.shell import language, nav_item, page, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -115,14 +115,15 @@ class Member:
     rights: EligibilityOut
 
 
-def family(session: Session, person: Person, who: Principal) -> list[Member]:
+def family(session: Session, person: Person, who: Principal, lang: str) -> list[Member]:
     """The principal insured first, then each dependent (links that ended included, as
-    staff see them), each with their rights today from the registry's rights check."""
+    staff see them), each with their rights today from the registry's rights check,
+    explained in `lang`."""
     principal = dependents.principal_of(session, person) or person
     on = today()
 
     def member(p: Any, role: str, start: Any = None, end: Any = None) -> Member:
-        rights = registry.eligibility(session, p.immatriculation, on, who)
+        rights = registry.eligibility(session, p.immatriculation, on, who, lang)
         assert isinstance(rights, EligibilityOut)  # staff get the explained answer
         return Member(
             role,
@@ -170,7 +171,7 @@ def person_page(
     )
     context = _context(
         person=insured,
-        family=family(session, person, who),
+        family=family(session, person, who, language(request, who, session)),
         months=months,
         exemptions=[exemptions.exemption_out(session, r, who=who) for r in granted],
         preauths=preauths.summaries(session, requests),
