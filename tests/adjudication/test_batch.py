@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from daman.adjudication.models import LineDecision
 from daman.adjudication.service import adjudicate_claims, run_batch, value
-from daman.claims import documents
 from daman.claims.builders import received
 from daman.claims.models import Claim, ClaimLine, ClaimStatusEvent
+from daman.claims.service import attach_document
 from daman.cli import app
 from daman.core import db as core_db
 from daman.core.db import make_engine
@@ -272,7 +272,7 @@ def batch_versus_one_by_one(session, world, specs):
         claims = received(session, [build(world, s) for s in specs])
         for claim, spec in zip(claims, specs, strict=True):
             if spec[2]:
-                documents.attach(session, claim, "scan.pdf", "application/pdf", PDF, "test")
+                attach_document(session, claim, "scan.pdf", "application/pdf", PDF, "test")
         ids = [c.id for c in claims]
 
         batch_run = session.begin_nested()

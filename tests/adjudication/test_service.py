@@ -128,14 +128,14 @@ def test_a_claim_is_never_valued_twice(session, doctor):
 
 
 def test_a_line_that_needs_a_document_waits_for_it(session, doctor):
-    from daman.claims import documents
+    from daman.claims.service import attach_document
 
     clinic = provider(session, kind="clinic")
     stay = act(clinic, CARE, 255_000, key="HOSP_MED", category="hospitalisation", quantity=3)
     without, with_doc = received(
         session, [paper(cnss_insured(session), [stay]), paper(cnss_insured(session), [stay])]
     )
-    documents.attach(session, with_doc, "facture.pdf", "application/pdf", PDF, "agent")
+    attach_document(session, with_doc, "facture.pdf", "application/pdf", PDF, "agent")
     waiting, clean = adjudicate_claims(session, [without.id, with_doc.id], "batch")
     assert waiting.status == "pending_review"
     assert waiting.lines[0].reasons == ["missing_document"]

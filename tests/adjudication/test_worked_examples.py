@@ -14,8 +14,8 @@ from datetime import date
 import pytest
 
 from daman.adjudication.service import adjudicate_claims
-from daman.claims import documents
 from daman.claims.builders import received
+from daman.claims.service import attach_document
 from daman.registry import builders as rb
 from tests.claims.support import (
     BRAND,
@@ -167,7 +167,7 @@ def test_private_and_public_hospitalisation(session, tmp_path, monkeypatch):
         ],
     )
     for claim in (private, public):
-        documents.attach(session, claim, "facture.pdf", "application/pdf", PDF, "agent")
+        attach_document(session, claim, "facture.pdf", "application/pdf", PDF, "agent")
     private, public = adjudicate_claims(session, [private.id, public.id], "test")
     # 3 days x 850.00 = 2,550.00 base
     p, q = private.lines[0], public.lines[0]
@@ -256,7 +256,7 @@ def test_glasses_valued_end_to_end_with_the_mutual_and_once_per_two_years(
     again = act(optician, date(2025, 1, 6), 120_000, key="OPT_SV", category="optical")
     first, second = received(session, [paper(member, [glasses]), paper(member, [again])])
     for claim in (first, second):
-        documents.attach(session, claim, "facture.pdf", "application/pdf", PDF, "agent")
+        attach_document(session, claim, "facture.pdf", "application/pdf", PDF, "agent")
     first, second = adjudicate_claims(session, [first.id, second.id], "test")
     line = first.lines[0]
     # base min(1,200.00, 400.00) = 400.00; AMO 80 % = 320.00; MGEN 20 % = 80.00;
@@ -272,7 +272,7 @@ def test_a_hearing_aid_is_paid_in_full_up_to_its_flat_rate(session, tmp_path, mo
     supplier = provider(session, kind="paramedical")
     aid = act(supplier, date(2024, 6, 3), 500_000, key="DEV_HEARING", category="device")
     (claim,) = received(session, [paper(cnss_insured(session), [aid])])
-    documents.attach(session, claim, "facture.pdf", "application/pdf", PDF, "agent")
+    attach_document(session, claim, "facture.pdf", "application/pdf", PDF, "agent")
     (claim,) = adjudicate_claims(session, [claim.id], "test")
     line = claim.lines[0]
     # 100 % of min(5,000.00, flat rate 4,000.00): the patient keeps the 1,000.00 above it

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from daman.adjudication.models import ReviewAction
-from daman.claims.schemas import CentimesIn, ClaimLineOut, DocumentOut, Instant
+from daman.claims.schemas import CentimesIn, ClaimLineOut, Instant
 from daman.core.text import SafeText
+from daman.documents.schemas import DocumentOut
 
 
 class ReviewDecisionIn(BaseModel):

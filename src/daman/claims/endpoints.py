@@ -6,19 +6,21 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal, allow
 from daman.auth.models import Role
-from daman.claims import documents, service
-from daman.claims.models import Claim, ClaimStatus
-from daman.claims.schemas import ClaimIn, ClaimOut, ClaimSummary, DocumentOut, StatusChangeIn
+from daman.claims import repository as repo
+from daman.claims import service
+from daman.claims.models import Claim, ClaimDocument, ClaimStatus
+from daman.claims.schemas import ClaimIn, ClaimOut, ClaimSummary, StatusChangeIn
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.i18n import negotiate
-from daman.core.pagination import Page, PageParams, RowId, page_params
+from daman.core.pagination import Page, PageParams, page_params
+from daman.documents import store
+from daman.documents.routes import document_routes
 
 router = APIRouter(tags=["claims"])
 
@@ -109,7 +111,7 @@ def submit_claim_with_documents(
     if len(files) > MAX_FILES:
         raise ValidationFailed.one("files", f"at most {MAX_FILES} documents with one claim")
     uploads = [
-        service.Upload(f.filename or "document", f.content_type, documents.read_upload(f))
+        service.Upload(f.filename or "document", f.content_type, store.read_upload(f))
         for f in files
     ]
     submitted = service.submit(
@@ -151,53 +153,20 @@ def get_claim(
     return service.claim_out(session, claim, negotiate(accept_language=accept_language), who)
 
 
-@router.post(
-    "/claims/{number}/documents",
-    status_code=status.HTTP_201_CREATED,
-    response_model=DocumentOut,
-    responses={
-        200: {"model": DocumentOut, "description": "the same file was already attached"},
-        **error_responses(NotFound, ValidationFailed),
-    },
-)
-def upload_document(
-    number: str,
-    response: Response,
-    file: UploadFile = File(description="PDF, JPEG or PNG"),
-    who: Principal = Depends(SUBMIT),
-    session: Session = SESSION,
-) -> DocumentOut:
-    """Attach a scanned document (type read from the bytes, size capped, sha256 kept)."""
-    claim = service.get(session, number, who)
-    data = documents.read_upload(file)
-    doc, created = documents.attach(
-        session,
-        claim,
-        file.filename or "document",
-        file.content_type,
-        data,
-        who.actor,
-        provider_id=who.provider_id if who.role == Role.PROVIDER else None,
+router.include_router(
+    document_routes(
+        "/claims",
+        owner="claim",
+        find=repo.by_number,
+        table=ClaimDocument,
+        may_upload=SUBMIT,
+        may_read=READ,
+        logged_as="claim_document",
+        about="Attach a scanned document (type read from the bytes, size capped, sha256 kept).",
+        seen_by=repo.documents_seen_by,
+        columns=service.uploaded_by,
     )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return documents.out(doc, who)
-
-
-@router.get(
-    "/claims/{number}/documents/{document_id}",
-    response_class=FileResponse,
-    responses=error_responses(NotFound),
 )
-def download_document(
-    number: str,
-    document_id: RowId,
-    session: Session = SESSION,
-    who: Principal = Depends(READ),
-) -> FileResponse:
-    claim = service.get(session, number, who)
-    doc, path = documents.open_document(claim, document_id, who)
-    return documents.download(doc, path)
 
 
 @router.post(

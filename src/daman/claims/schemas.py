@@ -25,6 +25,7 @@ from daman.core.dates import aware
 from daman.core.enums import CareCategory
 from daman.core.money import MAX_CENTIMES
 from daman.core.text import SafeText
+from daman.documents.schemas import DocumentOut
 
 if TYPE_CHECKING:
     from daman.auth.access import Principal
@@ -151,16 +152,6 @@ class StatusEventOut(BaseModel):
         if who is not None:
             out.by = who.shown(out.by)
         return out
-
-
-class DocumentOut(BaseModel):
-    id: int
-    filename: str
-    content_type: str
-    size_bytes: int
-    sha256: str
-    uploaded_at: Instant
-    uploaded_by: str
 
 
 class Totals(BaseModel):

@@ -19,6 +19,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -28,22 +30,31 @@ from daman.adjudication.models import Ceiling, DecisionSource, LineDecision
 from daman.adjudication.repository import policies, policy_on
 from daman.auth.access import Principal, log_read
 from daman.auth.models import Role
-from daman.claims import documents, intake
+from daman.claims import intake
 from daman.claims import repository as repo
-from daman.claims.models import Channel, Claim, ClaimLine, ClaimOutcome, ClaimStatus, LineStatus
+from daman.claims.models import (
+    Channel,
+    Claim,
+    ClaimDocument,
+    ClaimLine,
+    ClaimOutcome,
+    ClaimStatus,
+    LineStatus,
+)
 from daman.claims.schemas import (
     ClaimIn,
     ClaimLineOut,
     ClaimOut,
     ClaimSummary,
     DecisionOut,
-    DocumentOut,
     Explanation,
     StatusEventOut,
     Totals,
 )
 from daman.core.dates import covers, now
 from daman.core.errors import Conflict, FieldError, ValidationFailed
+from daman.documents import store
+from daman.documents.schemas import DocumentOut
 from daman.providers.models import Provider
 from daman.registry.repository import person_by_immatriculation
 
@@ -76,12 +87,10 @@ def submit(
         _may_submit(session, draft, who)
     claim, created = intake.submit(session, draft, actor=actor, key=idempotency_key)
     if created:
-        provider_id = who.provider_id if who is not None and who.role == Role.PROVIDER else None
+        by = uploaded_by(who)
         for n, up in enumerate(uploads):
             try:
-                documents.attach(
-                    session, claim, up.filename, up.content_type, up.data, actor, provider_id
-                )
+                attach_document(session, claim, up.filename, up.content_type, up.data, actor, **by)
             except ValidationFailed as exc:  # name the file: files[n] (.content_type)
                 found = exc.detail
                 where = (
@@ -99,6 +108,29 @@ def submit(
                 ) from exc
         adjudication.value(session, [claim.id], actor)
     return repo.by_number(session, claim.number), created
+
+
+def uploaded_by(who: Principal | None) -> dict[str, Any]:
+    """The columns of a claim document naming who uploads it: the provider whose account or
+    API key does (a provider sees only the documents it uploaded), None for anyone else."""
+    provider = who.provider_id if who is not None and who.role == Role.PROVIDER else None
+    return {"provider_id": provider}
+
+
+def attach_document(
+    session: Session,
+    claim: Claim,
+    filename: str,
+    declared_type: str | None,
+    data: bytes,
+    actor: str,
+    provider_id: int | None = None,
+) -> tuple[ClaimDocument, bool]:
+    """Attach a document to a claim (through the document store: type read from the bytes,
+    size capped, kept by checksum); the same bytes twice return the first row (False).
+    ``provider_id``: the provider uploading it, when a provider's account or key does."""
+    new = partial(ClaimDocument, provider_id=provider_id)
+    return store.attach(session, claim.documents, new, filename, declared_type, data, actor)
 
 
 def _may_submit(session: Session, draft: ClaimIn, who: Principal) -> None:
@@ -301,7 +333,7 @@ def outcome_of(lines: Sequence[ClaimLine]) -> ClaimOutcome:
 
 
 def documents_out(claim: Claim, who: Principal | None = None) -> list[DocumentOut]:
-    return [documents.out(d, who) for d in repo.documents_seen_by(claim, who)]
+    return [DocumentOut.seen_by(d, who) for d in repo.documents_seen_by(claim, who)]
 
 
 def claim_out(session: Session, claim: Claim, lang: str, who: Principal | None = None) -> ClaimOut:

@@ -97,7 +97,7 @@ class Tracked:
 
 class StoredFile(Tracked):
     """The columns of a document whose bytes live in the document store, named by their
-    sha256 (see daman.claims.documents): claims', pre-authorisations', exemptions'."""
+    sha256 (see daman.documents.store): claims', pre-authorisations', exemptions'."""
 
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(40))  # sniffed from the bytes

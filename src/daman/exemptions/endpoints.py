@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, File, Query, Response, UploadFile, status
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal, allow, log_read
 from daman.auth.models import Role
-from daman.claims import documents as store
-from daman.claims.schemas import DocumentOut
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.pagination import Page, PageParams, RowId, page_params
+from daman.documents.routes import document_routes
 from daman.exemptions import repository as repo
 from daman.exemptions import service
-from daman.exemptions.models import RequestStatus
+from daman.exemptions.models import AldRequestDocument, RequestStatus
 from daman.exemptions.schemas import (
     AldDecisionIn,
     AldExemptionOut,
@@ -130,48 +128,20 @@ def cancel_request(
     return service.request_out(session, row, who)
 
 
-@router.post(
-    "/ald-exemption-requests/{number}/documents",
-    status_code=status.HTTP_201_CREATED,
-    response_model=DocumentOut,
-    responses={
-        200: {"model": DocumentOut, "description": "the same file was already attached"},
-        **error_responses(NotFound, ValidationFailed, Conflict),
-    },
-)
-def upload_evidence(
-    number: str,
-    response: Response,
-    file: UploadFile = File(description="PDF, JPEG or PNG"),
-    who: Principal = Depends(REQUEST),
-    session: Session = SESSION,
-) -> DocumentOut:
-    """Attach medical evidence to an open request."""
-    row = repo.request_by_number(session, number, who)
-    data = store.read_upload(file)
-    doc, created = service.attach(
-        session, row, file.filename or "document", file.content_type, data, who.actor
+router.include_router(
+    document_routes(
+        "/ald-exemption-requests",
+        owner="request",
+        find=repo.request_by_number,
+        table=AldRequestDocument,
+        may_upload=REQUEST,
+        may_read=READ,
+        logged_as="ald_document",
+        about="Attach medical evidence to an open request.",
+        called="evidence",
+        takes_documents=service.takes_documents,
     )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return store.out(doc, who)
-
-
-@router.get(
-    "/ald-exemption-requests/{number}/documents/{document_id}",
-    response_class=FileResponse,
-    responses=error_responses(NotFound),
 )
-def download_evidence(
-    number: str,
-    document_id: RowId,
-    who: Principal = Depends(READ),
-    session: Session = SESSION,
-) -> FileResponse:
-    row = repo.request_by_number(session, number, who)
-    doc, path = service.open_document(row, document_id)
-    log_read(session, who, "ald_document", f"{row.number}/{doc.id}")
-    return store.download(doc, path)
 
 
 @router.get("/ald-exemptions", response_model=Page[AldExemptionOut])

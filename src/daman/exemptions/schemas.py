@@ -7,8 +7,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from daman.claims.schemas import DocumentOut, Instant, StatusEventOut
+from daman.claims.schemas import Instant, StatusEventOut
 from daman.core.text import SafeText
+from daman.documents.schemas import DocumentOut
 from daman.exemptions.models import RequestKind, RequestStatus
 
 

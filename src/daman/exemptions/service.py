@@ -15,19 +15,17 @@ new request naming the exemption it extends; its grant starts the day after that
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal
-from daman.claims import documents as store
 from daman.claims.schemas import StatusEventOut
 from daman.config import get_settings
 from daman.core.dates import add_months, covers, now, today
 from daman.core.errors import FieldError, ValidationFailed
 from daman.core.identifiers import allocate
+from daman.documents.schemas import DocumentOut
 from daman.exemptions import repository as repo
 from daman.exemptions.errors import (
     AlreadyExempted,
@@ -38,7 +36,6 @@ from daman.exemptions.errors import (
 from daman.exemptions.models import (
     AldExemption,
     AldExemptionRequest,
-    AldRequestDocument,
     AldRequestEvent,
     RequestKind,
     RequestStatus,
@@ -361,32 +358,15 @@ def cancel(session: Session, number: str, who: Principal) -> AldExemptionRequest
     return row
 
 
-def attach(
-    session: Session,
-    row: AldExemptionRequest,
-    filename: str,
-    declared_type: str | None,
-    data: bytes,
-    actor: str,
-) -> tuple[AldRequestDocument, bool]:
-    """Attach evidence (PDF, JPEG, PNG; type read from the bytes) to an open request; the
-    same file twice returns the first row (False)."""
+def takes_documents(row: AldExemptionRequest) -> None:
+    """Evidence is attached only to an open request (RequestNotOpen otherwise)."""
     if row.status != RequestStatus.REQUESTED:
         raise RequestNotOpen(f"request {row.number} is {row.status}: no more documents")
-
-    def new(**columns: Any) -> AldRequestDocument:
-        return AldRequestDocument(request_id=row.id, **columns)
-
-    return store.attach_to(session, row.documents, new, filename, declared_type, data, actor)
 
 
 def _disease_name(session: Session, code: str) -> str:
     disease = _disease(session, code)
     return disease.name_fr if disease else code
-
-
-def open_document(row: AldExemptionRequest, document_id: int) -> tuple[AldRequestDocument, Path]:
-    return store.find(row.documents, document_id, f"request {row.number}")
 
 
 # ---------------------------------------------------------------------------------------
@@ -452,7 +432,7 @@ def request_out(
         decided_by=who.shown(row.decided_by) if who and row.decided_by else row.decided_by,
         decision_reason=row.decision_reason,
         exemption=(exemption_out(session, row.exemption, patient, who) if row.exemption else None),
-        documents=[store.out(d, who) for d in row.documents],
+        documents=[DocumentOut.seen_by(d, who) for d in row.documents],
         history=[StatusEventOut.seen_by(e, who) for e in row.events],
     )
 

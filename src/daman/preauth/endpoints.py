@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal, allow, log_read
 from daman.auth.models import Role
-from daman.claims import documents as store
-from daman.claims.schemas import DocumentOut
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.i18n import negotiate
-from daman.core.pagination import Page, PageParams, RowId, page_params
-from daman.preauth import documents, invoices, service
+from daman.core.pagination import Page, PageParams, page_params
+from daman.documents.routes import document_routes
+from daman.preauth import invoices, service
 from daman.preauth import repository as repo
-from daman.preauth.models import PreauthStatus
+from daman.preauth.models import PreauthDocument, PreauthStatus
 from daman.preauth.schemas import (
     CancelIn,
     Figures,
@@ -193,48 +191,19 @@ def cancel_preauth(
     return service.preauth_out(session, row, negotiate(accept_language=accept_language), who)
 
 
-@router.post(
-    "/preauthorisations/{number}/documents",
-    status_code=status.HTTP_201_CREATED,
-    response_model=DocumentOut,
-    responses={
-        200: {"model": DocumentOut, "description": "the same file was already attached"},
-        **error_responses(NotFound, ValidationFailed, Conflict),
-    },
-)
-def upload_document(
-    number: str,
-    response: Response,
-    file: UploadFile = File(description="PDF, JPEG or PNG"),
-    who: Principal = Depends(REQUEST),
-    session: Session = SESSION,
-) -> DocumentOut:
-    """Attach an estimate, a medical report or a prescription to the request."""
-    row = repo.by_number(session, number, who)
-    data = store.read_upload(file)
-    doc, created = documents.attach(
-        session, row, file.filename or "document", file.content_type, data, who.actor
+router.include_router(
+    document_routes(
+        "/preauthorisations",
+        owner="pre-authorisation",
+        find=repo.by_number,
+        table=PreauthDocument,
+        may_upload=REQUEST,
+        may_read=READ,
+        logged_as="preauth_document",
+        about="Attach an estimate, a medical report or a prescription to the request.",
+        takes_documents=service.takes_documents,
     )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return store.out(doc, who)
-
-
-@router.get(
-    "/preauthorisations/{number}/documents/{document_id}",
-    response_class=FileResponse,
-    responses=error_responses(NotFound),
 )
-def download_document(
-    number: str,
-    document_id: RowId,
-    who: Principal = Depends(READ),
-    session: Session = SESSION,
-) -> FileResponse:
-    row = repo.by_number(session, number, who)
-    doc, path = documents.open_document(row, document_id)
-    log_read(session, who, "preauth_document", f"{row.number}/{doc.id}")
-    return store.download(doc, path)
 
 
 @router.post(

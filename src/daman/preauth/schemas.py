@@ -17,7 +17,6 @@ from daman.claims.models import ClaimStatus, LineStatus
 from daman.claims.schemas import (
     CentimesIn,
     CoefficientIn,
-    DocumentOut,
     Explanation,
     Instant,
     StatusEventOut,
@@ -25,6 +24,7 @@ from daman.claims.schemas import (
 )
 from daman.core.enums import CareCategory
 from daman.core.text import SafeText
+from daman.documents.schemas import DocumentOut
 from daman.preauth.models import CareKind, PreauthStatus
 
 

@@ -24,7 +24,6 @@ from daman.adjudication.reasons import explain, severity
 from daman.adjudication.repository import policies, policy_on
 from daman.auth.access import Principal
 from daman.auth.models import Role
-from daman.claims import documents as store
 from daman.claims import repository as claims_repo
 from daman.claims.intake import Limits
 from daman.claims.models import Claim, ClaimStatus
@@ -34,6 +33,7 @@ from daman.core.dates import BUSINESS_TZ, aware, now, today
 from daman.core.errors import FieldError, ValidationFailed
 from daman.core.identifiers import allocate
 from daman.core.money import apply_rate, format_mad, mul_half_up
+from daman.documents.schemas import DocumentOut
 from daman.notifications import service as notifications
 from daman.notifications.texts import render
 from daman.preauth import estimate
@@ -390,6 +390,12 @@ def cancel(session: Session, number: str, who: Principal, reason: str) -> Preaut
     return repo.by_number(session, row.number, who)
 
 
+def takes_documents(row: PreauthRequest) -> None:
+    """A document is attached only to an open request (PreauthNotOpen otherwise)."""
+    if row.status not in OPEN:
+        raise PreauthNotOpen(f"pre-authorisation {row.number} is {row.status}: no more documents")
+
+
 def _notify(session: Session, row: PreauthRequest, topic: str, who: Principal) -> None:
     """Tell the requester, in the patient's language, in the decision's transaction."""
     patient = immatriculations(session, [row.patient_id]).get(row.patient_id, "")
@@ -604,7 +610,7 @@ def preauth_out(
             agreed_patient_centimes=row.agreed_patient_centimes,
         ),
         lines=lines,
-        documents=[store.out(d, who) for d in row.documents],
+        documents=[DocumentOut.seen_by(d, who) for d in row.documents],
         invoices=invoices,
         history=[StatusEventOut.seen_by(e, who) for e in row.events],
     )

@@ -1,10 +1,13 @@
-"""Documents attached to claims: PDF, JPEG or PNG, stored outside the database by checksum.
+"""The document store: PDF, JPEG or PNG files, kept outside the database by checksum.
 
 The type is read from the bytes (a file named .pdf that is not a PDF is refused), the size
 is capped by settings.max_document_bytes. Files live under settings.documents_dir as
 ``<first two hex digits>/<sha256>``: the same scan attached twice is stored once. A file is
 written before the transaction commits; if it rolls back, the file stays unreferenced and
 is reused by the next upload of the same bytes (content addressing makes this harmless).
+
+The rows describing the files (``daman.core.db.StoredFile``) belong to their owners:
+``claim_documents``, ``preauth_documents``, ``ald_request_documents``.
 """
 
 from __future__ import annotations
@@ -20,10 +23,6 @@ from fastapi import UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from daman.auth.access import Principal
-from daman.claims import repository as repo
-from daman.claims.models import Claim, ClaimDocument
-from daman.claims.schemas import DocumentOut
 from daman.config import get_settings
 from daman.core.errors import NotFound, ValidationFailed
 
@@ -33,6 +32,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
 ACCEPTED = tuple(kind for _, kind in _SIGNATURES)
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 _GENERIC = {"", "application/octet-stream", "binary/octet-stream"}
 D = TypeVar("D")
 
@@ -45,16 +45,19 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+def download_name(filename: str | None, content_type: str) -> str:
+    """The name a document downloads under: the name it was given, with the extension of
+    the type its bytes were found to be (``report.html`` holding a PDF: ``report.pdf``)."""
+    stem = Path(filename or "document").stem or "document"
+    return stem + EXTENSIONS.get(content_type, ".bin")
 
 
 def download(doc: Any, path: Path) -> FileResponse:
-    """A stored document as a download, named from the type its bytes were found to be
-    (``report.html`` holding a PDF downloads as ``report.pdf``): the name a person gave the
-    file never decides how a browser opens it."""
-    stem = Path(doc.filename or "document").stem or "document"
-    name = stem + EXTENSIONS.get(doc.content_type, ".bin")
-    return FileResponse(path, media_type=doc.content_type, filename=name)
+    """A stored document as a download, typed and named from its bytes: the name a person
+    gave the file never decides how a browser opens it."""
+    return FileResponse(
+        path, media_type=doc.content_type, filename=download_name(doc.filename, doc.content_type)
+    )
 
 
 def documents_root() -> Path:
@@ -109,7 +112,12 @@ def check(data: bytes, declared_type: str | None) -> str:
     return kind
 
 
-def attach_to(
+def read_upload(file: UploadFile) -> bytes:
+    """The uploaded bytes, read up to one byte past the limit (so `check` can refuse)."""
+    return file.file.read(get_settings().max_document_bytes + 1)
+
+
+def attach(
     session: Session,
     documents: list[Any],
     new: Callable[..., D],
@@ -118,8 +126,9 @@ def attach_to(
     data: bytes,
     actor: str,
 ) -> tuple[D, bool]:
-    """Attach an upload to an owner's ``documents`` (a claim's, a request's), making the row
-    with ``new(**columns)``; the same bytes twice return the first row (False)."""
+    """Attach an upload to an owner's ``documents`` (a claim's, a request's relationship),
+    making the row with ``new(**columns)`` (the owner's documents table); the row gets its
+    owner through the relationship. The same bytes twice return the first row (False)."""
     kind = check(data, declared_type)
     digest = hashlib.sha256(data).hexdigest()
     for doc in documents:
@@ -140,8 +149,9 @@ def attach_to(
     return doc, True
 
 
-def find(documents: Sequence[D], document_id: int, owner: str) -> tuple[D, Path]:
-    """One of an owner's documents and the path of its bytes, or NotFound."""
+def locate(documents: Sequence[D], document_id: int, owner: str) -> tuple[D, Path]:
+    """One of an owner's documents and the path of its bytes, or NotFound (``owner``, as
+    the message names it: ``claim F0000000001``)."""
     for doc in documents:
         if getattr(doc, "id", None) == document_id:
             path = path_for(getattr(doc, "sha256", ""))
@@ -149,47 +159,3 @@ def find(documents: Sequence[D], document_id: int, owner: str) -> tuple[D, Path]
                 raise NotFound(f"the file of document {document_id} is missing from the store")
             return doc, path
     raise NotFound(f"no document {document_id} on {owner}")
-
-
-def read_upload(file: UploadFile) -> bytes:
-    """The uploaded bytes, read up to one byte past the limit (so `check` can refuse)."""
-    return file.file.read(get_settings().max_document_bytes + 1)
-
-
-def out(doc: Any, who: Principal | None = None) -> DocumentOut:
-    """A document's description as ``who`` may see it (the uploader shown by role only to
-    insured persons and providers when it was not they: Principal.shown)."""
-    return DocumentOut(
-        id=doc.id,
-        filename=doc.filename,
-        content_type=doc.content_type,
-        size_bytes=doc.size_bytes,
-        sha256=doc.sha256,
-        uploaded_at=doc.created_at,
-        uploaded_by=who.shown(doc.created_by) if who is not None else doc.created_by,
-    )
-
-
-def attach(
-    session: Session,
-    claim: Claim,
-    filename: str,
-    declared_type: str | None,
-    data: bytes,
-    actor: str,
-    provider_id: int | None = None,
-) -> tuple[ClaimDocument, bool]:
-    """Attach a document to a claim; the same bytes twice return the first row (False).
-    ``provider_id``: the provider uploading it, when a provider's account or key does."""
-
-    def new(**columns: Any) -> ClaimDocument:
-        return ClaimDocument(claim_id=claim.id, provider_id=provider_id, **columns)
-
-    return attach_to(session, claim.documents, new, filename, declared_type, data, actor)
-
-
-def open_document(
-    claim: Claim, document_id: int, who: Principal | None = None
-) -> tuple[ClaimDocument, Path]:
-    """One of the claim's documents that ``who`` may see, and the path of its bytes."""
-    return find(repo.documents_seen_by(claim, who), document_id, f"claim {claim.number}")
