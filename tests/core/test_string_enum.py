@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
-from sqlalchemy import Table, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from daman.core.bulk import SMALL, bulk_insert, bulk_update
@@ -41,11 +41,16 @@ def test_a_row_holds_the_member_and_the_table_its_value(session: Session) -> Non
     assert session.scalar(select(Regime.code).where(Regime.fund == "CNSS", Regime.code == "TEST"))
 
 
+def test_an_attribute_holds_the_member_from_the_moment_it_is_set(session: Session) -> None:
+    row = Regime(code="TEST", name="test", fund="CNSS")
+    assert row.fund is Fund.CNSS
+    with pytest.raises(ValueError, match="'MUTUAL' set is not a Fund"):
+        row.fund = "MUTUAL"
+
+
 def test_a_value_that_is_no_member_raises_when_written_and_when_read(session: Session) -> None:
-    session.add(Regime(code="TEST", name="test", fund="MUTUAL"))
     with pytest.raises(Exception, match="'MUTUAL' written is not a Fund"):
-        session.flush()
-    session.rollback()
+        session.execute(insert(Regime).values(code="TEST", name="test", fund="MUTUAL"))
     session.execute(
         text(
             "INSERT INTO regimes (code, name, fund, description, created_at,"

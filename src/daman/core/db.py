@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
+    Mapper,
     Session,
     mapped_column,
     sessionmaker,
@@ -57,7 +58,8 @@ E = TypeVar("E", bound=StrEnum)
 class StringEnum(TypeDecorator[E]):
     """A column holding a member of a ``StrEnum``, stored as its value in a plain
     VARCHAR(length): no database enum type, so adding a member needs no migration.
-    Python sees the member; a value that is not one (written or read) raises."""
+    Python sees the member, from the moment the attribute is set (``status="paid"`` reads
+    back as ``ClaimStatus.PAID``); a value that is not one raises, set, written or read."""
 
     impl = String
     cache_ok = True
@@ -66,7 +68,9 @@ class StringEnum(TypeDecorator[E]):
         super().__init__(length)
         self.enum = enum
 
-    def _member(self, value: Any, where: str) -> E:
+    def member(self, value: Any, where: str = "written") -> E:
+        if isinstance(value, self.enum):
+            return value
         try:
             return self.enum(value)
         except ValueError:
@@ -77,13 +81,25 @@ class StringEnum(TypeDecorator[E]):
 
     def text(self, value: Any) -> str | None:
         """What is stored for `value` (a member or its value); anything else raises."""
-        return None if value is None else self._member(value, "written").value
+        return None if value is None else self.member(value).value
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         return self.text(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
-        return None if value is None else self._member(value, "read from the database")
+        return None if value is None else self.member(value, "read from the database")
+
+
+@event.listens_for(Base, "mapper_configured", propagate=True)
+def _members_when_set(mapper: Mapper[Any], cls: type[Any]) -> None:
+    for attribute in mapper.column_attrs:
+        kind = attribute.columns[0].type
+        if isinstance(kind, StringEnum):
+
+            def member(_row: Any, value: Any, _old: Any, _by: Any, kind: Any = kind) -> Any:
+                return None if value is None else kind.member(value, "set")
+
+            event.listen(getattr(cls, attribute.key), "set", member, retval=True)
 
 
 class Tracked:

@@ -58,18 +58,17 @@ class Exemption(StrEnum):
     ALC = "alc"
 
 
+# The decision on a claim line (the engine writes these values in its frames). No docstring:
+# it would become the schema's description in the OpenAPI document.
 class LineStatus(StrEnum):
-    """The decision on a claim line (the engine writes these values in its frames)."""
-
     ACCEPTED = "accepted"
     REDUCED = "reduced"
     REJECTED = "rejected"
     PENDING_REVIEW = "pending_review"
 
 
+# What the fund's policy does with a claim filed after the deadline.
 class LatePolicy(StrEnum):
-    """What the fund's policy does with a claim filed after the deadline."""
-
     REJECT = "reject"  # its lines are rejected
     PENALTY = "penalty"  # the AMO part is cut by late_penalty_bp per started month late
 
