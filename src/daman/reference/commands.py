@@ -24,6 +24,7 @@ from daman.core.actor import cli_actor
 from daman.core.dates import today
 from daman.core.db import unit_of_work
 from daman.reference.importers import ImportResult, import_ald_file, import_drug_file
+from daman.reference.models import ImportKind
 
 app = typer.Typer(no_args_is_help=True)
 out = Console()
@@ -104,7 +105,7 @@ def _print(result: ImportResult, seconds: float, report: Path | None) -> None:
     )
     for table in result.added:
         out.print(f"  {table}: added {result.added[table]}, updated {result.updated.get(table, 0)}")
-    closed = f", earlier prices closed {result.closed}" if result.kind == "drugs" else ""
+    closed = f", earlier prices closed {result.closed}" if result.kind == ImportKind.DRUGS else ""
     out.print(f"  unchanged {result.unchanged}{closed}")
     if result.rejected:
         by_reason = ", ".join(f"{k} {v}" for k, v in result.rejected_by_reason().items())

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from daman.core.dates import day_before, now
 from daman.reference import repository
 from daman.reference.errors import OlderDrugList
-from daman.reference.models import AldDisease, Drug, DrugPrice, ImportRun
+from daman.reference.models import AldDisease, Drug, DrugPrice, ImportKind, ImportRun
 from daman.reference.parsing import (
     AldRow,
     DrugRow,
@@ -45,7 +45,7 @@ ImportProgress = Callable[[str, int, int], None]
 
 @dataclass
 class ImportResult:
-    kind: str
+    kind: ImportKind
     filename: str
     sha256: str
     encoding: str
@@ -123,7 +123,7 @@ def import_drug_list(
             f"a list valid from {valid_from.isoformat()} would rewrite its history"
         )
     parsed = parse_drug_list(raw, (lambda d, t: progress("check", d, t)) if progress else None)
-    result = _result("drugs", filename, parsed, valid_from)
+    result = _result(ImportKind.DRUGS, filename, parsed, valid_from)
     stamp = {"updated_by": actor, "updated_at": now()}
     drug_ids = _write_drugs(session, parsed, result, actor, stamp)
     _write_prices(session, parsed, drug_ids, valid_from, filename, result, actor, stamp, progress)
@@ -140,7 +140,9 @@ def import_drug_list(
     return result
 
 
-def _result(kind: str, filename: str, parsed: Parsed[Any], valid_from: date | None) -> ImportResult:
+def _result(
+    kind: ImportKind, filename: str, parsed: Parsed[Any], valid_from: date | None
+) -> ImportResult:
     return ImportResult(
         kind=kind,
         filename=filename,
@@ -278,7 +280,7 @@ def import_ald_list(
     what an administrator changed).
     """
     parsed = parse_ald_list(raw)
-    result = _result("ald", filename, parsed, None)
+    result = _result(ImportKind.ALD, filename, parsed, None)
     existing = {d.code: d for d in session.scalars(select(AldDisease))}
     stamp = {"updated_by": actor, "updated_at": now()}
     new: list[dict[str, object]] = []

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from daman.core.dates import in_force_on
+from daman.core.enums import LatePolicy
 from daman.reference.models import (
     ActTariff,
     AdjudicationPolicy,
@@ -23,7 +24,6 @@ from daman.reference.models import (
     CoverageRate,
     Drug,
     DrugPrice,
-    ImportRun,
     Mutual,
     Regime,
 )
@@ -231,20 +231,13 @@ def latest_drug_list(session: Session) -> date | None:
     return session.execute(select(func.max(DrugPrice.valid_from))).scalar()
 
 
-def import_runs(session: Session, kind: str | None = None, limit: int = 20) -> Sequence[ImportRun]:
-    query = select(ImportRun)
-    if kind is not None:
-        query = query.where(ImportRun.kind == kind)
-    return session.scalars(query.order_by(ImportRun.id.desc()).limit(limit)).all()
-
-
 @dataclass(frozen=True)
 class PolicyRow:
     id: int
     valid_from: date
     valid_to: date | None
     filing_deadline_days: int
-    late_policy: str
+    late_policy: LatePolicy
     late_penalty_bp: int
     review_threshold_centimes: int
     max_line_quantity: int
