@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from daman.core.dates import covers
+from daman.core.enums import ProviderKind, Sector
 from daman.providers.models import Provider
 
 
@@ -35,8 +36,8 @@ def active_on(provider: Provider, on: date) -> bool:
 def search(
     session: Session,
     q: str | None,
-    kind: str | None,
-    sector: str | None,
+    kind: ProviderKind | None,
+    sector: Sector | None,
     city: str | None,
     limit: int,
     offset: int,

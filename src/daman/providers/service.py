@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal
 from daman.core.dates import today
+from daman.core.enums import ProviderKind, Sector
 from daman.core.errors import FieldError, ValidationFailed
 from daman.core.identifiers import rib_problem
 from daman.core.pagination import Page
@@ -105,8 +106,8 @@ def provider_out(row: Provider, who: Principal | None = None) -> ProviderOut:
 def search_providers(
     session: Session,
     q: str | None,
-    kind: str | None,
-    sector: str | None,
+    kind: ProviderKind | None,
+    sector: Sector | None,
     city: str | None,
     limit: int,
     offset: int,
