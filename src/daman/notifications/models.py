@@ -10,7 +10,7 @@ from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from daman.core.dates import now
-from daman.core.db import Base
+from daman.core.db import Base, StringEnum
 
 
 class NotificationStatus(StrEnum):
@@ -28,7 +28,9 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     topic: Mapped[str] = mapped_column(String(40))  # e.g. preauth_decision
     reference: Mapped[str] = mapped_column(String(40), default="")  # the object's business key
-    status: Mapped[str] = mapped_column(String(10), default=NotificationStatus.PENDING)
+    status: Mapped[NotificationStatus] = mapped_column(
+        StringEnum(NotificationStatus, 10), default=NotificationStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
