@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from daman.core.dates import now
-from daman.core.db import Base, Tracked
+from daman.core.db import Base, StringEnum, Tracked
 
 _ONE_PAYEE = (
     "(payee_kind = 'person' AND person_id IS NOT NULL AND provider_id IS NULL)"
@@ -65,7 +65,7 @@ def shown_status(transfer: PaymentTransfer) -> TransferStatus:
     sent = transfer.batch.status in (BatchStatus.SENT, BatchStatus.RECONCILED)
     if transfer.status == TransferStatus.PENDING and not sent:
         return TransferStatus.IN_PAYMENT
-    return TransferStatus(transfer.status)
+    return transfer.status
 
 
 class HoldReason(StrEnum):
@@ -75,13 +75,20 @@ class HoldReason(StrEnum):
     PAYEE_DECEASED = "payee_deceased"
 
 
+class ReturnFormat(StrEnum):
+    CAMT_054 = "camt.054"  # the bank's debit/credit notification (XML)
+    CSV = "csv"  # a list of rejected payments
+
+
 class PaymentBatch(Tracked, Base):
     """One bank file: a pain.001 message with one payment-information block."""
 
     __tablename__ = "payment_batches"
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)  # MsgId and PmtInfId
-    status: Mapped[str] = mapped_column(String(12), default=BatchStatus.FORMED)
+    status: Mapped[BatchStatus] = mapped_column(
+        StringEnum(BatchStatus, 12), default=BatchStatus.FORMED
+    )
     execution_date: Mapped[date] = mapped_column(Date)  # requested execution date
     currency: Mapped[str] = mapped_column(String(3))
     transfers_count: Mapped[int] = mapped_column(Integer)
@@ -112,7 +119,7 @@ class PaymentTransfer(Tracked, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batches.id"), index=True)
     reference: Mapped[str] = mapped_column(String(35), unique=True)
-    payee_kind: Mapped[str] = mapped_column(String(10))  # PayeeKind
+    payee_kind: Mapped[PayeeKind] = mapped_column(StringEnum(PayeeKind, 10))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
     creditor_name: Mapped[str] = mapped_column(String(140))
@@ -120,7 +127,9 @@ class PaymentTransfer(Tracked, Base):
     amount_centimes: Mapped[int] = mapped_column(BigInteger)
     items_count: Mapped[int] = mapped_column(Integer)
     claims_count: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(10), default=TransferStatus.PENDING)
+    status: Mapped[TransferStatus] = mapped_column(
+        StringEnum(TransferStatus, 10), default=TransferStatus.PENDING
+    )
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rejected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     return_code: Mapped[str | None] = mapped_column(String(35))
@@ -160,7 +169,7 @@ class PaymentItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
     claim_line_id: Mapped[int] = mapped_column(ForeignKey("claim_lines.id"))
-    payee_kind: Mapped[str] = mapped_column(String(10))  # PayeeKind
+    payee_kind: Mapped[PayeeKind] = mapped_column(StringEnum(PayeeKind, 10))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
     rib: Mapped[str] = mapped_column(String(24))  # the payee's RIB when it was queued
@@ -182,10 +191,10 @@ class PaymentHold(Base):
         Index("ix_payment_holds_provider", "provider_id"),
     )
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
-    payee_kind: Mapped[str] = mapped_column(String(10))  # PayeeKind
+    payee_kind: Mapped[PayeeKind] = mapped_column(StringEnum(PayeeKind, 10))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
-    reason_code: Mapped[str] = mapped_column(String(20))  # HoldReason
+    reason_code: Mapped[HoldReason] = mapped_column(StringEnum(HoldReason, 20))
     detail: Mapped[str] = mapped_column(Text, default="")
     amount_centimes: Mapped[int] = mapped_column(Integer)
     held_since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -200,7 +209,7 @@ class PaymentReturn(Tracked, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    format: Mapped[str] = mapped_column(String(12))  # camt.054 / csv
+    format: Mapped[ReturnFormat] = mapped_column(StringEnum(ReturnFormat, 12))
     message_id: Mapped[str | None] = mapped_column(String(35))
     settled: Mapped[int] = mapped_column(Integer)
     rejected: Mapped[int] = mapped_column(Integer)

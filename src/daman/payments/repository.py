@@ -16,6 +16,7 @@ from daman.claims.repository import by_ids, chunks, one_of
 from daman.core.bulk import bulk_insert
 from daman.core.errors import NotFound
 from daman.payments.models import (
+    HoldReason,
     PayeeKind,
     PaymentBatch,
     PaymentHold,
@@ -473,7 +474,7 @@ def claims_of_items(session: Session, items: Sequence[PaymentItem]) -> list[Clai
 @dataclass(frozen=True)
 class HeldRow:
     payee: Payee
-    reason_code: str
+    reason_code: HoldReason
     detail: str
     claims: int
     amount_centimes: int

@@ -24,6 +24,7 @@ from lxml import etree
 
 from daman.core.errors import FieldError, ValidationFailed
 from daman.core.money import MoneyError, parse_mad
+from daman.payments.models import ReturnFormat
 
 CAMT054 = "urn:iso:std:iso:20022:tech:xsd:camt.054."
 CSV_COLUMNS = ("end_to_end_id", "reason_code", "reason")
@@ -91,7 +92,7 @@ class Notice:
 
 @dataclass
 class ParsedReturn:
-    format: str
+    format: ReturnFormat
     message_id: str | None = None
     notices: list[Notice] = field(default_factory=list)
     ignored: int = 0  # entries not booked
@@ -175,7 +176,7 @@ def parse_camt054(data: bytes, currency: str) -> ParsedReturn:
     message = _child(root, "BkToCstmrDbtCdtNtfctn")
     if message is None:
         raise ValidationFailed.one("file", "no BkToCstmrDbtCdtNtfctn element")
-    out = ParsedReturn(format="camt.054", message_id=_text(message, "GrpHdr/MsgId"))
+    out = ParsedReturn(format=ReturnFormat.CAMT_054, message_id=_text(message, "GrpHdr/MsgId"))
     for n, notification in enumerate(_children(message, "Ntfctn"), 1):
         for e, entry in enumerate(_children(notification, "Ntry"), 1):
             _read_entry(out, entry, f"Ntfctn[{n}].Ntry[{e}]", currency)
@@ -233,7 +234,7 @@ def parse_rejected_list(data: bytes) -> ParsedReturn:
             "file", f"a rejected-payment list needs the columns {', '.join(CSV_COLUMNS)}"
         )
     reader.fieldnames = header
-    out = ParsedReturn(format="csv")
+    out = ParsedReturn(format=ReturnFormat.CSV)
     errors: list[FieldError] = []
     try:
         rows = list(reader)

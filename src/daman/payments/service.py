@@ -51,6 +51,7 @@ from daman.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from daman.core.i18n import N_, translate
 from daman.core.files import write_durably
 from daman.core.identifiers import allocate, rib_problem
+from daman.core.schemas import from_row
 from daman.payments import bankfile, returns
 from daman.payments import repository as repo
 from daman.payments.models import (
@@ -381,22 +382,7 @@ def transfers_out(
     payees = [repo.payee_key(t) for t in transfers]
     labels = repo.payee_labels(session, payees)
     return [
-        TransferOut(
-            reference=t.reference,
-            batch=batch_number,
-            payee_kind=PayeeKind(t.payee_kind),
-            payee=labels[p][0],
-            creditor_name=t.creditor_name,
-            rib=t.rib,
-            amount_centimes=t.amount_centimes,
-            claims_count=t.claims_count,
-            items_count=t.items_count,
-            status=shown_status(t),
-            settled_at=t.settled_at,
-            rejected_at=t.rejected_at,
-            return_code=t.return_code,
-            return_reason=t.return_reason,
-        )
+        from_row(TransferOut, t, batch=batch_number, payee=labels[p][0], status=shown_status(t))
         for t, p in zip(transfers, payees, strict=True)
     ]
 
@@ -596,14 +582,9 @@ def import_return(session: Session, filename: str, data: bytes, actor: str) -> R
             batch.status, batch.updated_at, batch.updated_by = BatchStatus.RECONCILED, at, actor
     record.unmatched = len(unmatched)
     session.flush()
-    return ReturnOut(
-        id=record.id,
-        filename=record.filename,
-        format=record.format,
-        message_id=record.message_id,
-        settled=record.settled,
-        rejected=record.rejected,
-        unchanged=record.unchanged,
+    return from_row(
+        ReturnOut,
+        record,
         ignored=parsed.ignored,
         unmatched=list(unmatched),
         imported_at=record.created_at,
@@ -664,16 +645,13 @@ def held(session: Session, lang: str, *, limit: int, offset: int) -> tuple[list[
     rows, total = repo.held(session, limit=limit, offset=offset)
     labels = repo.payee_labels(session, [r.payee for r in rows])
     return [
-        HeldOut(
+        from_row(
+            HeldOut,
+            r,
             payee_kind=r.payee.kind,
             payee=labels[r.payee][0],
             name=labels[r.payee][1],
-            reason_code=HoldReason(r.reason_code),
             reason=hold_text(r.reason_code, r.detail, lang),
-            claims=r.claims,
-            amount_centimes=r.amount_centimes,
-            held_since=r.held_since,
-            checked_at=r.checked_at,
         )
         for r in rows
     ], total
