@@ -2,7 +2,7 @@
 
 An exemption ending within ``DAMAN_ALD_REMINDER_DAYS`` (60) days gets one reminder, in the
 patient's language, sent to the address of the request that was granted it, unless a
-renewal is already asked for. Each (exemption, end date) is reminded once: running the
+renewal is already asked for or granted. Each (exemption, end date) is reminded once: running the
 command every day is the intended use; an exemption extended to a new end date is reminded
 again before that one.
 """
@@ -41,6 +41,12 @@ def queue_reminders(session: Session, on: date, actor: str) -> int:
         renewal.kind == RequestKind.RENEWAL,
         renewal.status == RequestStatus.REQUESTED,
     )
+    later = aliased(AldExemption)
+    renewed = exists().where(  # a later period of the disease is already granted
+        later.person_id == AldExemption.person_id,
+        later.ald_code == AldExemption.ald_code,
+        later.valid_from > AldExemption.valid_to,
+    )
     rows = session.execute(
         select(AldExemption, AldExemptionRequest.notify_email, Person, AldDisease)
         .join(AldExemptionRequest, AldExemptionRequest.exemption_id == AldExemption.id)
@@ -50,6 +56,7 @@ def queue_reminders(session: Session, on: date, actor: str) -> int:
             and_(AldExemption.valid_to >= on, AldExemption.valid_to <= until),
             AldExemptionRequest.notify_email.is_not(None),
             ~renewal_open,
+            ~renewed,
         )
         .order_by(AldExemption.valid_to, AldExemption.id)
     ).all()

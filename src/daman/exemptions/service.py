@@ -253,7 +253,10 @@ def _grant(
     elif decision.valid_to is not None:
         end = decision.valid_to
     else:
-        end = add_months(start, 12 * get_settings().ald_default_years) - timedelta(days=1)
+        anniversary = add_months(start, 12 * get_settings().ald_default_years)
+        if anniversary.day < start.day:  # 29 February's is 1 March in a common year (age_on)
+            anniversary += timedelta(days=1)
+        end = anniversary - timedelta(days=1)
     if end is not None and end < start:
         raise ValidationFailed(
             [FieldError(field="valid_to", reason=f"is before the start {start}")]

@@ -119,7 +119,7 @@ def record(
                 to_status=PreauthStatus.INVOICED,
                 at=at,
                 by=who.actor,
-                reason=f"invoice {payload.reference or claim.number} (claim {claim.number})",
+                reason=f"invoice {invoice.reference or claim.number} (claim {claim.number})",
             )
         )
         row.status = PreauthStatus.INVOICED

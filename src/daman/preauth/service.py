@@ -29,7 +29,7 @@ from daman.claims.intake import Limits
 from daman.claims.models import Claim, ClaimStatus
 from daman.claims.schemas import Explanation, StatusEventOut
 from daman.config import get_settings
-from daman.core.dates import BUSINESS_TZ, aware, now, today
+from daman.core.dates import BUSINESS_TZ, aware, covers, now, today
 from daman.core.errors import FieldError, ValidationFailed
 from daman.core.identifiers import allocate
 from daman.core.money import apply_rate, format_mad, mul_half_up
@@ -77,6 +77,8 @@ def limit_seconds(row: PreauthRequest) -> int:
 
 
 def clock_of(row: PreauthRequest, at: datetime | None = None) -> Clock:
+    if row.status == PreauthStatus.CANCELLED:  # withdrawn: the clock stopped then
+        at = aware(row.updated_at)
     return clock(
         submitted_at=aware(row.submitted_at),
         limit_seconds=limit_seconds(row),
@@ -122,7 +124,7 @@ def request(session: Session, payload: PreauthIn, who: Principal) -> PreauthRequ
         bad("provider_inpe", f"unknown provider (no INPE {payload.provider_inpe})")
     elif who.role == Role.PROVIDER and not who.unrestricted and provider.id != who.provider_id:
         bad("provider_inpe", "a provider asks for its own care only")
-    elif provider.valid_to is not None and provider.valid_to < payload.planned_start:
+    elif not covers(provider.valid_from, provider.valid_to, payload.planned_start):
         bad("provider_inpe", f"provider {provider.inpe} is not practising on the planned start")
     if payload.planned_end is not None and payload.planned_end < payload.planned_start:
         bad("planned_end", f"is before the planned start ({payload.planned_start})")
@@ -308,7 +310,7 @@ def _agree(row: PreauthRequest, payload: PreauthDecisionIn) -> PreauthStatus:
     agreed: dict[int, tuple[int, int]] = {}
     for line in row.lines:
         quantity, base = given.get(line.line_no, (line.quantity, None))
-        default = mul_half_up(line.base_centimes, quantity, line.quantity)
+        default = mul_half_up(line.base_centimes, max(quantity, 0), line.quantity)
         if base is None:
             if quantity > 0 and default == 0:
                 errs.append(
@@ -382,7 +384,9 @@ def cancel(session: Session, number: str, who: Principal, reason: str) -> Preaut
         raise PreauthNotOpen(f"pre-authorisation {row.number} is {row.status}: too late to cancel")
     at = now()
     if row.paused_at is not None:
-        row.paused_seconds += paused_for(aware(row.paused_at), at)
+        paused = paused_for(aware(row.paused_at), at)
+        row.paused_seconds += paused
+        row.due_at = aware(row.due_at) + timedelta(seconds=paused)
         row.paused_at = None
     _event(session, row, PreauthStatus.CANCELLED, who.actor, reason.strip() or "withdrawn")
     row.updated_at, row.updated_by = at, who.actor
