@@ -24,13 +24,30 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from benchmarks import batch, eligibility, engine_alone, machine, memory, realtime
+from benchmarks import (
+    batch,
+    eligibility,
+    engine_alone,
+    machine,
+    memory,
+    person_search,
+    realtime,
+)
 from benchmarks.database import BenchDatabase, server_url
 from benchmarks.report import RESULTS, Result, Target, stamp, write, write_set
 from benchmarks.server import Server
 from daman.core.dates import today
 
-ORDER = ("engine", "eligibility", "realtime", "batch_day", "workers", "growth", "memory")
+ORDER = (
+    "engine",
+    "eligibility",
+    "search",
+    "realtime",
+    "batch_day",
+    "workers",
+    "growth",
+    "memory",
+)
 SYNTH_TARGET_SECONDS = 120.0  # 1,000,000 persons and a day's 110,000 claims
 
 FULL = {
@@ -38,6 +55,7 @@ FULL = {
     "claims": 110_000,
     "engine_lines": 1_000_000,
     "lookups": 2_000,
+    "searches": 200,
     "rate": 200.0,
     "seconds": 60.0,
     "probe_seconds": 20.0,
@@ -50,6 +68,7 @@ QUICK = {
     "claims": 1_000,
     "engine_lines": 20_000,
     "lookups": 100,
+    "searches": 30,
     "rate": 10.0,
     "seconds": 3.0,
     "probe_seconds": 2.0,
@@ -67,6 +86,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--claims", type=int, help="claims in a day (110,000; quick 1,000)")
     p.add_argument("--engine-lines", type=int, help="lines for the engine alone (1,000,000)")
     p.add_argument("--lookups", type=int, help="eligibility look-ups (2,000)")
+    p.add_argument("--searches", type=int, help="person searches of each kind (200)")
+    p.add_argument(
+        "--search-sqlite",
+        action="store_true",
+        help="search: the same population on SQLite too (a file built for it)",
+    )
     p.add_argument("--rate", type=float, help="real-time claims a second (200)")
     p.add_argument("--seconds", type=float, help="real-time load duration (60)")
     p.add_argument("--probe-seconds", type=float, help="real-time probe at a sustained rate")
@@ -194,6 +219,20 @@ def _with_database(
                     ),
                 )
             )
+    if "search" in selected:
+        done(
+            _guarded(
+                "search",
+                lambda: person_search.run(
+                    db,
+                    persons=persons,
+                    count=args.searches,
+                    day=day,
+                    seed=args.seed,
+                    sqlite=args.search_sqlite,
+                ),
+            )
+        )
     if "realtime" in selected:
         done(
             _guarded(

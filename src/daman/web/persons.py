@@ -50,7 +50,7 @@ nav_item("/office/persons", N_("Persons"), Role.AGENT, Role.CONTROLLER)
 RESULTS = 20  # persons shown for what was typed
 SHORTEST = 2  # characters typed before names are searched
 LISTED = 50  # claims, pre-authorisations ... shown on a person's page
-MONTHS = 24  # months of contributions shown
+MONTHS = 12  # months of contributions shown
 
 
 def _context(**values: Any) -> dict[str, Any]:
