@@ -45,6 +45,8 @@ def _field(loc: tuple[object, ...] | list[object]) -> str:
 
 
 def create_app() -> FastAPI:
+    import daman.models  # noqa: F401 - every table mapped before the first request
+
     settings = get_settings()
     if settings.environment != "development":
         # `daman serve` says so in one line before getting here (daman.accounts.demo)
@@ -200,6 +202,8 @@ def _routers() -> list[APIRouter]:
     from daman.accounts.endpoints import router as accounts
     from daman.adjudication.endpoints import router as adjudication
     from daman.claims.endpoints import router as claims
+    from daman.contributions.collection.endpoints import router as contributions
+    from daman.contributions.collection.endpoints import statistics as contribution_figures
     from daman.counter.endpoints import router as counter
     from daman.exemptions.endpoints import router as exemptions
     from daman.payments.endpoints import router as payments
@@ -221,4 +225,6 @@ def _routers() -> list[APIRouter]:
         preauth,
         exemptions,
         reports,
+        contributions,
+        contribution_figures,
     ]

@@ -88,9 +88,11 @@ def serve(
 
 
 def _register() -> None:
+    import daman.models  # noqa: F401 - every table mapped, whichever command runs
     from daman.accounts.commands import register as auth
     from daman.adjudication.commands import register as adjudication
     from daman.claims.commands import app as claims
+    from daman.contributions.collection.commands import app as contributions
     from daman.exemptions.commands import ald_reminders
     from daman.hcx.commands import app as hcx
     from daman.notifications.commands import app as notifications
@@ -103,6 +105,11 @@ def _register() -> None:
     app.add_typer(registry, name="registry", help="Registry: bulk import of persons.")
     app.add_typer(claims, name="claims", help="Claims: bulk import of care sheets.")
     app.add_typer(payments, name="payments", help="Payments: batches, bank files, returns.")
+    app.add_typer(
+        contributions,
+        name="contributions",
+        help="Contributions: declarations, calls, receipts, direct debits, arrears.",
+    )
     notifications.command("ald-reminders")(ald_reminders)
     app.add_typer(notifications, name="notifications", help="Notifications: send the outbox.")
     app.add_typer(hcx, name="hcx", help="HCX exchange: the worker, the fund's public key.")

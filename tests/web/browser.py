@@ -84,8 +84,11 @@ def visit(browser: Any, site: Server, *, lang: str = "fr", phone: bool = False) 
         context.close()
 
 
-def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/login")
+def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD, *, here: bool = False) -> None:
+    """Sign in through the form: on /login, or (``here``) on the sign-in page the browser
+    was just sent to, which then leads back where it was going."""
+    if not here:
+        page.goto("/login")
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("form[action='/login'] button[type=submit]")

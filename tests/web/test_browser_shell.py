@@ -45,7 +45,7 @@ def test_signing_in_leads_to_the_role_and_the_language_is_remembered(
     with visit(browser, site, lang="fr") as page:
         page.goto("/account")
         assert "/login?next=%2Faccount" in page.url  # sent to sign in, and back after
-        sign_in(page, "agent")
+        sign_in(page, "agent", here=True)
         assert page.url.endswith("/account")
         page.click("form.languages button[value=ar]")
         page.wait_for_load_state("networkidle")

@@ -88,7 +88,8 @@ def test_password_change_and_sign_out(anonymous, session):
     assert ok.status_code == 200 and "Mot de passe modifié" in ok.text
     r = anonymous.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"
-    assert anonymous.get("/account", follow_redirects=False).headers["location"] == "/login"
+    back = "/login?next=%2Faccount"  # sent to sign in, and back to the account after
+    assert anonymous.get("/account", follow_redirects=False).headers["location"] == back
     assert anonymous.get("/api/v1/auth/me").status_code == 401
     assert sign_in(anonymous, agent.username, "another long password").status_code == 303
 

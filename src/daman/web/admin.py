@@ -19,7 +19,7 @@ from daman.auth.access import Principal
 from daman.auth.audit import verify_chain
 from daman.auth.models import Role
 from daman.core.db import SESSION
-from daman.core.errors import DamanError, FieldError, ValidationFailed
+from daman.core.errors import DamanError, ValidationFailed
 from daman.core.i18n import N_, translations
 from daman.core.money import MoneyError, parse_mad
 from daman.core.text import western_digits
@@ -27,21 +27,13 @@ from daman.reference import repository as reference_repo
 from daman.reference import service as reference
 from daman.reference.importers import import_drug_list
 from daman.reference.models import ActTariff, Regime
-from daman.web.shell import FORM, ROLE_LABELS, language, nav_item, page, render
+from daman.web.shell import FORM, ROLE_LABELS, language, nav_item, page, refusals, render
 
 router = APIRouter(include_in_schema=False)
 ADMIN = page(Role.ADMIN)
 MAX_DRUG_LIST = 20 * 1024 * 1024  # the national list is about 1 MB
 
 nav_item("/office/admin", N_("Administration"), Role.ADMIN)
-
-
-def _field_errors(exc: DamanError) -> dict[str, str]:
-    found = exc.detail if isinstance(exc.detail, list) else []
-    out = {
-        e.field.split(".")[0].split("[")[0]: e.reason for e in found if isinstance(e, FieldError)
-    }
-    return out or {"form": str(exc.detail)}
 
 
 @router.get("/office/admin")
@@ -144,7 +136,7 @@ def new_tariff(
                     source=source,
                 )
         except DamanError as exc:
-            errors = _field_errors(exc)
+            errors = refusals(exc)
             if "value_centimes" in errors:
                 errors["value"] = errors.pop("value_centimes")
     if errors:
@@ -195,9 +187,9 @@ def import_drugs(
                     actor=who.actor,
                 )
         except DamanError as exc:
-            errors = _field_errors(exc)
-            if "form" in errors:
-                errors["file"] = errors.pop("form")
+            errors = refusals(exc)
+            if "action" in errors:
+                errors["file"] = errors.pop("action")
     context = {"result": result, "errors": errors, "form": {"valid_from": valid_from}}
     status = 400 if errors else 200
     return render(request, "admin/drugs.html", context, who=who, session=session, status=status)
@@ -271,7 +263,7 @@ def new_user(
         with session.begin_nested():
             accounts.create_user(session, new, who.actor)
     except DamanError as exc:
-        return _users_page(request, session, who, _field_errors(exc), form, status=400)
+        return _users_page(request, session, who, refusals(exc), form, status=400)
     return RedirectResponse("/office/admin/users", status_code=303)
 
 
@@ -297,7 +289,7 @@ def new_key(
             issued = keys.issue_api_key(session, provider.strip(), label, who.actor)
     except ValidationFailed as exc:
         form = {"provider": provider, "label": label}
-        return _users_page(request, session, who, _field_errors(exc), form, status=400)
+        return _users_page(request, session, who, refusals(exc), form, status=400)
     # shown once, on this page only: never stored in clear, never sent again
     return _users_page(request, session, who, issued=issued.token)
 

@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 from daman.auth.access import Principal
 from daman.auth.models import Role
 from daman.core.db import SESSION
-from daman.core.errors import DamanError, ValidationFailed
+from daman.core.errors import DamanError
 from daman.core.i18n import N_, translations
 from daman.core.text import western_digits
 from daman.preauth import repository as repo
 from daman.preauth import service
 from daman.preauth.schemas import AgreedLineIn, PreauthAction, PreauthDecisionIn
 from daman.web.labels import label
-from daman.web.shell import FORM, language, nav_item, page, render
+from daman.web.shell import FORM, language, nav_item, page, refusals, render
 
 router = APIRouter(include_in_schema=False)
 CONTROL = page(Role.CONTROLLER)
@@ -143,15 +143,8 @@ async def answer(
             for problem in exc.errors():
                 where = str(problem["loc"][0]) if problem["loc"] else "action"
                 errors[where] = str(problem["msg"])
-        except ValidationFailed as exc:
-            found = exc.detail if isinstance(exc.detail, list) else []
-            for refusal in found:
-                field = refusal.field.split(".")[0].split("[")[0]
-                errors[field if field in ("valid_to", "reason") else "action"] = refusal.reason
-            if not found:
-                errors["action"] = str(exc.detail)
         except DamanError as exc:
-            errors["action"] = str(exc.detail)
+            errors = refusals(exc, ("valid_to", "reason"))
     if errors:
         return _request_page(request, session, who, number, errors, values, status=400)
     return RedirectResponse(f"/office/preauthorisations/{number}", status_code=303)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ from daman.core.money import MoneyError, parse_mad
 from daman.core.text import western_digits
 from daman.documents import store
 from daman.reference.models import Agency
-from daman.web.shell import FORM, language, nav_item, page, render
+from daman.web.shell import FORM, inline_document, language, nav_item, page, refusals, render
 
 router = APIRouter(include_in_schema=False)
 REVIEW = page(Role.CONTROLLER, Role.AGENT)
@@ -183,8 +183,7 @@ def decide(
         except ValidationError as exc:
             errors["note"] = "; ".join(str(e["msg"]) for e in exc.errors())
         except (ValidationFailed, Conflict) as exc:
-            detail = exc.detail
-            errors["action"] = detail[0].reason if isinstance(detail, list) else str(detail)
+            errors = refusals(exc, ("note",))
     if errors:
         return _item_page(request, session, who, item, errors, form, status=400)
     following, _count = adjudication.review_queue(session, limit=1, offset=0, urgent_first=True)
@@ -215,12 +214,6 @@ def _reduced_amount(
     return value, ""
 
 
-# A care sheet's document shown inside a page (PDF viewer or image), not downloaded: the
-# same document as the API's download, the read logged the same way, framed by this site
-# only.
-INLINE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
-
-
 @router.get("/office/claims/{number}/documents/{document_id}")
 def claim_document(
     number: str,
@@ -233,10 +226,4 @@ def claim_document(
         claims_repo.documents_seen_by(claim, who), document_id, f"claim {claim.number}"
     )
     log_read(session, who, "claim_document", f"{claim.number}/{doc.id}")
-    return FileResponse(
-        path,
-        media_type=doc.content_type,
-        filename=store.download_name(doc.filename, doc.content_type),
-        content_disposition_type="inline",
-        headers={"content-security-policy": INLINE_CSP, "x-frame-options": "SAMEORIGIN"},
-    )
+    return inline_document(doc, path)

@@ -8,14 +8,14 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal, log_read
 from daman.auth.models import Role
 from daman.core.db import SESSION
-from daman.core.errors import DamanError, ValidationFailed
+from daman.core.errors import DamanError
 from daman.core.i18n import N_, translations
 from daman.core.text import western_digits
 from daman.documents import store
@@ -23,9 +23,8 @@ from daman.exemptions import repository as repo
 from daman.exemptions import service
 from daman.exemptions.models import RequestStatus
 from daman.exemptions.schemas import AldAction, AldDecisionIn
-from daman.web.control import INLINE_CSP
 from daman.web.labels import label
-from daman.web.shell import FORM, language, nav_item, page, render
+from daman.web.shell import FORM, inline_document, language, nav_item, page, refusals, render
 
 router = APIRouter(include_in_schema=False)
 CONTROL = page(Role.CONTROLLER)
@@ -135,15 +134,8 @@ def decide(
             for problem in exc.errors():
                 where = str(problem["loc"][0]) if problem["loc"] else "action"
                 errors[where] = str(problem["msg"])
-        except ValidationFailed as exc:
-            found = exc.detail if isinstance(exc.detail, list) else []
-            for refusal in found:
-                field = refusal.field if refusal.field in form else "action"
-                errors[field] = refusal.reason
-            if not found:
-                errors["action"] = str(exc.detail)
         except DamanError as exc:
-            errors["action"] = str(exc.detail)
+            errors = refusals(exc, tuple(form))
     if errors:
         return _request_page(request, session, who, number, errors, form, status=400)
     return RedirectResponse(f"/office/exemptions/{number}", status_code=303)
@@ -160,10 +152,4 @@ def evidence(
     row = repo.request_by_number(session, number, who)
     doc, path = store.locate(row.documents, document_id, f"request {row.number}")
     log_read(session, who, "ald_document", f"{row.number}/{doc.id}")
-    return FileResponse(
-        path,
-        media_type=doc.content_type,
-        filename=store.download_name(doc.filename, doc.content_type),
-        content_disposition_type="inline",
-        headers={"content-security-policy": INLINE_CSP, "x-frame-options": "SAMEORIGIN"},
-    )
+    return inline_document(doc, path)

@@ -27,7 +27,7 @@ from daman.core.db import SESSION
 from daman.core.i18n import translations
 from daman.providers.models import Provider
 from daman.registry.models import Person
-from daman.web.shell import language, render, safe_next, session_row
+from daman.web.shell import SignInFirst, language, render, safe_next, session_row
 
 router = APIRouter(include_in_schema=False)
 
@@ -135,7 +135,7 @@ def _account_page(
 def account(request: Request, session: Session = SESSION) -> Response:
     row = _session_row(request, session)
     if row is None or principal_of(session, row) is None:
-        return RedirectResponse("/login", status_code=303)
+        raise SignInFirst("/account")
     return _account_page(request, session, row)
 
 

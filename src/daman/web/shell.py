@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -29,8 +29,10 @@ from daman.auth.models import AccessToken, Role, TokenKind, User
 from daman.config import get_settings
 from daman.core.db import SESSION
 from daman.core.enums import CATEGORY_LABELS
+from daman.core.errors import DamanError
 from daman.core.i18n import N_, RTL, negotiate, translations
 from daman.core.money import format_mad
+from daman.documents import store
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 LANG_COOKIE = "daman_lang"
@@ -60,6 +62,7 @@ ROLE_LABELS = {
     Role.CONTROLLER: N_("Medical controller"),
     Role.ADMIN: N_("Administrator"),
     Role.ANALYST: N_("Analyst"),
+    Role.EMPLOYER: N_("Employer"),
 }
 
 
@@ -214,3 +217,29 @@ def development() -> bool:
 
 def first_of(values: Sequence[str]) -> str:
     return values[0] if values else ""
+
+
+def refusals(exc: DamanError, fields: Sequence[str] = ()) -> dict[str, str]:
+    """A service's refusal as a form's errors: each named field's reason under its field
+    (``lines[0].quantity`` under ``lines``), anything else under ``action``, the form's
+    first fieldset."""
+    found = exc.detail if isinstance(exc.detail, list) else []
+    errors: dict[str, str] = {}
+    for refusal in found:
+        field = refusal.field.split(".")[0].split("[")[0]
+        errors[field if not fields or field in fields else "action"] = refusal.reason
+    return errors or {"action": str(exc.detail)}
+
+
+# A stored document shown inside a page (a PDF viewer or an image), framed by this site only.
+INLINE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+
+
+def inline_document(doc: Any, path: Path) -> FileResponse:
+    return FileResponse(
+        path,
+        media_type=doc.content_type,
+        filename=store.download_name(doc.filename, doc.content_type),
+        content_disposition_type="inline",
+        headers={"content-security-policy": INLINE_CSP, "x-frame-options": "SAMEORIGIN"},
+    )
