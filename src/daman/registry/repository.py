@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    union,
+)
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from daman.auth.models import Role
@@ -132,8 +143,11 @@ def terms(q: str | None) -> list[Term]:
 
 def _term_matches(term: Term) -> ColumnElement[bool]:
     """The term in a person's names, in either script and anywhere in them (the folded
-    key holds no LIKE wildcard), or the start of their CNIE or immatriculation."""
-    names = Person.search_name.like(f"%{term.folded}%") if term.folded else false()
+    key holds no LIKE wildcard), or the start of their CNIE or immatriculation. A term
+    with a digit is a number: no name holds one, so the names are not searched (which
+    leaves the two indexes of the numbers to answer, on either database)."""
+    number = any(c.isdigit() for c in term.folded)
+    names = Person.search_name.like(f"%{term.folded}%") if term.folded and not number else false()
     return or_(
         names,
         _starts_with(Person.immatriculation, term.code),
@@ -160,10 +174,17 @@ def search_persons(
     return [(p, r) for p, r in rows], total
 
 
+# The matches a search as one types looks at: a few words of a common name match tens of
+# thousands of persons in a million, and sorting them all would cost more than the answer
+# is worth. The first CANDIDATES found are ranked; there are more, the page says so.
+CANDIDATES = 500
+
+
 def find_persons(session: Session, q: str | None, limit: int) -> list[tuple[Person, str | None]]:
     """At most ``limit`` persons matching every word of q (as `search_persons`), the best
     first: a CNIE or immatriculation typed in full, then names that start with the first
-    word, then the others, each by name. No count: an answer as one types."""
+    word, then the others, each by name, among the first `CANDIDATES` matches found (and
+    every full CNIE or immatriculation typed). No count: an answer as one types."""
     typed = terms(q)
     if not typed:
         return []
@@ -171,14 +192,19 @@ def find_persons(session: Session, q: str | None, limit: int) -> list[tuple[Pers
         *(Person.immatriculation == t.code for t in typed),
         *(Person.cnie == t.code for t in typed),
     )
+    matching = select(Person.id)
+    for term in typed:
+        matching = matching.where(_term_matches(term))
+    found = matching.limit(CANDIDATES).subquery()
+    candidates = union(select(Person.id).where(exact), select(found.c.id)).subquery()
     first = typed[0].folded or "\t"  # a tab: no key holds one
     starts = or_(Person.search_name.like(f"{first}%"), Person.search_name.like(f"% {first}%"))
     rank = case((exact, 0), (starts, 1), else_=2)
-    stmt = select(Person, latest_regime().label("regime_code"))
-    for term in typed:
-        stmt = stmt.where(_term_matches(term))
     rows = session.execute(
-        stmt.order_by(rank, Person.last_name, Person.first_name, Person.id).limit(limit)
+        select(Person, latest_regime().label("regime_code"))
+        .where(Person.id.in_(select(candidates.c.id)))
+        .order_by(rank, Person.last_name, Person.first_name, Person.id)
+        .limit(limit)
     )
     return [(p, r) for p, r in rows]
 
