@@ -33,6 +33,7 @@ from daman.config import get_settings
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, ValidationFailed, error_responses
 from daman.core.pagination import RowId
+from daman.core.schemas import from_row
 from daman.providers.models import Provider
 from daman.registry.models import Person
 
@@ -98,7 +99,7 @@ def create_token(
         token=issued.token,
         expires_at=issued.row.expires_at,
         username=user.username,
-        role=Role(user.role),
+        role=user.role,
     )
 
 
@@ -153,17 +154,8 @@ def change_password(
 
 
 def user_out(user: User, person: str | None, provider: str | None) -> UserOut:
-    return UserOut(
-        username=user.username,
-        full_name=user.full_name,
-        role=Role(user.role),
-        person=person,
-        provider=provider,
-        active=user.active,
-        locked_until=user.locked_until,
-        created_at=user.created_at,
-        created_by=user.created_by,
-    )
+    """The account, with the immatriculation and INPE it is linked to."""
+    return from_row(UserOut, user, person=person, provider=provider)
 
 
 @router.post(
@@ -208,16 +200,7 @@ def disable_user(
 
 
 def key_out(row: AccessToken, inpe: str) -> ApiKeyOut:
-    return ApiKeyOut(
-        id=row.id,
-        provider=inpe,
-        label=row.label,
-        prefix=row.prefix,
-        created_at=row.created_at,
-        created_by=row.created_by,
-        last_used_at=row.last_used_at,
-        revoked_at=row.revoked_at,
-    )
+    return from_row(ApiKeyOut, row, provider=inpe)
 
 
 @router.post(
@@ -234,7 +217,7 @@ def create_api_key(
 ) -> NewApiKeyOut:
     """A key for the provider's software: it acts as that provider only. Shown once."""
     issued = keys.issue_api_key(session, inpe, payload.label, who.actor)
-    return NewApiKeyOut(**key_out(issued.row, inpe).model_dump(), key=issued.token)
+    return from_row(NewApiKeyOut, issued.row, provider=inpe, key=issued.token)
 
 
 @router.get("/api-keys", response_model=list[ApiKeyOut])

@@ -80,7 +80,7 @@ def actor_of(user: User) -> str:
 
 def principal_of(session: Session, row: AccessToken) -> Principal | None:
     """The identity a live token stands for, or None if its account is disabled."""
-    via = TokenKind(row.kind).value
+    via = row.kind.value
     if row.kind == TokenKind.API_KEY:
         provider = row.provider
         if provider is None:
@@ -97,7 +97,7 @@ def principal_of(session: Session, row: AccessToken) -> Principal | None:
         return None
     return Principal(
         actor=actor_of(user),
-        role=Role(user.role),
+        role=user.role,
         user_id=user.id,
         username=user.username,
         person_id=user.person_id,
