@@ -18,7 +18,7 @@ from enum import StrEnum
 from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from daman.core.db import Base, StatusEvent, StoredFile, Tracked
+from daman.core.db import Base, StatusEvent, StoredFile, StringEnum, Tracked
 from daman.registry.models import AldExemption, Person
 
 
@@ -43,9 +43,11 @@ class AldExemptionRequest(Tracked, Base):
     number: Mapped[str] = mapped_column(String(12), unique=True)  # 'EX' + 8 digits
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     ald_code: Mapped[str] = mapped_column(ForeignKey("ald_diseases.code"))
-    kind: Mapped[str] = mapped_column(String(10))  # RequestKind
+    kind: Mapped[RequestKind] = mapped_column(StringEnum(RequestKind, 10))
     renews_id: Mapped[int | None] = mapped_column(ForeignKey("ald_exemptions.id"))
-    status: Mapped[str] = mapped_column(String(12), default=RequestStatus.REQUESTED)
+    status: Mapped[RequestStatus] = mapped_column(
+        StringEnum(RequestStatus, 12), default=RequestStatus.REQUESTED
+    )
     requested_from: Mapped[date] = mapped_column(Date)  # start asked for
     icd10: Mapped[str] = mapped_column(String(20), default="")
     evidence: Mapped[str] = mapped_column(Text, default="")  # medical summary

@@ -25,6 +25,7 @@ from daman.config import get_settings
 from daman.core.dates import add_months, covers, now, today
 from daman.core.errors import FieldError, ValidationFailed
 from daman.core.identifiers import allocate
+from daman.core.schemas import from_row
 from daman.documents.schemas import DocumentOut
 from daman.exemptions import repository as repo
 from daman.exemptions.errors import (
@@ -53,7 +54,7 @@ from daman.exemptions.schemas import (
 from daman.notifications import service as notifications
 from daman.notifications.texts import FOREVER, render
 from daman.providers.models import Provider
-from daman.reference.models import AldDisease
+from daman.reference.models import AldDisease, AldKind
 from daman.registry.models import Person
 from daman.registry.repository import immatriculations, person_by_immatriculation
 
@@ -395,16 +396,13 @@ def exemption_out(
     disease = _disease(session, row.ald_code)
     if patient is None:
         patient = immatriculations(session, [row.person_id]).get(row.person_id, "")
-    return AldExemptionOut(
-        id=row.id,
+    return from_row(
+        AldExemptionOut,
+        row,
         patient=patient,
-        ald_code=row.ald_code,
         ald_name=disease.name_fr if disease else row.ald_code,
-        kind=disease.kind if disease else "ald",
-        valid_from=row.valid_from,
-        valid_to=row.valid_to,
+        kind=disease.kind if disease else AldKind.ALD,
         state=state_of(row, today()),
-        reference=row.reference,
         granted_at=row.created_at,
         granted_by=who.shown(row.created_by) if who is not None else row.created_by,
     )
@@ -417,23 +415,15 @@ def request_out(
     (Principal.shown)."""
     patient = immatriculations(session, [row.person_id]).get(row.person_id, "")
     doctor = session.get(Provider, row.doctor_id) if row.doctor_id else None
-    return AldRequestOut(
-        number=row.number,
+    return from_row(
+        AldRequestOut,
+        row,
         patient=patient,
-        ald_code=row.ald_code,
         ald_name=_disease_name(session, row.ald_code),
-        kind=RequestKind(row.kind),
         renews=row.renews_id,
-        status=RequestStatus(row.status),
-        requested_from=row.requested_from,
-        icd10=row.icd10,
-        evidence=row.evidence,
         doctor_inpe=doctor.inpe if doctor else None,
-        requested_at=row.requested_at,
         requested_by=who.shown(row.created_by) if who is not None else row.created_by,
-        decided_at=row.decided_at,
         decided_by=who.shown(row.decided_by) if who and row.decided_by else row.decided_by,
-        decision_reason=row.decision_reason,
         exemption=(exemption_out(session, row.exemption, patient, who) if row.exemption else None),
         documents=[DocumentOut.seen_by(d, who) for d in row.documents],
         history=[StatusEventOut.seen_by(e, who) for e in row.events],
@@ -442,15 +432,4 @@ def request_out(
 
 def summaries(session: Session, rows: list[AldExemptionRequest]) -> list[AldRequestSummary]:
     numbers = immatriculations(session, sorted({r.person_id for r in rows}))
-    return [
-        AldRequestSummary(
-            number=r.number,
-            patient=numbers.get(r.person_id, ""),
-            ald_code=r.ald_code,
-            kind=RequestKind(r.kind),
-            status=RequestStatus(r.status),
-            requested_from=r.requested_from,
-            requested_at=r.requested_at,
-        )
-        for r in rows
-    ]
+    return [from_row(AldRequestSummary, r, patient=numbers.get(r.person_id, "")) for r in rows]
