@@ -14,7 +14,7 @@ practice one), and each part is valued with its own Context.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -81,6 +81,36 @@ def lines_frame(session: Session, claim_ids: Sequence[int]) -> pl.DataFrame:
         for part in chunks(sorted(claim_ids))
     ]
     return _read(session, parts, f.LINES)
+
+
+def unsaved_lines(claim: Claim, sectors: Mapping[int, str], has_document: bool) -> pl.DataFrame:
+    """LINES of a claim built in memory and never stored (a dry run): the columns
+    `lines_frame` reads, taken from the rows themselves. No row has an id yet, so the claim
+    is 0 and its lines -1, -2 ... (ids no stored line has); `sectors` are the providers'
+    (by provider id); `has_document`: documents come with the claim."""
+    rows = [
+        (
+            0,
+            -ln.line_no,
+            ln.line_no,
+            claim.patient_id,
+            ln.care_date,
+            claim.deposit_date,
+            claim.continuous_end,
+            str(ln.category),
+            str(sectors[ln.provider_id]),
+            ln.provider_id,
+            ln.act_key,
+            ln.coefficient_milli,
+            ln.drug_code,
+            ln.quantity,
+            ln.charged_centimes,
+            ln.ald_code,
+            has_document,
+        )
+        for ln in sorted(claim.lines, key=lambda ln: ln.line_no)
+    ]
+    return frame(rows, f.LINES)
 
 
 def _read(session: Session, statements: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
@@ -265,7 +295,12 @@ class Loaded:
 
 
 def load(session: Session, claim_ids: Sequence[int]) -> Loaded:
-    lines = lines_frame(session, claim_ids)
+    return load_lines(session, lines_frame(session, claim_ids))
+
+
+def load_lines(session: Session, lines: pl.DataFrame) -> Loaded:
+    """The context of these LINES: of stored claims (`load`) or of one not stored (a dry
+    run, `unsaved_lines`), read by the same queries."""
     if lines.is_empty():
         return Loaded(lines, [], {})
     elig, rights = eligibility(session, lines)

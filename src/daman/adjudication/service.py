@@ -5,7 +5,8 @@ Valuing is three steps in the caller's transaction: load the context (context.py
 number of queries), call the pure engine, save everything in bulk (one statement per
 table on PostgreSQL, an executemany on SQLite; never an ORM flush per line): each line's
 decision, one engine LineDecision per line, a ReviewItem per line pending review, the
-claim's totals, regime, outcome and a status event.
+claim's totals, regime, outcome and a status event. `value_unsaved` takes the same first
+two steps for the lines of a claim that is not stored (a dry run) and writes nothing.
 
 Claim totals: charged and base add up every line; AMO and complementary add up the lines
 that are decided (a line pending review shows what it would be paid, but it is not counted
@@ -88,17 +89,61 @@ def value(session: Session, claim_ids: Sequence[int], actor: str) -> Valued:
     loaded = context.load(session, ids)
     if loaded.lines.is_empty():
         raise NotFound(f"no claim lines to value for claims {ids[:10]}", code="claim_not_found")
+    return _save(session, ids, loaded, _decided(loaded), actor)
+
+
+@dataclass(frozen=True)
+class Unsaved:
+    """What valuing lines that are not stored gives (a dry run): each line with its
+    decision (the columns `value` saves on a line, in line order) and the claim's totals,
+    status, outcome and regime (the columns `value` saves on a claim)."""
+
+    lines: list[dict[str, Any]]
+    claim: dict[str, Any]
+
+
+def value_unsaved(session: Session, lines: pl.DataFrame) -> Unsaved:
+    """Value the LINES of one claim that is not stored (context.unsaved_lines) as `value`
+    values a stored one: the same context, engine and totals, and nothing written."""
+    loaded = context.load_lines(session, lines)
+    decided = _decided(loaded).sort("line_no")
+    claims = _claim_columns(decided, loaded)
+    if len(claims["id"]) != 1:
+        raise ValueError("value_unsaved values the lines of exactly one claim")
+    return Unsaved(
+        lines=decided.select("line_no", *_line_columns()).to_dicts(),
+        claim={k: v[0] for k, v in claims.items() if k != "id"},
+    )
+
+
+def _decided(loaded: context.Loaded) -> pl.DataFrame:
+    """The lines with the engine's decision joined, every line decided."""
     decisions = pl.concat([rules.adjudicate(part, ctx) for part, ctx in loaded.parts])
-    return _save(session, ids, loaded, decisions, actor)
-
-
-def _save(
-    session: Session, ids: list[int], loaded: context.Loaded, decisions: pl.DataFrame, actor: str
-) -> Valued:
-    at = now()
     lines = loaded.lines.join(decisions.drop("claim_id"), on="line_id", how="left", validate="1:1")
     if lines.get_column("status").null_count() or lines.height != loaded.lines.height:
         raise RuntimeError("the engine did not decide every line")
+    return lines
+
+
+def _line_columns() -> list[str | pl.Expr]:
+    """The decision columns saved on each line (a missing rate is 0)."""
+    return [
+        "status",
+        "reference_centimes",
+        "base_centimes",
+        pl.col("rate_bp").fill_null(0),
+        "amo_centimes",
+        "complementary_centimes",
+        "patient_centimes",
+        "allowed_quantity",
+        "reasons",
+    ]
+
+
+def _save(
+    session: Session, ids: list[int], loaded: context.Loaded, lines: pl.DataFrame, actor: str
+) -> Valued:
+    at = now()
     claims = _claim_columns(lines, loaded)
     if len(claims["id"]) != len(ids):
         missing = sorted(set(ids) - set(claims["id"]))
@@ -116,18 +161,7 @@ def _save(
             "some of these claims are not `received` any more (already valued)",
             code="claim_not_received",
         )
-    cols = lines.select(
-        "line_id",
-        "status",
-        "reference_centimes",
-        "base_centimes",
-        pl.col("rate_bp").fill_null(0),
-        "amo_centimes",
-        "complementary_centimes",
-        "patient_centimes",
-        "allowed_quantity",
-        "reasons",
-    ).to_dict()
+    cols = lines.select("line_id", *_line_columns()).to_dict()
     decided = {"decided_at": at, "decided_by": actor}
     bulk_update(session, _table(ClaimLine), "id", {"id": cols.pop("line_id"), **cols}, decided)
     trail: dict[str, Any] = {"line_id": lines.get_column("line_id")}

@@ -387,6 +387,18 @@ def store(
     return claims
 
 
+def check(session: Session, draft: ClaimIn) -> Lookups:
+    """Every reason one claim sent to the API cannot be stored (ValidationFailed), or what
+    the checks read: the same checks for `submit` and for a dry run, which stores nothing."""
+    lk = lookups(session, [draft])
+    errs = problems(draft, lk, today())
+    if draft.channel == Channel.IMPORT:
+        errs.append(FieldError(field="channel", reason="import is for files: daman claims import"))
+    if errs:
+        raise ValidationFailed(errs)
+    return lk
+
+
 def submit(session: Session, draft: ClaimIn, *, actor: str, key: str | None) -> tuple[Claim, bool]:
     """Check and store one claim; a retry under the same key returns the first (False).
 
@@ -395,12 +407,7 @@ def submit(session: Session, draft: ClaimIn, *, actor: str, key: str | None) -> 
     digest = request_hash(draft)
     if key is not None and (first := repo.by_key(session, actor, key)) is not None:
         return _replay(first, digest, key), False
-    lk = lookups(session, [draft])
-    errs = problems(draft, lk, today())
-    if draft.channel == Channel.IMPORT:
-        errs.append(FieldError(field="channel", reason="import is for files: daman claims import"))
-    if errs:
-        raise ValidationFailed(errs)
+    lk = check(session, draft)
     try:
         with session.begin_nested():
             claim = store(session, [(draft, key)], lk, submitter=actor, actor=actor)[0]

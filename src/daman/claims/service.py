@@ -178,6 +178,14 @@ def _may_submit(session: Session, draft: ClaimIn, who: Principal) -> None:
         raise ValidationFailed(errors)
 
 
+def check(session: Session, draft: ClaimIn, who: Principal | None = None) -> intake.Lookups:
+    """Every reason `submit` would refuse this claim from ``who`` (ValidationFailed), with
+    nothing stored: what a dry run checks before the engine values the claim."""
+    if who is not None:
+        _may_submit(session, draft, who)
+    return intake.check(session, draft)
+
+
 def get(session: Session, number: str, who: Principal | None = None) -> Claim:
     claim = repo.by_number(session, number, who)
     if who is not None:

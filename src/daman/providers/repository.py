@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from daman.core.dates import covers
@@ -63,3 +63,33 @@ def search(
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(Provider.name, Provider.id).limit(limit).offset(offset))
     return list(rows), total
+
+
+def practising(session: Session, q: str, on: date, limit: int) -> list[Provider]:
+    """Providers practising on a date whose INPE starts with q (a range on its unique index,
+    alone when digits are typed), or whose name holds every word of q (any case; the names
+    are read in full: a fund's providers number in the tens of thousands), by name: what a
+    look-up as one types offers."""
+    words = q.split()
+    if not words:
+        return []
+    first = words[0]
+    inpe = and_(Provider.inpe >= first, Provider.inpe < first[:-1] + chr(ord(first[-1]) + 1))
+    names = and_(*(func.lower(Provider.name).contains(w.lower(), autoescape=True) for w in words))
+    if len(words) > 1:
+        match = names
+    elif first.isdigit():  # digits typed: an INPE, which its index finds
+        match = inpe
+    else:
+        match = or_(inpe, names)
+    stmt = (
+        select(Provider)
+        .where(
+            match,
+            Provider.valid_from <= on,
+            or_(Provider.valid_to.is_(None), Provider.valid_to >= on),
+        )
+        .order_by(Provider.name, Provider.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

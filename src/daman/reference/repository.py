@@ -213,6 +213,42 @@ def search_drugs(
     return items, total
 
 
+def tariffs_starting(session: Session, prefix: str, on: date, limit: int) -> Sequence[ActTariff]:
+    """Tariff rows in force on a date whose key starts with ``prefix`` (any case), by key,
+    the general row (every regime) before each regime's own: what a look-up as one types
+    offers. A few hundred rows in all: no index needed."""
+    return session.scalars(
+        select(ActTariff)
+        .where(
+            in_force(ActTariff.valid_from, ActTariff.valid_to, on),
+            func.lower(ActTariff.key).startswith(prefix.strip().lower(), autoescape=True),
+        )
+        .order_by(func.lower(ActTariff.key), ActTariff.key, -_general_last(ActTariff.regime_code))
+        .limit(limit)
+    ).all()
+
+
+def drugs_listed_on(session: Session, q: str, on: date, limit: int) -> list[tuple[Drug, DrugPrice]]:
+    """Drugs on the list in force on a date (a price row covering it) whose code starts
+    with q or whose name or DCI contains it (any case), with that price, by name."""
+    term = q.strip()
+    rows = session.execute(
+        select(Drug, DrugPrice)
+        .join(DrugPrice, DrugPrice.drug_id == Drug.id)
+        .where(
+            in_force(DrugPrice.valid_from, DrugPrice.valid_to, on),
+            or_(
+                Drug.code.startswith(term, autoescape=True),
+                Drug.name.icontains(term, autoescape=True),
+                Drug.dci.icontains(term, autoescape=True),
+            ),
+        )
+        .order_by(Drug.name, Drug.code)
+        .limit(limit)
+    )
+    return [(drug, price) for drug, price in rows]
+
+
 def ald_list(session: Session, on: date | None) -> Sequence[AldDisease]:
     query = select(AldDisease)
     if on is not None:
