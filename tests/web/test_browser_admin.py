@@ -13,9 +13,7 @@ import pytest
 from daman.core.dates import today
 from tests.reference.test_parsing import GOOD, HEADER
 from tests.served import Server
-from tests.web.browser import accessible, browser, demo_site, screenshot, sign_in, visit
-
-__all__ = ["browser"]
+from tests.web.browser import accessible, demo_site, screenshot, sign_in, visit
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 
 from tests.served import Server
-from tests.web.browser import accessible, browser, demo_site, screenshot, sign_in, visit
-
-__all__ = ["browser"]
+from tests.web.browser import accessible, demo_site, screenshot, sign_in, visit
 
 # What an agent types: part of the name, with the spelling a person may use (Benali is
 # بنعلي in the registry: the Arabic search types the final ya as an alef maqsura).

@@ -12,9 +12,8 @@ import pytest
 
 from daman.core.dates import today
 from tests.served import Server
-from tests.web.browser import accessible, browser, demo_site, screenshot, sign_in, visit
+from tests.web.browser import accessible, demo_site, screenshot, sign_in, visit
 
-__all__ = ["browser"]
 CLINIC = "960000001"  # the demo's private clinic
 PATIENT = "DM0000000194"  # the demo's first person
 

@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 
 from tests.served import Server
-from tests.web.browser import accessible, browser, demo_site, screenshot, sign_in, visit
-
-__all__ = ["browser"]
+from tests.web.browser import accessible, demo_site, screenshot, sign_in, visit
 
 
 @pytest.fixture(scope="module")

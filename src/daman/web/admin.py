@@ -33,7 +33,7 @@ router = APIRouter(include_in_schema=False)
 ADMIN = page(Role.ADMIN)
 MAX_DRUG_LIST = 20 * 1024 * 1024  # the national list is about 1 MB
 
-nav_item("/office/admin", N_("Administration"), Role.ADMIN)
+nav_item("/office/admin", N_("Administration"), Role.ADMIN, rank=90)
 
 
 @router.get("/office/admin")

@@ -31,7 +31,9 @@ CONTROL = page(Role.CONTROLLER)
 READ = page(Role.CONTROLLER, Role.AGENT)
 PER_PAGE = 25
 
-nav_item("/office/preauthorisations", N_("Pre-authorisations"), Role.CONTROLLER, Role.AGENT)
+nav_item(
+    "/office/preauthorisations", N_("Pre-authorisations"), Role.CONTROLLER, Role.AGENT, rank=40
+)
 
 ACTIONS = {
     PreauthAction.AGREE: N_("Agree to everything asked"),

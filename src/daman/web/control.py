@@ -43,7 +43,7 @@ REVIEW = page(Role.CONTROLLER, Role.AGENT)
 ANSWER_DAYS = 60
 PER_PAGE = 25
 
-nav_item("/office/review", N_("Review queue"), Role.CONTROLLER, Role.AGENT)
+nav_item("/office/review", N_("Review queue"), Role.CONTROLLER, Role.AGENT, rank=30)
 
 # The reasons a controller gives, catalogued (the note says the rest).
 DECISION_REASONS = {

@@ -31,7 +31,7 @@ CONTROL = page(Role.CONTROLLER)
 READ = page(Role.CONTROLLER, Role.AGENT)
 PER_PAGE = 25
 
-nav_item("/office/exemptions", N_("ALD exemptions"), Role.CONTROLLER, Role.AGENT)
+nav_item("/office/exemptions", N_("ALD exemptions"), Role.CONTROLLER, Role.AGENT, rank=50)
 
 
 @router.get("/office/exemptions")

@@ -45,7 +45,7 @@ router = APIRouter(include_in_schema=False)
 
 # The roles that read persons through the API (registry.endpoints.STAFF_READ).
 READERS = page(Role.AGENT, Role.CONTROLLER)
-nav_item("/office/persons", N_("Persons"), Role.AGENT, Role.CONTROLLER)
+nav_item("/office/persons", N_("Persons"), Role.AGENT, Role.CONTROLLER, rank=10)
 
 RESULTS = 20  # persons shown for what was typed
 SHORTEST = 2  # characters typed before names are searched

@@ -44,15 +44,17 @@ class NavItem:
     href: str
     label: str  # a message id of the catalogue
     roles: frozenset[Role]
+    rank: int  # place in the menu, smallest first; a role starts at its first entry
 
 
 # The menu: each entry shown to the roles that may open it (the page checks again).
 NAV: list[NavItem] = []
 
 
-def nav_item(href: str, label: str, *roles: Role) -> None:
+def nav_item(href: str, label: str, *roles: Role, rank: int) -> None:
     """Add an entry to the menu (each page module adds its own)."""
-    NAV.append(NavItem(href, label, frozenset(roles)))
+    NAV.append(NavItem(href, label, frozenset(roles), rank))
+    NAV.sort(key=lambda item: item.rank)
 
 
 ROLE_LABELS = {
