@@ -38,10 +38,14 @@ def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("language", sa.String(2)))
         batch.add_column(sa.Column("agency_code", sa.String(12)))
-        batch.create_foreign_key("fk_users_agency_code_agencies", "agencies", ["agency_code"], ["code"])
+        batch.create_foreign_key(
+            "fk_users_agency_code_agencies", "agencies", ["agency_code"], ["code"]
+        )
     with op.batch_alter_table("claims") as batch:
         batch.add_column(sa.Column("agency_code", sa.String(12)))
-        batch.create_foreign_key("fk_claims_agency_code_agencies", "agencies", ["agency_code"], ["code"])
+        batch.create_foreign_key(
+            "fk_claims_agency_code_agencies", "agencies", ["agency_code"], ["code"]
+        )
         batch.create_index("ix_claims_agency", ["agency_code", "status"])
 
 
