@@ -22,6 +22,7 @@ class Role(StrEnum):
     CONTROLLER = "controller"  # medical control: reviews, pre-authorisations, exemptions
     ADMIN = "admin"  # accounts and settings
     ANALYST = "analyst"  # read-only statistics
+    EMPLOYER = "employer"  # an employer: declares its employees, sees its calls and payments
 
 
 class User(Tracked, Base):
