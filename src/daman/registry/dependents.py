@@ -15,6 +15,7 @@ from daman.auth.access import Principal
 from daman.core.dates import day_before, today
 from daman.core.enums import LinkEndReason
 from daman.core.errors import FieldError, ValidationFailed
+from daman.core.schemas import from_row
 from daman.registry import repository as repo
 from daman.registry.errors import (
     DependentAlreadyLinked,
@@ -151,13 +152,12 @@ def _close_open_link(
 def dependent_out(
     link: DependentLink, person: Person, principal_number: str, who: Principal | None = None
 ) -> DependentOut:
-    return DependentOut(
+    return from_row(
+        DependentOut,
+        link,
         person=person_out(person, who),
         principal_immatriculation=principal_number,
         relationship=link.relationship_,
-        valid_from=link.valid_from,
-        valid_to=link.valid_to,
-        end_reason=link.end_reason,
     )
 
 

@@ -23,7 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from daman.core.db import Base, Tracked
+from daman.core.db import Base, StringEnum, Tracked
+from daman.core.enums import AffiliationEndReason, LinkEndReason, Relationship, Sex
 from daman.core.fold import search_key
 
 
@@ -65,7 +66,7 @@ class Person(Tracked, Base):
     last_name_ar: Mapped[str | None] = mapped_column(String(100))
     first_name_ar: Mapped[str | None] = mapped_column(String(100))
     birth_date: Mapped[date] = mapped_column(Date)
-    sex: Mapped[str] = mapped_column(String(1))  # Sex
+    sex: Mapped[Sex] = mapped_column(StringEnum(Sex, 1))
     death_date: Mapped[date | None] = mapped_column(Date)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     rib: Mapped[str | None] = mapped_column(String(24))
@@ -98,7 +99,9 @@ class Affiliation(Tracked, Base):
     rsu_score: Mapped[str | None] = mapped_column(String(20))  # TADAMON/CHAMIL, exact decimal
     valid_from: Mapped[date] = mapped_column(Date)  # registration date
     valid_to: Mapped[date | None] = mapped_column(Date)  # conditions stopped (job loss ...)
-    end_reason: Mapped[str | None] = mapped_column(String(20))  # AffiliationEndReason
+    end_reason: Mapped[AffiliationEndReason | None] = mapped_column(
+        StringEnum(AffiliationEndReason, 20)
+    )
     person: Mapped[Person] = relationship(back_populates="affiliations")
 
 
@@ -113,10 +116,12 @@ class DependentLink(Tracked, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dependent_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     principal_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
-    relationship_: Mapped[str] = mapped_column("relationship", String(10))  # Relationship
+    relationship_: Mapped[Relationship] = mapped_column(
+        "relationship", StringEnum(Relationship, 10)
+    )
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
-    end_reason: Mapped[str | None] = mapped_column(String(20))  # LinkEndReason
+    end_reason: Mapped[LinkEndReason | None] = mapped_column(StringEnum(LinkEndReason, 20))
 
 
 class StudentProof(Tracked, Base):

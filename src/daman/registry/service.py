@@ -21,6 +21,7 @@ from daman.core.errors import FieldError, ValidationFailed
 from daman.core.i18n import DEFAULT
 from daman.core.identifiers import allocate, ice_problem, immatriculation
 from daman.core.pagination import Page
+from daman.core.schemas import from_row
 from daman.registry import repository as repo
 from daman.registry.errors import (
     AlreadyDeceased,
@@ -256,20 +257,12 @@ def person_out(person: Person, who: Principal | None = None) -> PersonOut:
 
 def insured_out(session: Session, person: Person, who: Principal | None = None) -> InsuredOut:
     affiliations = [
-        AffiliationOut(
-            id=a.id,
-            regime_code=a.regime_code,
-            employer_number=number,
-            mutual_code=a.mutual_code,
-            rsu_score=a.rsu_score,
-            valid_from=a.valid_from,
-            valid_to=a.valid_to,
-            end_reason=a.end_reason,
-        )
+        from_row(AffiliationOut, a, employer_number=number)
         for a, number in repo.affiliations_of(session, person.id)
     ]
-    return InsuredOut(
-        **person_out(person, who).model_dump(),
+    return from_row(
+        InsuredOut,
+        person_out(person, who),
         regime_code=affiliations[-1].regime_code if affiliations else None,
         affiliations=affiliations,
     )
@@ -279,21 +272,7 @@ def search_insured(
     session: Session, q: str | None, regime: str | None, limit: int, offset: int
 ) -> Page[InsuredSummary]:
     rows, total = repo.search_persons(session, q, regime, limit, offset)
-    items = [
-        InsuredSummary(
-            immatriculation=p.immatriculation,
-            cnie=p.cnie,
-            last_name=p.last_name,
-            first_name=p.first_name,
-            last_name_ar=p.last_name_ar,
-            first_name_ar=p.first_name_ar,
-            birth_date=p.birth_date,
-            sex=p.sex,
-            death_date=p.death_date,
-            regime_code=regime_code,
-        )
-        for p, regime_code in rows
-    ]
+    items = [from_row(InsuredSummary, p, regime_code=regime_code) for p, regime_code in rows]
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -463,13 +442,7 @@ def contributions(
 ) -> list[ContributionOut]:
     person = get_person(session, number, who)
     return [
-        ContributionOut(
-            month=c.month,
-            declared_days=c.declared_days,
-            amount_centimes=c.amount_centimes,
-            paid=c.paid,
-            employer_number=employer,
-        )
+        from_row(ContributionOut, c, employer_number=employer)
         for c, employer in repo.contributions_of(session, person.id)
     ]
 
