@@ -205,9 +205,11 @@ def _routers() -> list[APIRouter]:
     from daman.contributions.collection.endpoints import router as contributions
     from daman.contributions.collection.endpoints import statistics as contribution_figures
     from daman.counter.endpoints import router as counter
+    from daman.counter.pharmacy_endpoints import router as pharmacy
     from daman.exemptions.endpoints import router as exemptions
     from daman.payments.endpoints import router as payments
     from daman.preauth.endpoints import router as preauth
+    from daman.prescriptions.endpoints import router as prescriptions
     from daman.providers.endpoints import router as providers
     from daman.reference.endpoints import router as reference
     from daman.registry.endpoints import router as registry
@@ -219,6 +221,8 @@ def _routers() -> list[APIRouter]:
         registry,
         providers,
         counter,
+        prescriptions,
+        pharmacy,
         claims,
         adjudication,
         payments,

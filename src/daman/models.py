@@ -43,6 +43,12 @@ from daman.preauth.models import (
     PreauthRequest,
     PreauthRequirement,
 )
+from daman.prescriptions.models import (
+    DispensedBox,
+    Dispensing,
+    Prescription,
+    PrescriptionLine,
+)
 from daman.providers.models import Provider
 from daman.reference.contribution_rules import (
     ChamilBand,
@@ -111,6 +117,8 @@ __all__ = [
     "CoverageRate",
     "Declaration",
     "DependentLink",
+    "DispensedBox",
+    "Dispensing",
     "Drug",
     "DrugPrice",
     "Employer",
@@ -138,6 +146,8 @@ __all__ = [
     "PreauthLine",
     "PreauthRequest",
     "PreauthRequirement",
+    "Prescription",
+    "PrescriptionLine",
     "Provider",
     "ReadLog",
     "Receipt",

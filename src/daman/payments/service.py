@@ -75,6 +75,7 @@ from daman.payments.schemas import (
     TransferOut,
 )
 from daman.preauth.repository import invoiced_claims
+from daman.prescriptions.repository import third_party_claims
 
 PayeeRule = Callable[[Session, Sequence[PayableLine]], dict[int, Payee]]  # line id -> payee
 Progress = Callable[[int], None]  # claims looked at so far
@@ -106,9 +107,11 @@ def insured_principal(session: Session, lines: Sequence[PayableLine]) -> dict[in
 
 def facility_or_insured(session: Session, lines: Sequence[PayableLine]) -> dict[int, Payee]:
     """The default payee rule. A facility's invoice under a pre-authorisation (tiers
-    payant) is paid to the facility that sent it; every other claim is a reimbursement,
-    paid as `insured_principal` says."""
-    facility = invoiced_claims(session, sorted({ln.claim_id for ln in lines}))
+    payant) is paid to the facility that sent it, and a pharmacy's care sheet of medicines
+    for an ALD the patient is exempted for (tiers payant, daman.counter.pharmacy) to that
+    pharmacy; every other claim is a reimbursement, paid as `insured_principal` says."""
+    claim_ids = sorted({ln.claim_id for ln in lines})
+    facility = invoiced_claims(session, claim_ids) | third_party_claims(session, claim_ids)
     out = insured_principal(session, [ln for ln in lines if ln.claim_id not in facility])
     for line in lines:
         if line.claim_id in facility:
