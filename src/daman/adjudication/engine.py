@@ -97,9 +97,13 @@ from daman.adjudication.rules_match import (
 from daman.adjudication.rules_preauth import above_authorisation, with_authorisation
 from daman.adjudication.rules_sequence import SEQUENCE_FLAGS, sequential
 from daman.claims import reasons as rc
+from daman.core.enums import Exemption, LatePolicy, LineStatus
 from daman.core.money import BP, MAX_CENTIMES
 
-ACCEPTED, REDUCED, REJECTED, PENDING = "accepted", "reduced", "rejected", "pending_review"
+# The engine's frames hold plain strings: the enums' values.
+ACCEPTED, REDUCED = LineStatus.ACCEPTED.value, LineStatus.REDUCED.value
+REJECTED, PENDING = LineStatus.REJECTED.value, LineStatus.PENDING_REVIEW.value
+NO_EXEMPTION = Exemption.NONE.value
 _MILLI = 1000
 _DTYPES: dict[str, Any] = dict(DECISIONS)
 
@@ -203,8 +207,9 @@ def _staged(lines: pl.DataFrame, ctx: Context, history: pl.DataFrame) -> pl.Data
         "above_authorisation": above_authorisation(authorisations.height > 0),
         "suspected_duplicate": hist_near & ~hist_exact,
         "above_reference": charged > pl.col("_reference") * q,
-        "ald_exemption_applied": pl.col("exemption") != "none",
-        "ald_not_exempted": pl.col("ald_code").is_not_null() & (pl.col("exemption") == "none"),
+        "ald_exemption_applied": pl.col("exemption") != NO_EXEMPTION,
+        "ald_not_exempted": pl.col("ald_code").is_not_null()
+        & (pl.col("exemption") == NO_EXEMPTION),
     }
     late = _deadline(policy)
     flags |= {"late_filing": late.pop("late_filing"), "late_penalty": late.pop("late_penalty")}
@@ -246,7 +251,7 @@ def _deadline(policy: Policy) -> dict[str, pl.Expr]:
     start = pl.coalesce("continuous_end", "care_date")
     limit = start + pl.duration(days=policy.filing_deadline_days)
     late = _flag(pl.col("deposit_date") > limit)
-    if policy.late_policy != "penalty":
+    if policy.late_policy != LatePolicy.PENALTY:
         return {"late_filing": late, "late_penalty": pl.lit(False), "_penalty": pl.lit(0)}
     # Started calendar months after the deadline: the smallest m with limit + m months
     # on or after the deposit date (month ends clamp: 31 Jan + 1 month = 28/29 Feb).
@@ -294,7 +299,7 @@ def _decided(staged: pl.DataFrame, walked: pl.DataFrame | None, policy: Policy) 
         _mask=pl.col("_static") | _bits(walked_flags),
     ).with_columns(_rejected=(pl.col("_mask") & reject) != 0)
     rejected, b = pl.col("_rejected"), pl.col("_base")
-    if policy.late_policy == "penalty":
+    if policy.late_policy == LatePolicy.PENALTY:
         scaled = b.cast(pl.Int128) * pl.col("_rate") * (BP - pl.col("_penalty"))
         amo = half_up(scaled, BP * BP).cast(pl.Int64)
     else:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from daman.core.enums import CareCategory, LatePolicy
+
 # One row per claim line to value.
 LINES = {
     "claim_id": pl.Int64,
@@ -165,11 +167,17 @@ class Policy:
 
     filing_deadline_days: int = 60
     review_threshold_centimes: int = 500_000  # lines with a base above go to review
-    late_policy: str = "reject"  # or "penalty": late_penalty_bp per started month late
-    late_penalty_bp: int = 500
+    late_policy: LatePolicy = LatePolicy.REJECT
+    late_penalty_bp: int = 500  # per started month late, with LatePolicy.PENALTY
     # Categories whose lines wait for review until a supporting document is attached.
     document_categories: frozenset[str] = frozenset(
-        {"hospitalisation", "dental_prosthesis", "optical", "device"}
+        c.value
+        for c in (
+            CareCategory.HOSPITALISATION,
+            CareCategory.DENTAL_PROSTHESIS,
+            CareCategory.OPTICAL,
+            CareCategory.DEVICE,
+        )
     )
 
 

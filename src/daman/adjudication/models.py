@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from daman.claims.models import Claim, ClaimLine
-from daman.core.db import Base
+from daman.core.db import Base, StringEnum
 
 
 class ReviewAction(StrEnum):
@@ -43,7 +43,7 @@ class ReviewItem(Base):
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by: Mapped[str | None] = mapped_column(String(120))
-    action: Mapped[str | None] = mapped_column(String(10))  # ReviewAction
+    action: Mapped[ReviewAction | None] = mapped_column(StringEnum(ReviewAction, 10))
     note: Mapped[str | None] = mapped_column(Text)
 
     claim: Mapped[Claim] = relationship()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from daman.adjudication.rules_lookup import Lookup, resolve, run
+from daman.core.enums import Exemption
 
 # (patient_id, care_date) as one Int64 key, _pd: packed exactly when ids allow (a one-key
 # join is faster), else a hash (then joins use the two columns and _pd only pre-filters).
@@ -84,7 +85,7 @@ def with_exemption(df: pl.DataFrame, exemptions: pl.DataFrame) -> pl.DataFrame:
         kind = pl.Series("_kind", dtype=pl.String).extend_constant(None, df.height)
     lf = df.hstack([kind]).lazy()
     return lf.with_columns(
-        exemption=pl.col("_kind").fill_null("none"),
+        exemption=pl.col("_kind").fill_null(Exemption.NONE.value),
         _ald=pl.when(pl.col("_kind").is_not_null()).then(pl.col("ald_code")),
     ).pipe(run)
 
