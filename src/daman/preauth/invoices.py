@@ -18,10 +18,11 @@ from daman.auth.access import Principal
 from daman.claims import repository as claims_repo
 from daman.claims import service as claims
 from daman.claims.explain import Explainer
-from daman.claims.models import Claim, ClaimStatus, LineStatus
+from daman.claims.models import Claim, ClaimStatus
 from daman.claims.schemas import ClaimIn, ClaimLineIn
 from daman.core.dates import now
 from daman.core.errors import Conflict, NotFound
+from daman.core.schemas import from_row
 from daman.preauth import repository as repo
 from daman.preauth.errors import PreauthNotAgreed
 from daman.preauth.models import (
@@ -147,18 +148,13 @@ def invoice_out(
     for ln in claim.lines:
         planned = _match(ln.category, ln.drug_code or ln.act_key, row.lines)
         lines.append(
-            InvoiceLineOut(
-                line_no=ln.line_no,
-                category=ln.category,
-                care_date=ln.care_date,
-                act_key=ln.act_key,
-                quantity=ln.quantity,
-                charged_centimes=ln.charged_centimes,
+            from_row(
+                InvoiceLineOut,
+                ln,
                 matched_line=planned.line_no if planned else None,
                 agreed_quantity=planned.agreed_quantity if planned else None,
                 agreed_base_centimes=planned.agreed_base_centimes if planned else None,
-                status=LineStatus(ln.status) if ln.status else None,
-                base_centimes=ln.base_centimes or 0,
+                base_centimes=ln.base_centimes or 0,  # the amounts of a line not valued yet
                 rate_bp=ln.rate_bp or 0,
                 amo_centimes=ln.amo_centimes or 0,
                 complementary_centimes=ln.complementary_centimes or 0,
@@ -166,15 +162,13 @@ def invoice_out(
                 reasons=explainer.explain(ln, lang),
             )
         )
-    return InvoiceOut(
+    return from_row(
+        InvoiceOut,
+        claim,
         preauthorisation=row.number,
         claim=claim.number,
         reference=invoice.reference,
-        status=ClaimStatus(claim.status),
         payee_inpe=row.provider.inpe,
-        charged_centimes=claim.charged_centimes,
-        payable_centimes=claim.payable_centimes,
-        patient_centimes=claim.patient_centimes,
         over_run=any("above_authorisation" in (ln.reasons or []) for ln in claim.lines),
         lines=lines,
     )

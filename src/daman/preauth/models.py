@@ -38,7 +38,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from daman.core.db import Base, StatusEvent, StoredFile, Tracked
+from daman.core.db import Base, StatusEvent, StoredFile, StringEnum, Tracked
+from daman.core.enums import CareCategory, Confidence
 from daman.providers.models import Provider
 from daman.registry.models import Person
 
@@ -76,13 +77,15 @@ class PreauthRequest(Tracked, Base):
     number: Mapped[str] = mapped_column(String(12), unique=True)  # 'PA' + 8 digits
     patient_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
-    care_kind: Mapped[str] = mapped_column(String(20))  # CareKind
+    care_kind: Mapped[CareKind] = mapped_column(StringEnum(CareKind, 20))
     planned_start: Mapped[date] = mapped_column(Date)
     planned_end: Mapped[date | None] = mapped_column(Date)
     ald_code: Mapped[str | None] = mapped_column(String(20))
     diagnosis: Mapped[str] = mapped_column(Text, default="")
     notify_email: Mapped[str | None] = mapped_column(String(254))
-    status: Mapped[str] = mapped_column(String(20), default=PreauthStatus.SUBMITTED)
+    status: Mapped[PreauthStatus] = mapped_column(
+        StringEnum(PreauthStatus, 20), default=PreauthStatus.SUBMITTED
+    )
     # Rights on the planned start, as the registry gave them at submission.
     covered: Mapped[bool] = mapped_column(Boolean, default=False)
     eligibility_reason: Mapped[str] = mapped_column(String(60), default="")
@@ -126,7 +129,7 @@ class PreauthLine(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("preauth_requests.id"))
     line_no: Mapped[int] = mapped_column(Integer)
-    category: Mapped[str] = mapped_column(String(30))  # CareCategory
+    category: Mapped[CareCategory] = mapped_column(StringEnum(CareCategory, 30))
     act_key: Mapped[str | None] = mapped_column(String(20))
     coefficient_milli: Mapped[int | None] = mapped_column(Integer)
     act_code: Mapped[str | None] = mapped_column(String(40))
@@ -184,9 +187,11 @@ class PreauthRequirement(Tracked, Base):
         UniqueConstraint("category", "regime_code", "valid_from", name="preauth_requirement"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(String(30))
+    category: Mapped[CareCategory] = mapped_column(StringEnum(CareCategory, 30))
     regime_code: Mapped[str | None] = mapped_column(ForeignKey("regimes.code"))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text, default="")
-    confidence: Mapped[str] = mapped_column(String(12), default="")
+    confidence: Mapped[Confidence] = mapped_column(
+        StringEnum(Confidence, 12), default=Confidence.HIGH
+    )

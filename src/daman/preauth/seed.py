@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from daman.core.enums import CareCategory
 from daman.preauth.models import PreauthRequirement
 
 DATA = Path(__file__).resolve().parent / "data" / "requirements.csv"
@@ -27,7 +28,7 @@ def load_requirements(session: Session, path: Path = DATA) -> int:
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             key = (
-                row["category"].strip(),
+                CareCategory(row["category"].strip()),
                 row["regime_code"].strip() or None,
                 date.fromisoformat(row["valid_from"]),
             )

@@ -26,13 +26,13 @@ from daman.auth.access import Principal
 from daman.auth.models import Role
 from daman.claims import repository as claims_repo
 from daman.claims.intake import Limits
-from daman.claims.models import Claim, ClaimStatus
 from daman.claims.schemas import Explanation, StatusEventOut
 from daman.config import get_settings
 from daman.core.dates import BUSINESS_TZ, aware, covers, now, today
 from daman.core.errors import FieldError, ValidationFailed
 from daman.core.identifiers import allocate
 from daman.core.money import apply_rate, format_mad, mul_half_up
+from daman.core.schemas import from_row
 from daman.documents.schemas import DocumentOut
 from daman.notifications import service as notifications
 from daman.notifications.texts import render
@@ -42,7 +42,6 @@ from daman.preauth.clock import Clock, clock, paused_for
 from daman.preauth.errors import NotWaitingForInformation, PreauthNotOpen
 from daman.preauth.models import (
     OPEN,
-    CareKind,
     PreauthEvent,
     PreauthLine,
     PreauthRequest,
@@ -89,7 +88,7 @@ def clock_of(row: PreauthRequest, at: datetime | None = None) -> Clock:
     )
 
 
-def _event(session: Session, row: PreauthRequest, to: str, by: str, reason: str) -> None:
+def _event(session: Session, row: PreauthRequest, to: PreauthStatus, by: str, reason: str) -> None:
     session.add(
         PreauthEvent(
             request_id=row.id,
@@ -492,15 +491,7 @@ def figures(session: Session, start: date | None, end: date | None) -> Figures:
 
 def clock_out(row: PreauthRequest, at: datetime | None = None) -> ClockOut:
     c = clock_of(row, at)
-    return ClockOut(
-        limit_hours=c.limit_seconds // 3600,
-        elapsed_seconds=c.elapsed_seconds,
-        left_seconds=c.left_seconds,
-        due_at=c.due_at,
-        paused=c.paused,
-        answered=c.answered,
-        overdue=c.overdue,
-    )
+    return from_row(ClockOut, c, limit_hours=c.limit_seconds // 3600)
 
 
 def summaries(session: Session, rows: list[PreauthRequest]) -> list[PreauthSummary]:
@@ -512,16 +503,12 @@ def summaries(session: Session, rows: list[PreauthRequest]) -> list[PreauthSumma
     }
     at = now()
     return [
-        PreauthSummary(
-            number=r.number,
+        from_row(
+            PreauthSummary,
+            r,
             patient=numbers.get(r.patient_id, ""),
             provider_inpe=providers.get(r.provider_id, ""),
-            care_kind=CareKind(r.care_kind),
-            planned_start=r.planned_start,
-            status=PreauthStatus(r.status),
-            submitted_at=r.submitted_at,
             clock=clock_out(r, at),
-            estimate_centimes=r.estimate_centimes,
         )
         for r in rows
     ]
@@ -554,71 +541,41 @@ def preauth_out(
         coefficient = None
         if ln.coefficient_milli is not None:
             coefficient = f"{ln.coefficient_milli / 1000:.3f}".rstrip("0").rstrip(".")
-        lines.append(
-            PlannedLineOut(
-                line_no=ln.line_no,
-                category=ln.category,
-                act_key=ln.act_key,
-                coefficient=coefficient,
-                act_code=ln.act_code,
-                description=ln.description,
-                quantity=ln.quantity,
-                estimate_centimes=ln.estimate_centimes,
-                expected=Expected(
-                    reference_centimes=ln.reference_centimes,
-                    base_centimes=ln.base_centimes,
-                    rate_bp=ln.rate_bp,
-                    amo_centimes=ln.expected_amo_centimes,
-                    complementary_centimes=ln.expected_complementary_centimes,
-                    patient_centimes=ln.expected_patient_centimes,
-                    reasons=_explained(ln.reasons, values, lang),
-                ),
-                agreed_quantity=ln.agreed_quantity,
-                agreed_base_centimes=ln.agreed_base_centimes,
-                agreed_amo_centimes=ln.agreed_amo_centimes,
-            )
+        expected = from_row(
+            Expected,
+            ln,
+            amo_centimes=ln.expected_amo_centimes,
+            complementary_centimes=ln.expected_complementary_centimes,
+            patient_centimes=ln.expected_patient_centimes,
+            reasons=_explained(ln.reasons, values, lang),
         )
+        lines.append(from_row(PlannedLineOut, ln, coefficient=coefficient, expected=expected))
     claims = {c.id: c for c in claims_repo.by_ids(session, [i.claim_id for i in row.invoices])}
     invoices = [
-        InvoiceSummary(
+        from_row(
+            InvoiceSummary,
+            claims[i.claim_id],
             claim=claims[i.claim_id].number,
             reference=i.reference,
-            status=ClaimStatus(claims[i.claim_id].status),
-            charged_centimes=claims[i.claim_id].charged_centimes,
-            payable_centimes=_payable(claims[i.claim_id]),
-            patient_centimes=claims[i.claim_id].patient_centimes,
             sent_at=i.created_at,
         )
         for i in row.invoices
         if i.claim_id in claims
     ]
-    return PreauthOut(
-        **summary.model_dump(),
+    return from_row(
+        PreauthOut,
+        row,
+        patient=summary.patient,
+        provider_inpe=summary.provider_inpe,
+        clock=summary.clock,
         provider_name=row.provider.name,
-        planned_end=row.planned_end,
-        ald_code=row.ald_code,
-        diagnosis=row.diagnosis,
         rights=Rights(
             covered=row.covered, reason=row.eligibility_reason, regime_code=row.regime_code
         ),
-        valid_from=row.valid_from,
-        valid_to=row.valid_to,
         decided_by=who.shown(row.decided_by) if who and row.decided_by else row.decided_by,
-        decision_reason=row.decision_reason,
-        information_asked=row.information_asked,
-        totals=PreauthTotals(
-            estimate_centimes=row.estimate_centimes,
-            expected_amo_centimes=row.expected_amo_centimes,
-            expected_patient_centimes=row.expected_patient_centimes,
-            agreed_amo_centimes=row.agreed_amo_centimes,
-            agreed_patient_centimes=row.agreed_patient_centimes,
-        ),
+        totals=PreauthTotals.model_validate(row, from_attributes=True),
         lines=lines,
         documents=[DocumentOut.seen_by(d, who) for d in row.documents],
         invoices=invoices,
         history=[StatusEventOut.seen_by(e, who) for e in row.events],
     )
-
-
-def _payable(claim: Claim) -> int:
-    return claim.amo_centimes + claim.complementary_centimes
