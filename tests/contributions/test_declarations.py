@@ -213,3 +213,24 @@ def test_the_column_checks_refuse_what_the_row_model_refuses(
     }
     vectorised = bool(cell_problems(pl.DataFrame({k: [v] for k, v in cells.items()}))[0])
     assert vectorised == (not check_row(DeclarationRow, 2, cells).ok), cells
+
+
+def test_a_months_scale_reads_give_the_same_calls(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above `WHOLE` ids the accounts, their numbers and credits are read whole: the same
+    calls come out as with look-ups by chunk."""
+    from daman.contributions.collection import accounts as accounts_module
+    from daman.contributions.ledger import repository
+
+    monkeypatch.setattr(repository, "WHOLE", 0)
+    monkeypatch.setattr(accounts_module, "WHOLE", 0)
+    one, staff = b.workforce(session, 2)
+    data = b.declaration(
+        [(one.number, p.immatriculation, 26, "5000") for p in staff],
+        header=("employer", "immatriculation", "days", "gross_wage"),
+    )
+    report = declare(session, data, filename="bulk.csv", month=JAN, actor="test")
+    assert [(c.account, c.members, c.total_centimes) for c in report.calls] == [
+        (f"E{one.number}", 2, 63_700)
+    ]

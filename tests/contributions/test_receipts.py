@@ -69,6 +69,8 @@ def test_an_overpayment_is_carried_to_the_next_call(session: Session) -> None:
     assert call.status == CallStatus.PAID
     assert repo.balance(session, account.id) == 31_850 - 50_000  # 181.50 MAD of credit
     assert sum(c.available for c in repo.credits(session, [account.id])[account.id]) == 18_150
+    session.refresh(account)
+    assert account.credit_centimes == 18_150  # kept in step with the entries
     data = b.declaration([(people[0].immatriculation, 26, "5000")])
     report = declare(
         session,
@@ -83,6 +85,8 @@ def test_an_overpayment_is_carried_to_the_next_call(session: Session) -> None:
     assert february.status == CallStatus.PARTIAL  # 181.50 of 318.50 paid by the credit
     assert repo.balance(session, account.id) == 31_850 - 18_150
     assert repo.credits(session, [account.id]) == {}
+    session.refresh(account)
+    assert account.credit_centimes == 0
 
 
 def test_money_from_nobody_known_waits_in_suspense_until_assigned(session: Session) -> None:

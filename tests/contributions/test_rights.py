@@ -75,7 +75,7 @@ def test_an_employee_is_covered_once_the_employers_calls_are_paid(session: Sessi
     pay(session, "E-JAN-FEB", 2 * 25_480, f"{employer.number}", date(2025, 3, 20))
     opened = check(session, number, date(2025, 3, 21))
     assert (opened.covered, opened.reason) == (True, "covered_principal")
-    assert "54 declared days in 2024-09..2025-02" in opened.explanation
+    assert "54 declared days in 2024-09..2025-02" in opened.explanation.render("en")
     assert check(session, number, date(2025, 3, 19)).covered is False
 
 

@@ -8,6 +8,7 @@ immatriculation, ``A`` + the administration's code, ``STATE``, ``SUSPENSE``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import polars as pl
 from sqlalchemy import select
@@ -15,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from daman.contributions.collection.errors import AccountNotFound
 from daman.contributions.ledger.models import PayerAccount, PayerKind
-from daman.contributions.ledger.repository import among, chunks
-from daman.core.bulk import copy_insert, reserve_ids
+from daman.contributions.ledger.repository import WHOLE, among, chunks
+from daman.core.bulk import copy_frame, copy_insert, reserve_ids
 from daman.core.dates import now
 from daman.core.errors import ValidationFailed
 from daman.registry.models import Employer, Person
@@ -113,6 +114,40 @@ def by_number(session: Session, number: str) -> PayerAccount:
     return found
 
 
+def _pairs(session: Session, stmt: Any) -> list[tuple[int, int]]:
+    """(key, id) rows of a two-column statement; by COPY on PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        frame = copy_frame(session, stmt, {"key": pl.Int64, "id": pl.Int64})
+        return list(zip(frame["key"].to_list(), frame["id"].to_list(), strict=True))
+    return [(int(k), int(i)) for k, i in session.execute(stmt)]
+
+
+def numbers(session: Session, account_ids: Iterable[int]) -> dict[int, str]:
+    """The number of each account."""
+    ids = sorted(set(account_ids))
+    if len(ids) > WHOLE and session.get_bind().dialect.name == "postgresql":
+        wanted = set(ids)
+        stmt: Any = select(PayerAccount.id, PayerAccount.number)
+        frame = copy_frame(session, stmt, {"id": pl.Int64, "number": pl.String})
+        return {
+            i: n
+            for i, n in zip(frame["id"].to_list(), frame["number"].to_list(), strict=True)
+            if i in wanted
+        }
+    out: dict[int, str] = {}
+    for part in chunks(ids):
+        out.update(
+            dict(
+                session.execute(
+                    select(PayerAccount.id, PayerAccount.number).where(
+                        among(session, PayerAccount.id, part)
+                    )
+                ).all()
+            )
+        )
+    return out
+
+
 def employer_accounts(session: Session, employer_ids: Iterable[int], actor: str) -> dict[int, int]:
     """The account id of each employer, opening the missing ones in one write."""
     return _ensure(session, "employer_id", sorted(set(employer_ids)), actor)
@@ -126,15 +161,20 @@ def member_accounts(session: Session, person_ids: Iterable[int], actor: str) -> 
 def _ensure(session: Session, key: str, ids: list[int], actor: str) -> dict[int, int]:
     column = getattr(PayerAccount, key)
     found: dict[int, int] = {}
-    for part in chunks(ids):
-        found.update(
-            {
-                owner: account
-                for owner, account in session.execute(
-                    select(column, PayerAccount.id).where(among(session, column, part))
-                )
-            }
-        )
+    if len(ids) > WHOLE:  # a month's run: every account of the kind in one read
+        wanted = set(ids)
+        stmt = select(column, PayerAccount.id).where(column.is_not(None))
+        found = {owner: account for owner, account in _pairs(session, stmt) if owner in wanted}
+    else:
+        for part in chunks(ids):
+            found.update(
+                {
+                    owner: account
+                    for owner, account in session.execute(
+                        select(column, PayerAccount.id).where(among(session, column, part))
+                    )
+                }
+            )
     missing = [i for i in ids if i not in found]
     if not missing:
         return found

@@ -53,7 +53,8 @@ from daman.contributions.ledger import posting
 from daman.contributions.ledger.models import Call, CallLine, PayerAccount
 from daman.contributions.ledger.repository import among, chunks
 from daman.core import cells
-from daman.core.dates import today
+from daman.core.bulk import copy_insert
+from daman.core.dates import now, today
 from daman.core.enums import RegimeCode
 from daman.core.errors import ValidationFailed
 from daman.core.rows import RowError, check_row, csv_records, delimiter_of
@@ -408,38 +409,40 @@ def declare(
     made = {row["account_id"]: row for row in issued.calls.iter_rows(named=True)}
     payers = set(made) | ({single.id} if single is not None else set())
     by_account = _errors_by_account(errors.rows, named, known, single)
-    numbers = dict(
-        session.execute(
-            select(PayerAccount.id, PayerAccount.number).where(PayerAccount.id.in_(payers or {0}))
-        ).all()
+    at = now()
+    ordered = sorted(payers)
+    empty = _stored([])
+    stored = {
+        "account_id": ordered,
+        "regime_code": [regime] * len(ordered),
+        "month": [month] * len(ordered),
+        "call_id": [made[a]["call_id"] if a in made else None for a in ordered],
+        "filename": [filename[:255]] * len(ordered),
+        "sha256": [digest] * len(ordered),
+        "rows_read": [report.rows_read] * len(ordered),
+        "rows_loaded": [made[a]["members"] if a in made else 0 for a in ordered],
+        "rows_rejected": [len({e.line for e in by_account.get(a, [])}) for a in ordered],
+        "errors": [_stored(by_account[a]) if a in by_account else empty for a in ordered],
+    }
+    copy_insert(
+        session,
+        Declaration.__table__,  # type: ignore[arg-type]
+        pl.DataFrame(stored, schema_overrides={"call_id": pl.Int64}).with_columns(
+            pl.lit(actor).alias("created_by"),
+            pl.lit(actor).alias("updated_by"),
+            pl.lit(at).alias("created_at"),
+            pl.lit(at).alias("updated_at"),
+        ),
+        actor,
     )
-    for account_id in sorted(payers):
+    for account_id in ordered:
         row: dict[str, Any] | None = made.get(account_id)
-        mine = by_account.get(account_id, [])
-        session.add(
-            Declaration(
-                account_id=account_id,
-                regime_code=regime,
-                month=month,
-                call_id=row["call_id"] if row else None,
-                filename=filename[:255],
-                sha256=digest,
-                rows_read=report.rows_read,
-                rows_loaded=row["members"] if row else 0,
-                rows_rejected=len({e.line for e in mine}),
-                errors=_stored(mine),
-                created_by=actor,
-                updated_by=actor,
-            )
-        )
         if row:
             report.calls.append(
-                CallMade(
-                    row["number"], numbers[account_id], row["members"], row["total"], rules.due
-                )
+                CallMade(row["number"], row["account"], row["members"], row["total"], rules.due)
             )
     session.flush()
-    posting.apply_credits(session, made, actor, "credit applied to the new call")
+    posting.apply_where_credit(session, made, actor, "credit applied to the new call")
     return report
 
 
@@ -543,16 +546,18 @@ def _already_declared(
 
 
 def _calls_of(session: Session, declaration_ids: Any) -> list[CallMade]:
-    ids = list(declaration_ids)
     out = []
-    for call, account in session.execute(
-        select(Call, PayerAccount.number)
-        .join(Declaration, Declaration.call_id == Call.id)
-        .join(PayerAccount, PayerAccount.id == Call.account_id)
-        .where(Declaration.id.in_(ids or [0]))
-        .order_by(Call.id)
-    ):
-        out.append(CallMade(call.number, account, call.members, call.total_centimes, call.due_date))
+    for part in chunks(declaration_ids):
+        for number, account, members, total, due in session.execute(
+            select(
+                Call.number, PayerAccount.number, Call.members, Call.total_centimes, Call.due_date
+            )
+            .join(Declaration, Declaration.call_id == Call.id)
+            .join(PayerAccount, PayerAccount.id == Call.account_id)
+            .where(among(session, Declaration.id, part))
+            .order_by(Call.id)
+        ):
+            out.append(CallMade(number, account, members, total, due))
     return out
 
 

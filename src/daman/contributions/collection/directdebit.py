@@ -333,6 +333,7 @@ def apply_returns(session: Session, notices: Sequence[ReturnNotice], actor: str)
             )
             if credit is not None:
                 posting.reverse_credit(session, credit, EntryKind.RETURN, value, reason, actor)
+                posting.apply_credits(session, [item.account_id], actor, reason)
         item.status = ItemStatus.RETURNED
         item.return_code = (notice.reason_code or "")[:10] or None
         item.return_reason = notice.reason

@@ -15,6 +15,7 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from daman.contributions.collection.accounts import numbers as account_numbers
 from daman.contributions.collection.rules_in_force import RulesInForce
 from daman.contributions.ledger.models import (
     Call,
@@ -23,9 +24,7 @@ from daman.contributions.ledger.models import (
     Entry,
     EntryKind,
     Part,
-    PayerAccount,
 )
-from daman.contributions.ledger.repository import among, chunks
 from daman.core.bulk import copy_insert, reserve_ids
 from daman.core.dates import now
 
@@ -45,7 +44,7 @@ LINE_COLUMNS = {
 
 @dataclass(frozen=True)
 class Issued:
-    calls: pl.DataFrame  # account_id, call_id, number, members, total
+    calls: pl.DataFrame  # account_id, account (its number), call_id, number, members, total
     lines: int
 
     @property
@@ -63,17 +62,16 @@ def number_of(account: str, regime: str, month: date, sequence: int) -> str:
 def _next_sequences(
     session: Session, accounts: list[int], regime: str, month: date
 ) -> dict[int, int]:
+    """The next sequence of each account's calls of the regime and month (1 for none),
+    from the month's calls already issued (one read: the month's index)."""
+    wanted = set(accounts)
     out: dict[int, int] = {}
-    for part in chunks(accounts):
-        for account_id, top in session.execute(
-            select(Call.account_id, func.max(Call.sequence))
-            .where(
-                among(session, Call.account_id, part),
-                Call.regime_code == regime,
-                Call.month == month,
-            )
-            .group_by(Call.account_id)
-        ):
+    for account_id, top in session.execute(
+        select(Call.account_id, func.max(Call.sequence))
+        .where(Call.regime_code == regime, Call.month == month)
+        .group_by(Call.account_id)
+    ):
+        if account_id in wanted:
             out[account_id] = int(top) + 1
     return out
 
@@ -104,17 +102,7 @@ def issue(
     )
     accounts = sums["account_id"].to_list()
     sequences = _next_sequences(session, accounts, regime, month)
-    numbers: dict[int, str] = {}
-    for part in chunks(accounts):
-        numbers.update(
-            dict(
-                session.execute(
-                    select(PayerAccount.id, PayerAccount.number).where(
-                        among(session, PayerAccount.id, part)
-                    )
-                ).all()
-            )
-        )
+    numbers = account_numbers(session, accounts)
     ids = reserve_ids(session, Call.__table__, len(accounts))  # type: ignore[arg-type]
     seq = [sequences.get(a, 1) for a in accounts]
 
@@ -200,8 +188,11 @@ def issue(
         pl.lit(actor).alias("created_by"),
     )
     copy_insert(session, Entry.__table__, entries, actor)  # type: ignore[arg-type]
-    out = calls.select(
+    out = calls.with_columns(
+        pl.Series("account", [numbers[a] for a in accounts], dtype=pl.String)
+    ).select(
         "account_id",
+        "account",
         pl.col("id").alias("call_id"),
         "number",
         "members",

@@ -93,7 +93,7 @@ def run(
     report.members = issued.lines
     report.total_centimes = issued.total
     session.flush()
-    posting.apply_credits(
+    posting.apply_where_credit(
         session, issued.calls["account_id"].to_list() if issued.calls.height else [], actor
     )
     return report

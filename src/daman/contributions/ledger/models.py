@@ -63,6 +63,10 @@ class PayerAccount(Tracked, Base):
     name: Mapped[str] = mapped_column(String(300))
     email: Mapped[str | None] = mapped_column(String(254))  # where reminders go
     language: Mapped[str] = mapped_column(String(2), default="fr")
+    # Money received and not applied yet, as posting.apply_credits last left it: which
+    # accounts may have credit to apply to new calls, without reading every account's
+    # history (the entries and allocations are the truth; apply_credits brings it in step).
+    credit_centimes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class CallStatus(StrEnum):

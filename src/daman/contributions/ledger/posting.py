@@ -26,6 +26,7 @@ from daman.contributions.ledger.models import (
     Entry,
     EntryKind,
     Part,
+    PayerAccount,
 )
 from daman.contributions.ledger.rules import Owed, allocate
 from daman.core.bulk import bulk_update
@@ -48,9 +49,8 @@ def apply_credits(
     whose status may have changed (their statuses are brought up to date here)."""
     accounts = sorted(set(account_ids))
     available = repo.credits(session, accounts)
-    if not available:
-        return set()
-    owed = repo.owed_items(session, available)
+    left = {a: sum(c.available for c in available.get(a, [])) for a in accounts}
+    owed = repo.owed_items(session, available) if available else {}
     rows: list[dict[str, Any]] = []
     for account, account_credits in available.items():
         items: list[Owed] = owed.get(account, [])
@@ -58,6 +58,7 @@ def apply_credits(
             applied = allocate(credit.available, items)
             if not applied:
                 break
+            left[account] -= sum(amount for _, amount in applied)
             taken: dict[tuple[int, str], int] = defaultdict(int)
             for item, amount in applied:
                 taken[(item.call_id, item.part)] += amount
@@ -76,9 +77,40 @@ def apply_credits(
                 if i.amount - taken[(i.call_id, i.part)] > 0
             ]
     _allocate(session, rows, actor)
+    _keep_credit(session, left, actor)
     touched = {int(row["call_id"]) for row in rows}
     refresh_status(session, touched, actor, reason)
     return touched
+
+
+def _keep_credit(session: Session, left: dict[int, int], actor: str) -> None:
+    """Record on each account the credit it has left (where it changed)."""
+    changed: dict[str, list[Any]] = {"id": [], "credit_centimes": []}
+    for part_ids in repo.chunks(left):
+        for account_id, credit in session.execute(
+            select(PayerAccount.id, PayerAccount.credit_centimes).where(
+                repo.among(session, PayerAccount.id, part_ids)
+            )
+        ):
+            if credit != left[account_id]:
+                changed["id"].append(account_id)
+                changed["credit_centimes"].append(left[account_id])
+    if changed["id"]:
+        bulk_update(
+            session,
+            PayerAccount.__table__,  # type: ignore[arg-type]
+            "id",
+            changed,
+            {"updated_by": actor, "updated_at": now()},
+        )
+
+
+def apply_where_credit(
+    session: Session, account_ids: Iterable[int], actor: str, reason: str = ""
+) -> set[int]:
+    """apply_credits for those of the accounts that have credit left (new calls were just
+    issued to them): the others have nothing to apply."""
+    return apply_credits(session, repo.with_credit(session, account_ids), actor, reason)
 
 
 def _allocate(session: Session, rows: list[dict[str, Any]], actor: str) -> None:

@@ -31,6 +31,8 @@ from daman.contributions.ledger.rules import Owed
 from daman.core.db import any_id
 
 CHUNK = 5_000
+# Above this many ids, a read of the whole (small) column beats chunks of look-ups.
+WHOLE = 50_000
 
 
 def among(session: Session, column: Any, ids: Sequence[int]) -> Any:
@@ -81,16 +83,15 @@ def open_calls(session: Session, account_ids: Iterable[int]) -> dict[int, list[C
     """The calls of the accounts whose principal is not paid, or that carry a penalty
     (a penalty may be owed on a paid call), by account."""
     out: dict[int, list[Call]] = defaultdict(list)
-    penalised = select(Entry.call_id).where(Entry.part == Part.PENALTY)
+    penalised = (
+        select(Entry.id).where(Entry.call_id == Call.id, Entry.part == Part.PENALTY).exists()
+    )
     for part_ids in chunks(account_ids):
         rows = session.scalars(
             select(Call)
             .where(
                 among(session, Call.account_id, part_ids),
-                or_(
-                    Call.status.in_((CallStatus.OPEN, CallStatus.PARTIAL)),
-                    Call.id.in_(penalised),
-                ),
+                or_(Call.status.in_((CallStatus.OPEN, CallStatus.PARTIAL)), penalised),
             )
             .order_by(Call.due_date, Call.id)
         )
@@ -158,6 +159,24 @@ def credits(session: Session, account_ids: Iterable[int]) -> dict[int, list[Cred
             if left > 0:
                 out[account_id].append(Credit(entry_id, account_id, value_date, left))
     return dict(out)
+
+
+def with_credit(session: Session, account_ids: Iterable[int]) -> list[int]:
+    """Those of the accounts with credit left to apply (PayerAccount.credit_centimes)."""
+    wanted = set(account_ids)
+    if len(wanted) > WHOLE:  # a month's run: the few accounts with credit, in one read
+        having = session.scalars(select(PayerAccount.id).where(PayerAccount.credit_centimes > 0))
+        return sorted(wanted.intersection(having))
+    out: list[int] = []
+    for part_ids in chunks(wanted):
+        out.extend(
+            session.scalars(
+                select(PayerAccount.id).where(
+                    among(session, PayerAccount.id, part_ids), PayerAccount.credit_centimes > 0
+                )
+            )
+        )
+    return out
 
 
 def allocations_of(session: Session, call_ids: Iterable[int]) -> dict[int, list[Allocation]]:
