@@ -26,6 +26,7 @@ from typing import Any
 
 from benchmarks import (
     batch,
+    contributions,
     eligibility,
     engine_alone,
     machine,
@@ -42,12 +43,15 @@ ORDER = (
     "engine",
     "eligibility",
     "search",
+    "floor",
     "realtime",
     "batch_day",
     "workers",
     "growth",
     "memory",
+    "contributions",
 )
+OWN_DATABASE = {"engine", "contributions"}  # these need no synthetic population
 SYNTH_TARGET_SECONDS = 120.0  # 1,000,000 persons and a day's 110,000 claims
 
 FULL = {
@@ -62,6 +66,10 @@ FULL = {
     "growth": "11000,110000,1100000",
     "month_days": 30,  # memory alone (--only memory): a month, 3.3M claims
     "chunk_size": 5_000,
+    "history_claims": 1_100_000,  # a year of earlier claims: about 1.1 a person
+    "employees": 4_080_000,  # contributions: a month's declared employees
+    "tns_members": 1_600_000,
+    "contribution_receipts": 100_000,
 }
 QUICK = {
     "persons": 5_000,
@@ -75,6 +83,10 @@ QUICK = {
     "growth": "100,300,1000",
     "month_days": 3,
     "chunk_size": 250,
+    "history_claims": 1_000,
+    "employees": 20_000,
+    "tns_members": 10_000,
+    "contribution_receipts": 2_000,
 }
 
 
@@ -101,7 +113,15 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--memory-workers", type=int, default=2, help="--workers of growth's and memory's runs"
     )
     p.add_argument("--chunk-size", type=int, help="claims per batch transaction (5,000)")
+    p.add_argument(
+        "--history-claims", type=int, help="earlier claims over the last year (1,100,000)"
+    )
     p.add_argument("--api-workers", type=int, default=2, help="API server processes")
+    p.add_argument("--employees", type=int, help="contributions: declared employees (4,080,000)")
+    p.add_argument("--tns-members", type=int, help="contributions: TNS members (1,600,000)")
+    p.add_argument(
+        "--contribution-receipts", type=int, help="contributions: receipts matched (100,000)"
+    )
     p.add_argument("--seed", type=int, default=20261123)
     p.add_argument(
         "--profile",
@@ -171,7 +191,16 @@ def main(argv: list[str] | None = None) -> int:
 
     if "engine" in args.selected:
         done(_guarded("engine", lambda: engine_alone.run(args.engine_lines, args.seed)))
-    if set(args.selected) - {"engine"}:
+    if "contributions" in args.selected:
+        done(
+            _guarded(
+                "contributions",
+                lambda: contributions.run(
+                    args.employees, args.tns_members, args.contribution_receipts, args.seed
+                ),
+            )
+        )
+    if set(args.selected) - OWN_DATABASE:
         with BenchDatabase() as db:
             print(f"database {db.name}: {args.persons:,} persons ...", flush=True)
             synth_started = perf_counter()
@@ -185,6 +214,15 @@ def main(argv: list[str] | None = None) -> int:
                 "rows": population.rows,
             }
             print(f"population in {perf_counter() - synth_started:.1f} s", flush=True)
+            history_started = perf_counter()
+            earlier = db.add_history(args.history_claims, args.seed + 7, day - timedelta(days=1))
+            header["history"] = {
+                "claims": earlier,
+                "days": 365,
+                "until": (day - timedelta(days=1)).isoformat(),
+                "seconds": round(perf_counter() - history_started, 1),
+            }
+            print(f"history: {earlier:,} earlier claims", flush=True)
             _with_database(args, db, day, done, population.seconds)
     total = perf_counter() - started
     header["total_seconds"] = round(total, 1)
@@ -233,6 +271,21 @@ def _with_database(
                 ),
             )
         )
+    floor_result: Result | None = None
+    if "floor" in selected:  # the SQL floor of a real-time claim, the realtime's yardstick
+        floor_result = _guarded(
+            "floor",
+            lambda: realtime.floor_run(
+                db,
+                clients=realtime.CAPACITY_CLIENTS,
+                seconds=args.probe_seconds,
+                day=day,
+                seed=args.seed,
+            ),
+        )
+        done(floor_result)
+        if "error" in floor_result.figures:
+            floor_result = None
     if "realtime" in selected:
         done(
             _guarded(
@@ -245,6 +298,7 @@ def _with_database(
                     day=day,
                     seed=args.seed,
                     probe_seconds=args.probe_seconds,
+                    floor_result=floor_result,
                 ),
             )
         )

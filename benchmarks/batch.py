@@ -2,8 +2,10 @@
 synthetic population, end to end (pick the received claims, load the context, run the
 engine, save decisions and statuses, commit).
 
-* batch day: one day valued by `run_batch` (one process), then the floor: the same claim
-  lines bulk-written with COPY into a scratch table shaped like claim_lines, in the same
+* batch day: one day valued by `run_batch` (one process), on a population with a year of
+  earlier claims (history: what ceilings and duplicates are checked against); then the
+  floor: everything the day wrote (claims, lines, decisions, review items, status events)
+  bulk-written with COPY into scratch tables shaped like the real ones, in the same
   database; the ratio of the two.
 * workers: another day valued by 1 worker process, then another by 2 (`run_workers`,
   chunks by patient shared with FOR UPDATE SKIP LOCKED); the speed-up.
@@ -29,7 +31,7 @@ from daman.adjudication.workers import run_workers
 TARGET_DAY_SECONDS = 10.0
 TARGET_FLOOR_RATIO = 3.0
 TARGET_GROWTH = 1.2  # cost per claim at the largest size over the smallest, at most
-FLOOR_TABLE = "bench_floor_claim_lines"
+FLOOR_TABLE = "bench_floor"
 PER_DAY = 110_000  # a national day (the domain notes: 110,000+ files a day)
 T = TypeVar("T")
 
@@ -59,36 +61,55 @@ def _valued(db: BenchDatabase, chunk_size: int, workers: int) -> tuple[float, di
     }
 
 
+# What a valued day writes, by table: the rows of the day's claims (claims and their lines
+# are updated in place, decisions, review items and the status events inserted).
+FLOOR_TABLES = {
+    "claims": "id",
+    "claim_lines": "claim_id",
+    "line_decisions": "claim_id",
+    "review_items": "claim_id",
+    "claim_status_events": "claim_id",
+}
+
+
 def floor(db: BenchDatabase, first_claim: int, last_claim: int) -> tuple[float, int]:
-    """Seconds to COPY the claims' lines (as stored, decisions included) into a scratch
-    table with claim_lines' columns, defaults and indexes, and commit; and the rows."""
+    """Seconds to COPY everything the day wrote (its claims with their statuses and totals,
+    their lines with their decisions, the engine's decisions, the review items and the
+    status events, as stored) into scratch tables with the same columns, defaults and
+    indexes, and commit; and the rows."""
     raw = db.bound.raw_connection()
     try:
         conn = raw.driver_connection
         assert conn is not None
-        select_lines = (
-            "SELECT * FROM claim_lines "
-            f"WHERE claim_id BETWEEN {int(first_claim)} AND {int(last_claim)} ORDER BY id"
-        )
-        dump = f"COPY ({select_lines}) TO STDOUT (FORMAT BINARY)"
-        with conn.cursor() as cursor, cursor.copy(dump) as out:
-            data = b"".join(bytes(block) for block in out)
-        with conn.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {FLOOR_TABLE}")
-            cursor.execute(
-                f"CREATE TABLE {FLOOR_TABLE} "
-                "(LIKE claim_lines INCLUDING DEFAULTS INCLUDING INDEXES)"
+        dumps: dict[str, bytes] = {}
+        for table, column in FLOOR_TABLES.items():
+            select_rows = (
+                f"SELECT * FROM {table} "
+                f"WHERE {column} BETWEEN {int(first_claim)} AND {int(last_claim)} ORDER BY id"
             )
+            dump = f"COPY ({select_rows}) TO STDOUT (FORMAT BINARY)"
+            with conn.cursor() as cursor, cursor.copy(dump) as out:
+                dumps[table] = b"".join(bytes(block) for block in out)
+        with conn.cursor() as cursor:
+            for table in FLOOR_TABLES:
+                cursor.execute(f"DROP TABLE IF EXISTS {FLOOR_TABLE}_{table}")
+                cursor.execute(
+                    f"CREATE TABLE {FLOOR_TABLE}_{table} "
+                    f"(LIKE {table} INCLUDING DEFAULTS INCLUDING INDEXES)"
+                )
         conn.commit()
+        rows = 0
         started = perf_counter()
         with conn.cursor() as cursor:
-            with cursor.copy(f"COPY {FLOOR_TABLE} FROM STDIN (FORMAT BINARY)") as copy:
-                copy.write(data)
-            rows = cursor.rowcount
+            for table, data in dumps.items():
+                with cursor.copy(f"COPY {FLOOR_TABLE}_{table} FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.write(data)
+                rows += cursor.rowcount
         conn.commit()
         seconds = perf_counter() - started
         with conn.cursor() as cursor:
-            cursor.execute(f"DROP TABLE {FLOOR_TABLE}")
+            for table in FLOOR_TABLES:
+                cursor.execute(f"DROP TABLE {FLOOR_TABLE}_{table}")
         conn.commit()
     finally:
         raw.close()
@@ -228,19 +249,20 @@ def growth(
     process (its peak memory read too); the cost per claim must not grow with the size.
     The command's own start (a run with nothing to value) is measured and taken off."""
     started = perf_counter()
-    startup, _, _ = adjudicate_in_child(db.url, chunk_size, workers)
+    startup = adjudicate_in_child(db.url, chunk_size, workers).seconds
     runs: dict[str, Any] = {}
     for i, size in enumerate(sizes):
         made, _, _ = _fresh(db, size, seed + 200 + i, day - timedelta(days=10 * (i + 1)))
-        seconds, peak_kib, summary = adjudicate_in_child(db.url, chunk_size, workers)
-        net = max(seconds - startup, 1e-9)
+        child = adjudicate_in_child(db.url, chunk_size, workers)
+        net = max(child.seconds - startup, 1e-9)
         runs[str(size)] = {
             "claims": made,
             "days": _days(size)[1],
-            "seconds": round(seconds, 2),
+            "seconds": round(child.seconds, 2),
             "us_per_claim": round(net / made * 1e6, 1),
-            "peak_rss_mib": round(peak_kib / 1024),
-            "summary": summary,
+            "peak_rss_mib": round(child.summed_kib / 1024),  # summed over the processes
+            "largest_process_mib": round(child.largest_kib / 1024),
+            "summary": child.summary,
         }
     costs = [r["us_per_claim"] for r in runs.values()]
     return Result(

@@ -106,6 +106,45 @@ class BenchDatabase:
         self.analyze()
         return result
 
+    def add_history(self, claims: int, seed: int, until: date, days: int = 365) -> int:
+        """A year of earlier claims for the population (`claims` in all, spread over the
+        `days` days ending on `until`), settled as the engine accepts a plain claim: each
+        line accepted at what was charged, each claim adjudicated. What the engine reads as
+        history (ceilings, duplicates, authorisations used); how they were valued is not
+        what is measured, so they are settled by two statements, not by the engine."""
+        if claims <= 0:
+            return 0
+        per_day = max(1, claims // days)
+        first = self.last_claim_id()
+        made = self.add_claims(per_day, seed, until, days)
+        with self.bound.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE claim_lines SET status = 'accepted', reference_centimes ="
+                    " charged_centimes, base_centimes = charged_centimes, rate_bp = 7000,"
+                    " amo_centimes = charged_centimes * 7 / 10, complementary_centimes = 0,"
+                    " patient_centimes = charged_centimes - charged_centimes * 7 / 10,"
+                    " allowed_quantity = quantity, reasons = '[\"ok\"]', decided_at = now(),"
+                    " decided_by = 'history' WHERE claim_id > :first"
+                ),
+                {"first": first},
+            )
+            conn.execute(
+                text(
+                    "UPDATE claims SET status = 'adjudicated', outcome = 'accepted',"
+                    " base_centimes = charged_centimes, amo_centimes = charged_centimes * 7 / 10,"
+                    " patient_centimes = charged_centimes - charged_centimes * 7 / 10,"
+                    " adjudicated_at = now() WHERE id > :first AND status = 'received'"
+                ),
+                {"first": first},
+            )
+        self.analyze()
+        return made.claims
+
+    def last_claim_id(self) -> int:
+        with Session(self.bound) as session:
+            return session.scalar(select(func.max(Claim.id))) or 0
+
     def analyze(self) -> None:
         """Fresh planner statistics after a bulk load (as a fund does after one)."""
         with self.bound.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

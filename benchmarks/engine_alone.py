@@ -31,6 +31,7 @@ from daman.core.dates import now
 from daman.core.db import make_engine
 from daman.core.enums import ProviderKind
 from daman.core.migrate import upgrade
+from daman.reference import cache
 from daman.reference.models import AldDisease
 from daman.reference.repository import policies, policy_on
 from daman.reference.seed import load_defaults
@@ -200,10 +201,11 @@ class World:
         )
         keys = lines.get_column("act_key").drop_nulls().unique().to_list()
         codes = lines.get_column("drug_code").drop_nulls().unique().to_list()
+        ref = cache.current(self.session)
         return f.Context(
             eligibility=_conform(eligibility, f.ELIGIBILITY),
-            tariffs=ctx_loader.tariffs(self.session, keys),
-            drug_prices=ctx_loader.drug_prices(self.session, codes),
+            tariffs=ctx_loader.tariffs(ref, keys),
+            drug_prices=ctx_loader.drug_prices(ref, codes),
             exemptions=_conform(exemptions, f.EXEMPTIONS),
             history=history,
             policy=self.policy,

@@ -25,9 +25,11 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session
 
+from benchmarks import floor
 from benchmarks.database import BenchDatabase
 from benchmarks.payloads import api_claims
 from benchmarks.report import Result, Target, percentiles
+from benchmarks.rusage import cpu_seconds
 from benchmarks.server import Server
 
 TARGET_RATE = 200.0  # claims a second
@@ -175,6 +177,23 @@ async def capacity(
     return load
 
 
+WARM_UP = 3.0  # seconds of load on fresh servers before a warm measure
+TARGET_FLOOR_RATIO = 5.0  # the SQL floor's capacity over the servers', at most
+
+
+def floor_run(db: BenchDatabase, *, clients: int, seconds: float, day: date, seed: int) -> Result:
+    """The SQL floor (benchmarks.floor) with `clients` clients for `seconds`, on care sheets
+    drawn like the real-time ones."""
+    with Session(db.bound) as session:
+        bodies = api_claims(session, int(seconds * 400 * clients) + 100, seed + 2, day)
+    return floor.run(db, bodies, clients=clients, seconds=seconds, day=day)
+
+
+def _server_cpu(api: Server) -> float:
+    """CPU seconds used so far by the servers' processes (and their threads)."""
+    return sum(cpu_seconds(p.pid) for p in api.processes)
+
+
 def run(
     db: BenchDatabase,
     *,
@@ -185,30 +204,71 @@ def run(
     seed: int,
     probe_seconds: float = 0.0,
     probe_clients: int = CAPACITY_CLIENTS,
+    floor_result: Result | None = None,
 ) -> Result:
-    """The open-loop load at `rate` for `seconds`; then, on fresh servers (an overloaded
-    one goes on with requests its clients gave up on), the closed-loop capacity."""
+    """The open-loop load at `rate` for `seconds`, from fresh servers (cold: their first
+    requests fill what a process keeps); then, on fresh servers again (an overloaded one
+    goes on with requests its clients gave up on), WARM_UP seconds of load and the
+    closed-loop capacity (warm), and its ratio to the SQL floor of the same run."""
     started = perf_counter()
     count = int(rate * seconds)
     with Session(db.bound) as session:
         bodies = api_claims(session, count, seed, day)
         more = api_claims(
-            session, int(probe_seconds * MOST_PER_CLIENT * probe_clients), seed + 1, day
+            session,
+            int((probe_seconds + WARM_UP) * MOST_PER_CLIENT * probe_clients),
+            seed + 1,
+            day,
         )
     with Server(db.url, instances) as api:
+        cpu = _server_cpu(api)
         load = asyncio.run(drive(api.bases, bodies, rate, seconds, api.headers))
+        cpu = _server_cpu(api) - cpu
         tracebacks = api.errors()
     figures = load.figures(rate, seconds)
+    figures["state"] = "cold: fresh servers"
+    figures["server_cpu_ms_per_claim"] = round(1000 * cpu / max(load.ok, 1), 2)
     figures["server_tracebacks"] = tracebacks
     notes = []
+    targets = [
+        Target("p99_ms", TARGET_P99_MS),
+        Target("throughput", 0.98 * rate, "min"),
+        Target("errors", 0),
+    ]
     if probe_seconds:
+        warm_up = int(WARM_UP * MOST_PER_CLIENT * probe_clients)
         with Server(db.url, instances) as api:
-            most = asyncio.run(capacity(api.bases, more, probe_clients, probe_seconds, api.headers))
-        figures["capacity"] = most.figures(0.0, probe_seconds) | {"clients": probe_clients}
+            asyncio.run(capacity(api.bases, more[:warm_up], probe_clients, WARM_UP, api.headers))
+            cpu = _server_cpu(api)
+            most = asyncio.run(
+                capacity(api.bases, more[warm_up:], probe_clients, probe_seconds, api.headers)
+            )
+            cpu = _server_cpu(api) - cpu
+        figures["capacity"] = most.figures(0.0, probe_seconds) | {
+            "clients": probe_clients,
+            "state": f"warm: after {WARM_UP:.0f} s of load",
+            "server_cpu_ms_per_claim": round(1000 * cpu / max(most.ok, 1), 2),
+        }
         notes.append(
             f"capacity with {probe_clients} clients in a closed loop: "
             f"{figures['capacity']['throughput']} claims/s, "
             f"p99 {figures['capacity']['latency']['p99_ms']} ms"
+        )
+        if floor_result is None:
+            floor_result = floor_run(
+                db, clients=probe_clients, seconds=probe_seconds, day=day, seed=seed
+            )
+        floor_throughput = floor_result.figures.get("throughput") or 0
+        figures["floor"] = {
+            k: floor_result.figures.get(k) for k in ("throughput", "p99_ms", "latency")
+        }
+        figures["floor_ratio"] = round(
+            floor_throughput / max(figures["capacity"]["throughput"], 0.1), 1
+        )
+        targets.append(Target("floor_ratio", TARGET_FLOOR_RATIO))
+        notes.append(
+            f"SQL floor with {probe_clients} clients: {floor_throughput} claims/s; "
+            f"the servers answer {figures['floor_ratio']} x fewer"
         )
     return Result(
         name="realtime",
@@ -220,11 +280,7 @@ def run(
             "connections": CONNECTIONS,
         },
         figures=figures,
-        targets=[
-            Target("p99_ms", TARGET_P99_MS),
-            Target("throughput", 0.98 * rate, "min"),
-            Target("errors", 0),
-        ],
+        targets=targets,
         notes=notes,
         seconds=perf_counter() - started,
     )

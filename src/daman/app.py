@@ -25,7 +25,7 @@ from daman.core.errors import DamanError
 from daman.core.hardening import BodyLimit, RefuseNul, SecurityHeaders
 from daman.core.text import TEXT_REFUSED
 from daman.web import shell
-from daman.web.site import page_routers
+from daman.web.site import page_routers, wide_bodies
 
 log = logging.getLogger("daman")
 
@@ -61,7 +61,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     app.add_middleware(RefuseNul)
-    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes, wider=wide_bodies())
     app.add_middleware(Admission)
     app.add_middleware(SecurityHeaders, https=settings.environment != "development")
 

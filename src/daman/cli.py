@@ -97,6 +97,7 @@ def _register() -> None:
     from daman.hcx.commands import app as hcx
     from daman.notifications.commands import app as notifications
     from daman.payments.commands import app as payments
+    from daman.portal.commands import app as portal
     from daman.reference.commands import app as reference
     from daman.registry.commands import app as registry
     from daman.synth.commands import register as synth
@@ -113,6 +114,7 @@ def _register() -> None:
     notifications.command("ald-reminders")(ald_reminders)
     app.add_typer(notifications, name="notifications", help="Notifications: send the outbox.")
     app.add_typer(hcx, name="hcx", help="HCX exchange: the worker, the fund's public key.")
+    app.add_typer(portal, name="portal", help="Insured persons' portal: tell decisions by SMS.")
     adjudication(app)
     synth(app)
     auth(app)

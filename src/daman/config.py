@@ -67,6 +67,16 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 10.0
     notification_max_attempts: int = 5
+    # SMS (sign-in codes, decisions): "file" appends each message to data_dir/sms/outbox.jsonl
+    # (development and tests read it there); "http" posts it as JSON to sms_http_url with
+    # sms_http_token as a bearer token (the operator's gateway).
+    sms_gateway: str = "file"
+    sms_http_url: str | None = None
+    sms_http_token: str | None = None
+    sms_sender: str = "DAMAN"
+    # The address people reach the site at (https://daman.example.ma), printed in the rights
+    # certificates' QR codes; unset: the address the request came to.
+    public_url: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -112,6 +122,11 @@ class Settings(BaseSettings):
     @property
     def documents_dir(self) -> Path:
         return self.data_dir / "documents"
+
+    @property
+    def sms_dir(self) -> Path:
+        """Where the "file" SMS gateway writes (development, tests)."""
+        return self.data_dir / "sms"
 
     @property
     def bank_dir(self) -> Path:

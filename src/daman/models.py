@@ -1,5 +1,6 @@
 """Imports every table so that Alembic and the tests see the whole schema."""
 
+from daman.accounts.models import SignInCode
 from daman.adjudication.models import AdjudicationChunk, ReviewItem
 from daman.auth.audit import AuditEntry
 from daman.auth.models import AccessToken, ReadLog, User
@@ -27,7 +28,7 @@ from daman.core.identifiers import Counter
 from daman.exemptions.models import AldExemptionRequest, AldRequestDocument, AldRequestEvent
 from daman.fhir.models import FhirSubmission
 from daman.hcx.models import HcxCycle, HcxPartner
-from daman.notifications.models import Notification
+from daman.notifications.models import Notification, SmsMessage
 from daman.payments.models import (
     PaymentBatch,
     PaymentHold,
@@ -35,6 +36,7 @@ from daman.payments.models import (
     PaymentReturn,
     PaymentTransfer,
 )
+from daman.portal.models import DecisionNotice, DecisionRead, Message, NoticeMark
 from daman.preauth.models import (
     PreauthDocument,
     PreauthEvent,
@@ -115,6 +117,8 @@ __all__ = [
     "ContributionRate",
     "Counter",
     "CoverageRate",
+    "DecisionNotice",
+    "DecisionRead",
     "Declaration",
     "DependentLink",
     "DispensedBox",
@@ -131,7 +135,9 @@ __all__ = [
     "LineDecision",
     "Mandate",
     "MemberCategory",
+    "Message",
     "Mutual",
+    "NoticeMark",
     "Notification",
     "PayerAccount",
     "PaymentBatch",
@@ -154,6 +160,8 @@ __all__ = [
     "Regime",
     "ReviewItem",
     "RightsRule",
+    "SignInCode",
+    "SmsMessage",
     "StudentProof",
     "TnsCategory",
     "TnsReferenceIncome",

@@ -15,10 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from daman.adjudication.models import LineDecision
 from daman.adjudication.service import adjudicate_claims, run_batch, value
 from daman.claims.builders import received
-from daman.claims.models import Claim, ClaimLine, ClaimStatusEvent
+from daman.claims.models import Claim, ClaimLine, ClaimStatusEvent, LineDecision
 from daman.claims.service import attach_document
 from daman.cli import app
 from daman.core import db as core_db

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import event, func, select
 
-from daman.adjudication.models import LineDecision, ReviewItem
+from daman.adjudication.models import ReviewItem
 from daman.adjudication.service import adjudicate_claims
 from daman.claims.builders import received
-from daman.claims.models import ClaimLine, ClaimStatusEvent
+from daman.claims.models import ClaimLine, ClaimStatusEvent, LineDecision
 from daman.core.errors import Conflict
 from tests.claims.support import (
     GENERIC,

@@ -73,6 +73,9 @@ def test_the_whole_set_runs_on_postgresql(tmp_path, monkeypatch):
     assert by_name["memory"]["figures"]["peak_rss_mib"] > 0
     assert by_name["realtime"]["figures"]["ok"] == 5
     assert by_name["realtime"]["figures"]["capacity"]["ok"] > 0
+    assert by_name["floor"]["figures"]["throughput"] > 0
+    assert by_name["floor"]["figures"]["errors"] == 0
+    assert by_name["realtime"]["figures"]["floor_ratio"] > 0  # the same run's floor
     assert set(by_name["growth"]["figures"]["runs"]) == {"40", "80"}
     assert by_name["memory"]["sizes"]["claims"] == 80  # growth's largest batch
     assert by_name["eligibility"]["figures"]["http_errors"] == 0

@@ -30,6 +30,12 @@ OPEN = {
     ("POST", "/logout"),
     ("GET", "/account"),
     ("POST", "/account/password"),
+    # an insured person signs in with a code sent by SMS; anyone checks a rights certificate
+    ("GET", "/login/code"),
+    ("POST", "/login/code"),
+    ("POST", "/login/code/verify"),
+    ("GET", "/verify"),
+    ("GET", "/verify/{reference}"),
 }
 
 

@@ -27,6 +27,7 @@ DEMO_ACCOUNTS = (
     ("analyst", Role.ANALYST, "Demo analyst"),
     ("youssef", Role.INSURED, "Youssef Benali"),  # the first demo person, DM0000000194
     ("pharmacie", Role.PROVIDER, "Demo pharmacy"),  # the demo pharmacy, INPE 930000001
+    ("docteur", Role.PROVIDER, "Dr Nadia Berrada"),  # the demo GP, INPE 910000001
 )
 DEMO_USERNAMES = tuple(username for username, _, _ in DEMO_ACCOUNTS)
 

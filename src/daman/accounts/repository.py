@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daman.auth.models import User
+from daman.auth.models import Role, User
 from daman.providers.models import Provider
 from daman.registry.models import Person
 
@@ -23,3 +23,18 @@ def users_with_links(session: Session) -> list[tuple[User, str | None, str | Non
         .order_by(User.username)
     )
     return [(user, imm, inpe) for user, imm, inpe in session.execute(stmt)]
+
+
+def insured_users_by_phone(session: Session, phones: list[str]) -> list[User]:
+    """The active insured persons' accounts whose person's phone is one of these forms of
+    a number (at most two: one is all a sign-in by code needs to know)."""
+    if not phones:
+        return []
+    stmt = (
+        select(User)
+        .join(Person, Person.id == User.person_id)
+        .where(User.role == Role.INSURED, User.active.is_(True), Person.phone.in_(phones))
+        .order_by(User.id)
+        .limit(2)
+    )
+    return list(session.scalars(stmt))

@@ -29,6 +29,8 @@ from daman.claims.models import Claim, ClaimDocument, ClaimLine, LineStatus
 from daman.claims.repository import chunks, one_of
 from daman.core.bulk import copy_frame
 from daman.providers.models import Provider
+from daman.reference import cache
+from daman.reference.cache import Reference
 from daman.reference.models import (
     ActTariff,
     AldDisease,
@@ -113,6 +115,38 @@ def unsaved_lines(claim: Claim, sectors: Mapping[int, str], has_document: bool) 
     return frame(rows, f.LINES)
 
 
+def lines_of(
+    claims: Sequence[Claim], sectors: Mapping[int, str], has_document: bool = False
+) -> pl.DataFrame:
+    """LINES of claims built in memory with their ids, not stored yet (the counter values
+    them before storing them): the columns `lines_frame` reads, from the rows themselves,
+    in (claim_id, line_no) order; `sectors` are the providers' (by provider id)."""
+    rows = [
+        (
+            claim.id,
+            ln.id,
+            ln.line_no,
+            claim.patient_id,
+            ln.care_date,
+            claim.deposit_date,
+            claim.continuous_end,
+            str(ln.category),
+            str(sectors[ln.provider_id]),
+            ln.provider_id,
+            ln.act_key,
+            ln.coefficient_milli,
+            ln.drug_code,
+            ln.quantity,
+            ln.charged_centimes,
+            ln.ald_code,
+            has_document,
+        )
+        for claim in sorted(claims, key=lambda c: c.id)
+        for ln in sorted(claim.lines, key=lambda ln: ln.line_no)
+    ]
+    return frame(rows, f.LINES)
+
+
 def _read(session: Session, statements: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
     """The rows of the statements, one after the other, as one frame of `schema`; on
     PostgreSQL through COPY (core.bulk.copy_frame), elsewhere row by row."""
@@ -138,37 +172,45 @@ def eligibility(
     return frame(rows, f.ELIGIBILITY), found
 
 
-def tariffs(session: Session, keys: Sequence[str]) -> pl.DataFrame:
-    rows: list[Sequence[Any]] = []
-    for part in chunks(sorted(keys)):
-        rows += session.execute(
-            select(
-                ActTariff.key,
-                ActTariff.regime_code,
-                ActTariff.value_centimes,
-                ActTariff.valid_from,
-                ActTariff.valid_to,
-            ).where(ActTariff.key.in_(part))
-        ).all()
+def every_tariff(session: Session) -> pl.DataFrame:
+    """TARIFFS of every key (kept per reference stamp, daman.reference.cache)."""
+    rows = session.execute(
+        select(
+            ActTariff.key,
+            ActTariff.regime_code,
+            ActTariff.value_centimes,
+            ActTariff.valid_from,
+            ActTariff.valid_to,
+        ).order_by(ActTariff.id)
+    ).all()
     return frame(rows, f.TARIFFS)
 
 
-def drug_prices(session: Session, codes: Sequence[str]) -> pl.DataFrame:
-    rows: list[Sequence[Any]] = []
-    for part in chunks(sorted(codes)):
-        rows += session.execute(
-            select(
-                Drug.code,
-                DrugPriceRow.base_centimes,
-                DrugPriceRow.ppv_centimes,
-                DrugPriceRow.rate_bp,
-                DrugPriceRow.valid_from,
-                DrugPriceRow.valid_to,
-            )
-            .join(DrugPriceRow, DrugPriceRow.drug_id == Drug.id)
-            .where(Drug.code.in_(part))
-        ).all()
+def every_drug_price(session: Session) -> pl.DataFrame:
+    """DRUG_PRICES of the whole list (kept per reference stamp)."""
+    rows = session.execute(
+        select(
+            Drug.code,
+            DrugPriceRow.base_centimes,
+            DrugPriceRow.ppv_centimes,
+            DrugPriceRow.rate_bp,
+            DrugPriceRow.valid_from,
+            DrugPriceRow.valid_to,
+        )
+        .join(DrugPriceRow, DrugPriceRow.drug_id == Drug.id)
+        .order_by(DrugPriceRow.id)
+    ).all()
     return frame(rows, f.DRUG_PRICES)
+
+
+def tariffs(ref: Reference, keys: Sequence[str]) -> pl.DataFrame:
+    """TARIFFS of these keys."""
+    return ref.get(every_tariff).filter(pl.col("key").is_in(list(keys)))
+
+
+def drug_prices(ref: Reference, codes: Sequence[str]) -> pl.DataFrame:
+    """DRUG_PRICES of these codes."""
+    return ref.get(every_drug_price).filter(pl.col("drug_code").is_in(list(codes)))
 
 
 def rates(session: Session) -> pl.DataFrame:
@@ -298,30 +340,32 @@ def load(session: Session, claim_ids: Sequence[int]) -> Loaded:
     return load_lines(session, lines_frame(session, claim_ids))
 
 
-def load_lines(session: Session, lines: pl.DataFrame) -> Loaded:
+def load_lines(session: Session, lines: pl.DataFrame, ref: Reference | None = None) -> Loaded:
     """The context of these LINES: of stored claims (`load`) or of one not stored (a dry
-    run, `unsaved_lines`), read by the same queries."""
+    run, `unsaved_lines`), read by the same queries. ``ref``: the reference data already
+    read by the caller's transaction (else read here)."""
     if lines.is_empty():
         return Loaded(lines, [], {})
+    ref = ref or cache.current(session)
     elig, rights = eligibility(session, lines)
     patients = lines.get_column("patient_id").unique().to_list()
-    ceiling_rows = ceilings(session)
+    ceiling_rows = ref.get(ceilings)
     longest = int(ceiling_rows.get_column("period_days").max() or 0)  # type: ignore[arg-type]
     first: date = lines.get_column("care_date").min()  # type: ignore[assignment]
     since = first - timedelta(days=longest)
     shared = {
         "eligibility": elig,
-        "tariffs": tariffs(session, lines.get_column("act_key").drop_nulls().unique().to_list()),
+        "tariffs": tariffs(ref, lines.get_column("act_key").drop_nulls().unique().to_list()),
         "drug_prices": drug_prices(
-            session, lines.get_column("drug_code").drop_nulls().unique().to_list()
+            ref, lines.get_column("drug_code").drop_nulls().unique().to_list()
         ),
-        "rates": rates(session),
-        "complementary": complementary(session),
+        "rates": ref.get(rates),
+        "complementary": ref.get(complementary),
         "exemptions": exemptions(session, patients),
         "history": history(session, patients, since),
         "ceilings": ceiling_rows,
         # Care needing a prior authorisation, and the authorisations of these patients.
-        "requirements": preauth.requirements(session),
+        "requirements": ref.get(preauth.requirements),
         "authorisations": preauth.authorisations(
             session,
             patients,
@@ -329,7 +373,7 @@ def load_lines(session: Session, lines: pl.DataFrame) -> Loaded:
             lines.get_column("care_date").max(),  # type: ignore[arg-type]
         ),
     }
-    rows = policies(session)
+    rows = ref.get(policies)
     deposits = lines.get_column("deposit_date").unique().to_list()
     policy_of = {d: policy_on(rows, d) for d in deposits}
     parts: list[tuple[pl.DataFrame, f.Context]] = []

@@ -19,6 +19,7 @@ from daman.adjudication import context as ctx
 from daman.adjudication import engine
 from daman.adjudication import frames as f
 from daman.preauth.models import PreauthRequest
+from daman.reference import cache
 from daman.reference.repository import policies, policy_on
 
 
@@ -55,18 +56,19 @@ def value(session: Session, row: PreauthRequest) -> Rights:
         for ln in row.lines
     ]
     lines = pl.DataFrame(data, schema=f.LINES)
+    ref = cache.current(session)
     eligibility, rights = ctx.eligibility(session, lines)
     keys = sorted({ln.act_key for ln in row.lines if ln.act_key})
     context = f.Context(
         eligibility=eligibility,
-        tariffs=ctx.tariffs(session, keys),
-        drug_prices=ctx.drug_prices(session, []),
-        rates=ctx.rates(session),
-        complementary=ctx.complementary(session),
+        tariffs=ctx.tariffs(ref, keys),
+        drug_prices=ctx.drug_prices(ref, []),
+        rates=ref.get(ctx.rates),
+        complementary=ref.get(ctx.complementary),
         exemptions=ctx.exemptions(session, [row.patient_id]),
         history=pl.DataFrame(schema=f.HISTORY),
-        ceilings=ctx.ceilings(session),
-        policy=ctx.to_policy(policy_on(policies(session), start)),
+        ceilings=ref.get(ctx.ceilings),
+        policy=ctx.to_policy(policy_on(ref.get(policies), start)),
     )
     decided = {d["line_id"]: d for d in engine.adjudicate(lines, context).iter_rows(named=True)}
     for ln in row.lines:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 
 import polars as pl
@@ -49,6 +50,7 @@ from daman.core.batch import batch_engine, check_chunk_size, run_in_chunks
 from daman.core.bulk import bulk_insert, bulk_update
 from daman.core.dates import now
 from daman.core.errors import Conflict, NotFound, ValidationFailed
+from daman.reference.cache import Reference
 
 _ACTION_CODE = {
     ReviewAction.ACCEPT: "review_accepted",
@@ -114,6 +116,68 @@ def value_unsaved(session: Session, lines: pl.DataFrame) -> Unsaved:
         lines=decided.select("line_no", *_line_columns()).to_dicts(),
         claim={k: v[0] for k, v in claims.items() if k != "id"},
     )
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """Claims valued before they are stored (the counter): each line with its decision
+    (the columns `value` saves on a line, by line_id) and each claim's totals, status,
+    outcome and regime (the columns `value` saves on a claim, by id)."""
+
+    lines: dict[int, dict[str, Any]]
+    claims: dict[int, dict[str, Any]]
+    decided: pl.DataFrame  # the lines with their decisions, for save_fresh
+
+
+def value_fresh(session: Session, lines: pl.DataFrame, ref: Reference | None = None) -> Fresh:
+    """Value the LINES of claims built in memory with their ids (context.lines_of), as
+    `value` values stored ones: the same context, engine and totals, nothing written."""
+    loaded = context.load_lines(session, lines, ref)
+    decided = _decided(loaded)
+    claims = _claim_columns(decided, loaded)
+    names = [n for n in claims if n != "id"]
+    by_claim = {
+        cid: dict(zip(names, row, strict=True))
+        for cid, *row in zip(claims["id"], *(claims[n] for n in names), strict=True)
+    }
+    by_line = {
+        row.pop("line_id"): row
+        for row in decided.select("line_id", *_line_columns()).iter_rows(named=True)
+    }
+    return Fresh(lines=by_line, claims=by_claim, decided=decided)
+
+
+def save_fresh(session: Session, fresh: Fresh, at: datetime, actors: dict[int, str]) -> None:
+    """The decision trail of claims stored with their values (claims.fresh.store): one
+    engine LineDecision per line and a ReviewItem per line pending review, as `value`
+    saves them. `actors`: who sent each claim (by claim id), who the decisions name."""
+    lines = fresh.decided
+    cols = lines.select("line_id", "claim_id", *_line_columns()).to_dict()
+    by = [actors[c] for c in cols["claim_id"].to_list()]
+    bulk_insert(
+        session,
+        _table(LineDecision),
+        {**cols, "decided_by": by},
+        {"source": DecisionSource.ENGINE, "note": "", "decided_at": at},
+    )
+    pending = lines.filter(pl.col("status") == LineStatus.PENDING_REVIEW)
+    if pending.height:
+        review_codes = {c for c, r in rc.REASONS.items() if r.severity is rc.Severity.REVIEW}
+        claim_ids = pending.get_column("claim_id").to_list()
+        bulk_insert(
+            session,
+            _table(ReviewItem),
+            {
+                "claim_id": claim_ids,
+                "line_id": pending.get_column("line_id").to_list(),
+                "reasons": [
+                    [c for c in codes if c in review_codes]
+                    for codes in pending.get_column("reasons").to_list()
+                ],
+                "created_by": [actors[c] for c in claim_ids],
+            },
+            {"created_at": at},
+        )
 
 
 def _decided(loaded: context.Loaded) -> pl.DataFrame:

@@ -20,15 +20,17 @@ request that changes something must carry the session's CSRF token in ``X-CSRF-T
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from daman.auth import tokens
 from daman.auth.errors import CsrfRefused, Forbidden, NotAuthenticated
 from daman.auth.models import AccessToken, ReadLog, Role, TokenKind, User
-from daman.core.dates import now
+from daman.core.dates import aware, now
 from daman.core.db import SESSION
 
 SESSION_COOKIE = "daman_session"
@@ -107,7 +109,27 @@ def principal_of(session: Session, row: AccessToken) -> Principal | None:
     )
 
 
-def current_principal(
+@dataclass(frozen=True)
+class _Resolved:
+    """What a live token stands for (kept for seconds by daman.auth.tokens)."""
+
+    who: Principal | None  # None: its account or provider is disabled
+    session_token: bool  # a web session's token: accepted in the cookie only
+    expires_at: datetime | None
+
+
+def _resolve(session: Session, token: str) -> _Resolved | None:
+    row = tokens.resolve(session, token)
+    if row is None:
+        return None
+    resolved = _Resolved(principal_of(session, row), row.kind == TokenKind.SESSION, row.expires_at)
+    if resolved.who is not None:
+        tokens.keep(token, resolved)
+    return resolved
+
+
+# async: on the event loop, with no hop into the thread pool unless the token must be read
+async def current_principal(
     request: Request,
     bearer: HTTPAuthorizationCredentials | None = Depends(_bearer),
     cookie: str | None = Depends(_cookie),
@@ -116,11 +138,16 @@ def current_principal(
     token = bearer.credentials if bearer is not None else cookie
     if not token:
         raise NotAuthenticated("sign in, or send Authorization: Bearer <token>")
-    row = tokens.resolve(session, token)
+    resolved = tokens.kept(token)
+    expires = resolved.expires_at if resolved is not None else None
+    if expires is not None and aware(expires) <= now():
+        resolved = None
+    if resolved is None:
+        resolved = await run_in_threadpool(_resolve, session, token)
     # a session token only in the cookie, any other only as a bearer
-    if row is None or (row.kind == TokenKind.SESSION) != (bearer is None):
+    if resolved is None or resolved.session_token != (bearer is None):
         raise NotAuthenticated("the credential is unknown, expired or revoked")
-    who = principal_of(session, row)
+    who = resolved.who
     if who is None:
         raise NotAuthenticated("the account or provider of this credential is disabled")
     browser_write = bearer is None and request.method not in SAFE_METHODS

@@ -3,7 +3,8 @@ by hashes so that an entry edited or removed behind the application's back is de
 
 Every flush of every session appends its entries (``record_flush``, registered once on the
 ``Session`` class by ``install``, which importing ``daman`` runs). An entry names the actor
-(the row's ``updated_by``, else ``created_by``, else "system"), the action, the table, the
+(the row's ``updated_by``, else ``created_by``, ``by``, ``checked_by``, ``granted_by`` or
+``decided_by``, else "system"), the action, the table, the
 row's primary key, and the columns before and after: all loaded columns for an insert
 (after) or a delete (before), the changed columns for an update. An old value that was
 never loaded into the session is left out of ``before`` rather than guessed.
@@ -333,7 +334,7 @@ def _changes(action: AuditAction, objects: Iterable[object]) -> Iterator[dict[st
             if not after:
                 continue  # touched, but no column changed (a relationship, the same value)
         yield {
-            "actor": str(loaded.get("updated_by") or loaded.get("created_by") or "system"),
+            "actor": str(next((loaded[k] for k in _ACTOR_KEYS if loaded.get(k)), "system")),
             "action": action.value,
             "table_name": shape.table,
             "row_key": ",".join(str(loaded.get(k)) for k in shape.key),

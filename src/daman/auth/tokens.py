@@ -11,6 +11,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from time import monotonic
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -93,7 +95,41 @@ def revoke(session: Session, row: AccessToken, actor: str) -> AccessToken:
         row.revoked_at = now()
         row.updated_by = actor
         session.flush()
+    forget(row.token_hash)
     return row
+
+
+# -- who a token stands for, kept for seconds ---------------------------------------------
+#
+# What a live token resolved to (daman.auth.access: its principal, kind and expiry) is kept
+# by each process for KEEP_SECONDS after it was read, so that a client sending request after
+# request costs no look-up. A token revoked (an account disabled, a password changed, a
+# key revoked) stops working at once in the process that revoked it and within
+# KEEP_SECONDS in every other; an expired one at its expiry, everywhere.
+KEEP_SECONDS = 5.0
+_kept: dict[str, tuple[float, Any]] = {}  # sha256 of the token -> (monotonic deadline, what)
+
+
+def kept(token: str) -> Any | None:
+    """What `keep` kept for this token, if it is still to be trusted."""
+    found = _kept.get(digest(token))
+    if found is None or found[0] < monotonic():
+        return None
+    return found[1]
+
+
+def keep(token: str, what: Any) -> None:
+    if len(_kept) > 100_000:  # a flood of distinct tokens: start afresh
+        _kept.clear()
+    _kept[digest(token)] = (monotonic() + KEEP_SECONDS, what)
+
+
+def forget(token_hash: str | None = None) -> None:
+    """Trust a token (its SHA-256, as stored) again only once read again; all when None."""
+    if token_hash is None:
+        _kept.clear()
+    else:
+        _kept.pop(token_hash, None)
 
 
 def api_key(session: Session, key_id: int) -> AccessToken:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -14,8 +15,36 @@ from daman.claims import repository as repo
 from daman.claims.models import Claim, ClaimLine, DecisionSource, LineDecision
 from daman.claims.schemas import Explanation
 from daman.core.dates import in_force_on
+from daman.reference import cache
 from daman.reference.models import Ceiling
 from daman.reference.repository import policies, policy_on
+
+
+@dataclass(frozen=True)
+class CeilingRow:
+    category: str
+    regime_code: str | None
+    max_base_centimes: int | None
+    max_quantity: int | None
+    period_days: int
+    valid_from: date
+    valid_to: date | None
+
+
+def ceiling_rows(session: Session) -> tuple[CeilingRow, ...]:
+    """Every ceiling row, as plain data (kept per reference stamp, daman.reference.cache)."""
+    rows = session.execute(
+        select(
+            Ceiling.category,
+            Ceiling.regime_code,
+            Ceiling.max_base_centimes,
+            Ceiling.max_quantity,
+            Ceiling.period_days,
+            Ceiling.valid_from,
+            Ceiling.valid_to,
+        ).order_by(Ceiling.id)
+    )
+    return tuple(CeilingRow(*row) for row in rows)
 
 
 class Explainer:
@@ -23,11 +52,20 @@ class Explainer:
     amounts, the deadline and review threshold of the policy, the category's ceiling, the
     reviewer's note."""
 
-    def __init__(self, session: Session, claims: Sequence[Claim]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        claims: Sequence[Claim],
+        notes: bool = True,
+        ref: cache.Reference | None = None,
+    ) -> None:
+        """``notes``: read the reviewers' notes (False: claims just valued have none);
+        ``ref``: the reference data the caller's transaction read already."""
         self.claims = {c.id: c for c in claims}
-        self.policies = policies(session)
-        self.ceilings = list(session.scalars(select(Ceiling)))
-        line_ids = [ln.id for c in claims for ln in c.lines if ln.status is not None]
+        ref = ref or cache.current(session)
+        self.policies = ref.get(policies)
+        self.ceilings = ref.get(ceiling_rows)
+        line_ids = [ln.id for c in claims for ln in c.lines if ln.status is not None and notes]
         self.notes: dict[int, str] = defaultdict(str)
         for part in repo.chunks(line_ids):
             for line_id, note in session.execute(
@@ -37,7 +75,7 @@ class Explainer:
             ):
                 self.notes[line_id] = note
 
-    def _ceiling(self, category: str, regime: str | None, on: date) -> Ceiling | None:
+    def _ceiling(self, category: str, regime: str | None, on: date) -> CeilingRow | None:
         """The ceiling of the category in force: the regime's own, else every regime's."""
         mine = [c for c in self.ceilings if c.category == category]
         return in_force_on((c for c in mine if c.regime_code == regime), on) or in_force_on(

@@ -33,6 +33,7 @@ from daman.core.enums import CareCategory
 from daman.core.errors import Conflict, FieldError, ValidationFailed
 from daman.core.identifiers import ean13_problem, reserve
 from daman.core.money import MAX_CENTIMES, format_mad
+from daman.reference import cache
 from daman.reference.models import CONTINUOUS_ALD_CATEGORIES, CONTINUOUS_CATEGORIES
 from daman.reference.repository import PolicyRow, category_set, policies, policy_on
 
@@ -68,13 +69,15 @@ def lookups(session: Session, drafts: Sequence[ClaimIn]) -> Lookups:
         for d in drafts
         if d.continuous_treatment_end is not None and _immat(d.patient) in patients
     }
+    ref = cache.current(session)
+    act_keys, drug_codes = ref.get(repo.every_act_key), ref.get(repo.every_drug_code)
     return Lookups(
         patients=patients,
         providers=repo.providers(session, inpes),
-        act_keys=repo.act_keys(session, (ln.act_key for ln in lines if ln.act_key)),
-        drug_codes=repo.drug_codes(session, (ln.drug_code for ln in lines if ln.drug_code)),
-        ald_codes=repo.ald_codes(session, alds),
-        policies=policies(session),
+        act_keys={ln.act_key for ln in lines if ln.act_key and ln.act_key in act_keys},
+        drug_codes={ln.drug_code for ln in lines if ln.drug_code and ln.drug_code in drug_codes},
+        ald_codes=alds & ref.get(repo.every_ald_code),
+        policies=ref.get(policies),
         exemptions=repo.ald_exemptions(session, continuous),
     )
 

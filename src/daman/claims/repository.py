@@ -25,10 +25,9 @@ from daman.claims.models import Claim, ClaimDocument, ClaimLine, ClaimStatusEven
 from daman.core.bulk import bulk_insert
 from daman.core.db import any_id
 from daman.core.errors import NotFound
-from daman.exemptions.models import AldExemption
 from daman.providers.models import Provider
 from daman.reference.models import ActTariff, AldDisease, Drug
-from daman.registry.models import Person
+from daman.registry.models import AldExemption, Person
 from daman.registry.repository import scope
 
 T = TypeVar("T")
@@ -254,6 +253,21 @@ def ald_codes(session: Session, codes: Iterable[str]) -> set[str]:
     for part in chunks(wanted):
         out.update(session.scalars(select(AldDisease.code).where(AldDisease.code.in_(part))))
     return out
+
+
+def every_act_key(session: Session) -> frozenset[str]:
+    """Every TNR key of the tariffs (kept per reference stamp, daman.reference.cache)."""
+    return frozenset(session.scalars(select(ActTariff.key).distinct()))
+
+
+def every_drug_code(session: Session) -> frozenset[str]:
+    """Every drug code of the list (kept per reference stamp)."""
+    return frozenset(session.scalars(select(Drug.code)))
+
+
+def every_ald_code(session: Session) -> frozenset[str]:
+    """Every ALD code of the list (kept per reference stamp)."""
+    return frozenset(session.scalars(select(AldDisease.code)))
 
 
 @dataclass(frozen=True)

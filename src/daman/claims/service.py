@@ -1,4 +1,5 @@
-"""Claims use cases: submit (and value in the same transaction), read, approve, pay.
+"""Claims use cases: submit (store; daman.counter values in the same request), read,
+approve, pay.
 
 Status steps (each one a ClaimStatusEvent with who, when and why):
 
@@ -15,23 +16,19 @@ payment batch); `mark_paid` is what the payments domain calls once a payment wen
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import partial
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from daman.adjudication import service as adjudication
-from daman.adjudication.models import Ceiling, DecisionSource, LineDecision
-from daman.adjudication.repository import policies, policy_on
 from daman.auth.access import Principal, log_read
 from daman.auth.models import Role
 from daman.claims import intake
 from daman.claims import repository as repo
+from daman.claims.explain import Explainer
 from daman.claims.models import (
     Channel,
     Claim,
@@ -47,11 +44,10 @@ from daman.claims.schemas import (
     ClaimOut,
     ClaimSummary,
     DecisionOut,
-    Explanation,
     StatusEventOut,
     Totals,
 )
-from daman.core.dates import covers, now
+from daman.core.dates import now
 from daman.core.errors import Conflict, FieldError, ValidationFailed
 from daman.documents import store
 from daman.documents.schemas import DocumentOut
@@ -77,11 +73,11 @@ def submit(
     who: Principal | None = None,
     uploads: Sequence[Upload] = (),
 ) -> tuple[Claim, bool]:
-    """Store a claim, attach the documents sent with it, and value it, in the same
-    transaction (the real-time path): the engine sees the documents.
+    """Store a claim and attach the documents sent with it (`received`). Valuing it in the
+    same transaction is the counter's part (daman.counter.service.submit_claim).
 
     A retry with the same Idempotency-Key returns the first claim, as it stands now, and
-    False; nothing is stored, attached or valued twice.
+    False; nothing is stored or attached twice.
     """
     if who is not None:
         _may_submit(session, draft, who)
@@ -106,8 +102,7 @@ def submit(
                     ],
                     code=exc.code,
                 ) from exc
-        adjudication.value(session, [claim.id], actor)
-    return repo.by_number(session, claim.number), created
+    return claim, created
 
 
 def uploaded_by(who: Principal | None) -> dict[str, Any]:
@@ -284,6 +279,13 @@ def _move(
     )
 
 
+def at_agency(
+    session: Session, agency_code: str, limit: int = 10, who: Principal | None = None
+) -> list[ClaimSummary]:
+    """The latest paper claims handed in at an agency (an agent's own agency first)."""
+    return [summary(c, who) for c in repo.at_agency(session, agency_code, limit, who)]
+
+
 # ---------------------------------------------------------------------------------------
 # Views
 
@@ -344,11 +346,18 @@ def documents_out(claim: Claim, who: Principal | None = None) -> list[DocumentOu
     return [DocumentOut.seen_by(d, who) for d in repo.documents_seen_by(claim, who)]
 
 
-def claim_out(session: Session, claim: Claim, lang: str, who: Principal | None = None) -> ClaimOut:
+def claim_out(
+    session: Session,
+    claim: Claim,
+    lang: str,
+    who: Principal | None = None,
+    explainer: Explainer | None = None,
+) -> ClaimOut:
     """The claim as ``who`` may see it, each line's reasons explained in `lang`: staff (and
     the fund's own code, ``who`` None) the whole claim; an insured person the whole claim
-    with staff shown by role; a provider only its own lines and its own documents."""
-    explainer = Explainer(session, [claim])
+    with staff shown by role; a provider only its own lines and its own documents.
+    ``explainer``: one made for several claims at once (else one for this claim)."""
+    explainer = explainer or Explainer(session, [claim])
     lines = repo.lines_seen_by(claim, who)
     ald_code = claim.ald_code
     if not repo.sees_whole_claim(who) and all(ln.ald_code != ald_code for ln in lines):
@@ -402,69 +411,3 @@ def line_out(
         prescription_date=line.prescription_date,
         decision=decision,
     )
-
-
-class Explainer:
-    """Fills the explanations of reason codes with the figures behind them: the line's
-    amounts, the deadline and review threshold of the policy, the category's ceiling, the
-    reviewer's note."""
-
-    def __init__(self, session: Session, claims: Sequence[Claim]) -> None:
-        self.claims = {c.id: c for c in claims}
-        self.policies = policies(session)
-        self.ceilings = list(session.scalars(select(Ceiling)))
-        line_ids = [ln.id for c in claims for ln in c.lines if ln.status is not None]
-        self.notes: dict[int, str] = defaultdict(str)
-        for part in repo.chunks(line_ids):
-            for line_id, note in session.execute(
-                select(LineDecision.line_id, LineDecision.note)
-                .where(LineDecision.line_id.in_(part), LineDecision.source == DecisionSource.REVIEW)
-                .order_by(LineDecision.id)
-            ):
-                self.notes[line_id] = note
-
-    def _ceiling(self, category: str, regime: str | None, on: date) -> Ceiling | None:
-        found = [
-            c
-            for c in self.ceilings
-            if c.category == category
-            and c.regime_code in (None, regime)
-            and covers(c.valid_from, c.valid_to, on)
-        ]
-        found.sort(key=lambda c: (c.regime_code is None, -c.valid_from.toordinal()))
-        return found[0] if found else None
-
-    def explain(self, line: ClaimLine, lang: str) -> list[Explanation]:
-        claim = line.claim
-        start = claim.continuous_end or line.care_date
-        policy = policy_on(self.policies, claim.deposit_date)
-        ceiling = self._ceiling(line.category, claim.regime_code, line.care_date)
-        values: dict[str, object] = {
-            "amo_centimes": line.amo_centimes,
-            "base_centimes": line.base_centimes,
-            "charged_centimes": line.charged_centimes,
-            "rate_bp": line.rate_bp,
-            "care_date": line.care_date,
-            "deposit_date": claim.deposit_date,
-            "days": (claim.deposit_date - start).days,
-            "act_key": line.act_key,
-            "drug_code": line.drug_code,
-            "ald_code": line.ald_code,
-            "quantity": line.allowed_quantity,
-            "note": self.notes.get(line.id, ""),
-        }
-        if policy is not None:
-            values["deadline_days"] = policy.filing_deadline_days
-            values["threshold_centimes"] = policy.review_threshold_centimes
-        if ceiling is not None:
-            values["period_days"] = ceiling.period_days
-            values["ceiling_centimes"] = ceiling.max_base_centimes
-            values["max_quantity"] = ceiling.max_quantity
-        return [
-            Explanation(
-                code=code,
-                severity=adjudication.severity(code),
-                text=adjudication.explain(code, lang, **values),
-            )
-            for code in line.reasons or []
-        ]

@@ -233,7 +233,13 @@ def bulk_insert(
             dict(zip(names, values, strict=True)) | constants
             for values in zip(*_lists(columns).values(), strict=True)
         ]
-        session.execute(insert(table), rows)
+        # one statement per run of rows of the same actor: each audited under its actor
+        by = next((k for k in _ACTOR_KEYS if k in columns), None)
+        start = 0
+        for end in range(1, len(rows) + 1):
+            if end == len(rows) or (by is not None and rows[end][by] != rows[start][by]):
+                session.execute(insert(table), rows[start:end])
+                start = end
         return
     source, params = _unnest(table, columns)
     chosen = [_selected(table, n) for n in columns]
@@ -244,8 +250,7 @@ def bulk_insert(
     # Names come from the table's metadata; every value is a parameter.
     sql = f"INSERT INTO {table.name} ({targets}) SELECT {', '.join(chosen)} FROM {source}"  # noqa: S608
     inserted = _pg_execute(session, sql, params)
-    content = _content(columns, constants)
-    notify_bulk(session, "insert", table.name, inserted, content, _actor(constants))
+    _announce(session, "insert", table.name, inserted, columns, constants)
 
 
 def bulk_update(
@@ -302,11 +307,40 @@ def _content(columns: Columns, constants: dict[str, Any]) -> dict[str, Any]:
     return {"columns": _lists(columns), "constants": constants}
 
 
+_ACTOR_KEYS = ("updated_by", "created_by", "decided_by", "checked_by", "by")
+
+
 def _actor(constants: dict[str, Any]) -> str | None:
-    for key in ("updated_by", "created_by", "decided_by", "checked_by", "by"):
+    for key in _ACTOR_KEYS:
         if isinstance(constants.get(key), str):
             return str(constants[key])
     return None
+
+
+def _announce(
+    session: Session,
+    operation: str,
+    table: str,
+    rows: int,
+    columns: Columns,
+    constants: dict[str, Any],
+) -> None:
+    """Announce an insert: once, naming the actor of the constants; or, when the rows name
+    their own actors (a column such as created_by), once per actor with that actor's rows."""
+    actor = _actor(constants)
+    by = next((k for k in _ACTOR_KEYS if k in columns), None) if actor is None else None
+    actors = _lists({by: columns[by]})[by] if by is not None else []
+    if len(set(actors)) <= 1:
+        actor = actor if actor is not None or not actors else str(actors[0])
+        notify_bulk(session, operation, table, rows, _content(columns, constants), actor)
+        return
+    plain = _lists(columns)
+    rows_of: dict[Any, list[int]] = {}
+    for i, who in enumerate(actors):
+        rows_of.setdefault(who, []).append(i)
+    for who, mine in rows_of.items():
+        part = {name: [values[i] for i in mine] for name, values in plain.items()}
+        notify_bulk(session, operation, table, len(mine), _content(part, constants), str(who))
 
 
 # ---------------------------------------------------------------------------------------
@@ -360,3 +394,26 @@ def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
             return [int(row[0]) for row in cursor.fetchall()]
     top = session.execute(select(func.max(table.c.id))).scalar() or 0
     return list(range(top + 1, top + 1 + count))
+
+
+def reserve_ids_of(session: Session, wanted: Sequence[tuple[Table, int]]) -> list[list[int]]:
+    """`reserve_ids` for several tables at once (rows about to be inserted together): one
+    round trip on PostgreSQL."""
+    if not _postgres(session):
+        return [reserve_ids(session, table, count) for table, count in wanted]
+    # placeholders only: the tables' names and the counts are parameters
+    one = (
+        "ARRAY(SELECT nextval(pg_get_serial_sequence(%(t{i})s, 'id'))"
+        " FROM generate_series(1, %(n{i})s))"
+    )
+    arrays = ", ".join(one.format(i=i) for i in range(len(wanted)))
+    params: dict[str, Any] = {}
+    for i, (table, count) in enumerate(wanted):
+        params[f"t{i}"], params[f"n{i}"] = table.name, max(count, 0)
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {arrays}", params)
+        row = cursor.fetchone()
+    assert row is not None
+    return [[int(i) for i in ids] for ids in row]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from fastapi import Depends
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import (
     ColumnElement,
     DateTime,
@@ -199,11 +200,25 @@ def unit_of_work() -> Iterator[Session]:
         session.close()
 
 
-def get_session() -> Iterator[Session]:
-    """One transaction per request. Use it as ``session: Session = SESSION``, never as a
-    plain ``Depends(get_session)``: see SESSION."""
-    with unit_of_work() as session:
+async def get_session() -> AsyncIterator[Session]:
+    """One transaction per request: `unit_of_work` as a dependency. Use it as ``session:
+    Session = SESSION``, never as a plain ``Depends(get_session)``: see SESSION.
+
+    async: making the session does no I/O, so it is made on the event loop; the commit
+    (or rollback) goes to the thread pool only when the request used the database. A
+    request answered from what the process holds (a credential kept for seconds) and
+    whose endpoint did nothing with the session costs no hop into the pool for it."""
+    session = session_factory()()
+    try:
         yield session
+        if session.in_transaction() or session.new or session.dirty or session.deleted:
+            await run_in_threadpool(session.commit)
+    except BaseException:
+        if session.in_transaction():
+            await run_in_threadpool(session.rollback)
+        raise
+    finally:
+        session.close()
 
 
 # The request's session. Scope "function": the transaction commits when the route function

@@ -25,6 +25,11 @@ DOCS_CSP = (
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
 DOCS = ("/docs", "/redoc")
+# The pharmacy's counter reads barcodes with the phone's camera: this site's own pages
+# under these paths may ask for it; every other page, and every other site, may not.
+CAMERA_PAGES = ("/care/",)
+NO_DEVICES = b"camera=(), microphone=(), geolocation=()"
+OWN_CAMERA = b"camera=(self), microphone=(), geolocation=()"
 
 
 class SecurityHeaders:
@@ -43,7 +48,7 @@ class SecurityHeaders:
             (b"x-frame-options", b"DENY"),
             (b"referrer-policy", b"no-referrer"),
             (b"cross-origin-opener-policy", b"same-origin"),
-            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+            (b"permissions-policy", OWN_CAMERA if path.startswith(CAMERA_PAGES) else NO_DEVICES),
         ]
         if path.startswith("/api/") or not path.startswith(("/static/", *DOCS)):
             extra.append((b"cache-control", b"no-store"))  # personal data: never cached
@@ -74,14 +79,20 @@ class BodyLimit:
     reads JSON bodies whole), it comes back here, and the 413 is answered from here.
     """
 
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(self, app: ASGIApp, *, limit: int, wider: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        # paths (by prefix) whose forms carry several documents at once, and their limit
+        self.wider = dict(wider or {})
+
+    def limit_for(self, path: str) -> int:
+        return next((n for prefix, n in self.wider.items() if path.startswith(prefix)), self.limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope["path"])
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -93,8 +104,8 @@ class BodyLimit:
                     }
                     await _answer(send, 400, body)
                     return
-                if declared > self.limit:
-                    await _answer(send, 413, self._refusal())
+                if declared > limit:
+                    await _answer(send, 413, self._refusal(limit))
                     return
         received = 0
         answered = False
@@ -104,8 +115,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise BodyTooLarge(status_code=413, detail=self._reason())
+                if received > limit:
+                    raise BodyTooLarge(status_code=413, detail=self._reason(limit))
             return message
 
         async def watched(message: Message) -> None:
@@ -118,13 +129,13 @@ class BodyLimit:
         except BodyTooLarge:
             if answered:  # too late to answer: let the server close the connection
                 raise
-            await _answer(send, 413, self._refusal())
+            await _answer(send, 413, self._refusal(limit))
 
-    def _reason(self) -> str:
-        return f"the request body is over {self.limit:,} bytes"
+    def _reason(self, limit: int) -> str:
+        return f"the request body is over {limit:,} bytes"
 
-    def _refusal(self) -> dict[str, str]:
-        return {"error": "request_too_large", "detail": self._reason()}
+    def _refusal(self, limit: int) -> dict[str, str]:
+        return {"error": "request_too_large", "detail": self._reason(limit)}
 
 
 async def _answer(send: Send, status: int, content: Mapping[str, object]) -> None:

@@ -12,13 +12,15 @@ from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal, allow
 from daman.auth.models import Role
+from daman.claims import repository as claims_repo
 from daman.claims import service as claims
+from daman.claims.fresh import Replay
 from daman.claims.models import Claim
 from daman.claims.schemas import ClaimIn, ClaimOut
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.i18n import negotiate
-from daman.counter import service
+from daman.counter import realtime, service
 from daman.documents import store
 from daman.preauth import invoices
 from daman.preauth import repository as preauth_repo
@@ -64,12 +66,15 @@ def submit_claim(
     who: Principal = Depends(SUBMIT),
     session: Session = SESSION,
 ) -> ClaimOut:
-    """Submit a care sheet: it is checked, stored `received`, valued in the same request,
-    and answered with each line's decision and explanation."""
-    submitted = service.submit_claim(
-        session, payload, actor=who.actor, idempotency_key=idempotency_key, who=who
-    )
-    return _answer(session, response, submitted, accept_language, who)
+    """Submit a care sheet: it is checked, valued, stored with its decisions and answered
+    with each line's decision and explanation. Care sheets that arrive together are valued
+    together and committed in one transaction before any is answered (counter.realtime)."""
+    lang = negotiate(accept_language=accept_language)
+    answer = realtime.submit(session, payload, idempotency_key, who, lang)
+    if isinstance(answer, Replay):
+        response.status_code = status.HTTP_200_OK
+        return claims.claim_out(session, claims_repo.by_number(session, answer.number), lang, who)
+    return answer
 
 
 def _answer(

@@ -174,9 +174,17 @@ def record_visit(
     claim = None
     if consultation is not None:
         draft = ClaimIn(patient=patient, lines=[consultation])
-        claim, created = service.submit_claim(
-            session, draft, actor=who.actor, idempotency_key=key, who=who
-        )
+        try:
+            claim, created = service.submit_claim(
+                session, draft, actor=who.actor, idempotency_key=key, who=who
+            )
+        except ValidationFailed as exc:  # the consultation's fields, named as such
+            found = exc.detail if isinstance(exc.detail, list) else []
+            raise ValidationFailed(
+                [FieldError(field=_consultation_field(e.field), reason=e.reason) for e in found]
+                or [FieldError(field="consultation", reason=str(exc.detail))],
+                code=exc.code,
+            ) from exc
         if not created:
             number = prescriptions_repo.of_visit(session, claim.id)
             return claim, prescriptions.get(session, number, who) if number else None
@@ -190,3 +198,16 @@ def record_visit(
             idempotency_key=key,
         )
     return claim, written
+
+
+def _consultation_field(field: str) -> str:
+    """A care sheet's field as the visit's form names it: ``lines[0].act_key`` ->
+    ``consultation.act_key``; the patient stays the patient."""
+    if field == "patient":
+        return field
+    last = field.split(".")[-1]
+    return (
+        "consultation"
+        if "[" in last or last.isdigit() or last == "lines"
+        else f"consultation.{last}"
+    )

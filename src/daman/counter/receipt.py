@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import segno
 from fpdf.enums import XPos, YPos
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,10 +25,10 @@ from daman.core.enums import CATEGORY_LABELS, CareCategory
 from daman.core.i18n import N_, RTL, Text, translate
 from daman.core.money import format_mad
 from daman.core.pdf import FAMILY, Pdf, ltr_dates
+from daman.core.qr import qr_png
 from daman.core.text import strip_bidi
 from daman.reference.models import Agency, Drug
 
-QR_ERROR = "m"  # recovers 15 % of a smudged or folded print
 QR_SIZE = 34  # mm
 WIDTHS = (10, 24, 80, 40, 28)  # mm, 182 in all
 HEAD = (N_("No."), N_("Care date"), N_("Care"), N_("Provider (INPE)"), N_("Charged"))
@@ -106,13 +105,6 @@ def receipt_of(session: Session, claim: Claim) -> Receipt:
         ),
         documents=len(claim.documents),
     )
-
-
-def qr_png(number: str) -> bytes:
-    """The claim's number as a QR code (PNG, black on white, with its quiet zone)."""
-    out = io.BytesIO()
-    segno.make(number, error=QR_ERROR, micro=False).save(out, kind="png", scale=10, border=4)
-    return out.getvalue()
 
 
 class _Receipt(Pdf):

@@ -15,12 +15,12 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from daman.config import get_settings
-from daman.exemptions.models import AldExemption, AldExemptionRequest, RequestKind, RequestStatus
+from daman.exemptions.models import AldExemptionRequest, RequestKind, RequestStatus
 from daman.notifications import service as notifications
 from daman.notifications.models import Notification
 from daman.notifications.texts import render
 from daman.reference.models import AldDisease
-from daman.registry.models import Person
+from daman.registry.models import AldExemption, Person
 
 TOPIC = "ald_expiring"
 

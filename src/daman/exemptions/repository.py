@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from daman.auth.access import Principal
 from daman.core.errors import NotFound
-from daman.exemptions.models import AldExemption, AldExemptionRequest, RequestStatus
+from daman.exemptions.models import AldExemptionRequest, RequestStatus
+from daman.registry.models import AldExemption
 from daman.registry.repository import scope
 
 T = TypeVar("T", bound=Any)

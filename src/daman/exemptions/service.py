@@ -35,7 +35,6 @@ from daman.exemptions.errors import (
     RequestNotOpen,
 )
 from daman.exemptions.models import (
-    AldExemption,
     AldExemptionRequest,
     AldRequestEvent,
     RequestKind,
@@ -55,7 +54,7 @@ from daman.notifications import service as notifications
 from daman.notifications.texts import FOREVER, render
 from daman.providers.models import Provider
 from daman.reference.models import AldDisease, AldKind
-from daman.registry.models import Person
+from daman.registry.models import AldExemption, Person
 from daman.registry.repository import immatriculations, person_by_immatriculation
 
 

@@ -24,3 +24,18 @@ def send(
         f"{report.sent} sent, {report.retried} to retry, {report.failed} failed for good; "
         f"{report.pending} pending"
     )
+
+
+@app.command("send-sms")
+def send_sms(
+    limit: int = typer.Option(1000, "--limit", min=1, help="at most this many messages"),
+) -> None:
+    """Send the pending SMS through the gateway of the settings (DAMAN_SMS_GATEWAY: file
+    or http) and mark them sent; a message that fails is tried again next run. Sign-in
+    codes go out as soon as they are asked for: a code still pending here was lost with
+    a restart and is marked failed (the person asks for a new one)."""
+    from daman.core.db import get_engine
+    from daman.notifications.sms import deliver
+
+    report = deliver(get_engine(), limit=limit)
+    out.print(f"{report.sent} sent, {report.retried} to retry, {report.failed} failed for good")

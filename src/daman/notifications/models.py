@@ -36,3 +36,26 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     created_by: Mapped[str] = mapped_column(String(120), default="system")
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SmsMessage(Base):
+    """One SMS to send, written in the transaction of what it tells about. A sign-in code
+    is never stored: its text holds ``{code}``, filled in memory by the delivery that
+    follows the commit (daman.notifications.sms)."""
+
+    __tablename__ = "sms_outbox"
+    __table_args__ = (Index("ix_sms_outbox_status_id", "status", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))  # international form, +212...
+    body: Mapped[str] = mapped_column(Text)
+    topic: Mapped[str] = mapped_column(String(40))  # e.g. sign_in_code, claim_decision
+    reference: Mapped[str] = mapped_column(String(40), default="")  # the object's business key
+    status: Mapped[NotificationStatus] = mapped_column(
+        StringEnum(NotificationStatus, 10), default=NotificationStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    gateway_id: Mapped[str | None] = mapped_column(String(100))  # the gateway's message id
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_by: Mapped[str] = mapped_column(String(120), default="system")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

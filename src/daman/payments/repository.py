@@ -365,6 +365,38 @@ def transfer_by_reference(
     return transfer
 
 
+def transfers_of_claim(
+    session: Session, claim_id: int, who: Principal | None = None
+) -> list[tuple[PaymentTransfer, int]]:
+    """The transfers that paid lines of a claim, each with what it paid for the claim (the
+    ones ``who`` may see: an insured person the transfers paid to them), oldest first."""
+    rows = session.execute(
+        select(
+            PaymentTransfer,
+            func.sum(PaymentItem.amo_centimes + PaymentItem.complementary_centimes),
+        )
+        .join(PaymentItem, PaymentItem.transfer_id == PaymentTransfer.id)
+        .where(PaymentItem.claim_id == claim_id, transfer_visible_to(who))
+        .group_by(PaymentTransfer.id)
+        .order_by(PaymentTransfer.id)
+        .options(selectinload(PaymentTransfer.batch))
+    )
+    return [(transfer, int(paid or 0)) for transfer, paid in rows]
+
+
+def transfers_to_person(session: Session, person_id: int, limit: int) -> list[PaymentTransfer]:
+    """The latest transfers paid to an insured person, newest first."""
+    return list(
+        session.scalars(
+            select(PaymentTransfer)
+            .where(PaymentTransfer.person_id == person_id)
+            .order_by(PaymentTransfer.id.desc())
+            .limit(limit)
+            .options(selectinload(PaymentTransfer.batch))
+        )
+    )
+
+
 def transfers_for_update(session: Session, references: Sequence[str]) -> dict[str, PaymentTransfer]:
     """Transfers by reference, locked against a concurrent import (PostgreSQL)."""
     out: dict[str, PaymentTransfer] = {}

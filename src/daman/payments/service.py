@@ -44,12 +44,12 @@ from sqlalchemy.orm import Session
 from daman.auth.access import Principal, log_read
 from daman.claims import service as claims_service
 from daman.config import get_settings
+from daman.core.batch import batch_engine, check_chunk_size, run_in_chunks
 from daman.core.bulk import bulk_update
 from daman.core.dates import aware, now, today
-from daman.core.db import make_engine
 from daman.core.errors import Conflict, FieldError, NotFound, ValidationFailed
-from daman.core.i18n import N_, translate
 from daman.core.files import write_durably
+from daman.core.i18n import N_, translate
 from daman.core.identifiers import allocate, rib_problem
 from daman.core.schemas import from_row
 from daman.payments import bankfile, returns
@@ -340,26 +340,28 @@ def run_chunked(
 ) -> RunReport:
     """The run as a batch job: one transaction per chunk of claims, then one that forms
     the batch. Safe to kill and re-run, and to run twice at once on PostgreSQL."""
-    if chunk_size < 1:
-        raise ValidationFailed.one("chunk_size", "must be at least 1")
+    check_chunk_size(chunk_size)
     _check_execution_date(execution_date)
-    engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     report, after, seen = RunReport(), 0, 0
-    try:
-        while True:
-            with Session(engine, expire_on_commit=False) as session, session.begin():
-                ids = repo.pick_approved(session, after, chunk_size)
-                if not ids:
-                    break
-                pay_chunk(session, ids, actor, report, payee_rule)
-            after, seen = ids[-1], seen + len(ids)
-            if progress:
-                progress(seen)
+
+    def one_chunk(session: Session) -> int:
+        nonlocal after
+        ids = repo.pick_approved(session, after, chunk_size)
+        if ids:
+            pay_chunk(session, ids, actor, report, payee_rule)
+            after = ids[-1]
+        return len(ids)
+
+    def committed(handled: int) -> None:
+        nonlocal seen
+        seen += handled
+        if progress:
+            progress(seen)
+
+    with batch_engine(engine_or_url) as engine:
+        run_in_chunks(engine, one_chunk, committed)
         with Session(engine, expire_on_commit=False) as session, session.begin():
             report.batch = form_batch(session, actor, execution_date)
-    finally:
-        if isinstance(engine_or_url, str):
-            engine.dispose()
     return report
 
 

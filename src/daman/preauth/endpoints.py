@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query
 from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal, allow, log_read
@@ -21,10 +21,8 @@ from daman.preauth.schemas import (
     CancelIn,
     Figures,
     InformationIn,
-    InvoiceIn,
     InvoiceOut,
     PreauthDecisionIn,
-    PreauthIn,
     PreauthOut,
     PreauthSummary,
 )
@@ -48,24 +46,6 @@ LANGUAGE = Header(
 def _out(session: Session, who: Principal, number: str, lang: str | None) -> PreauthOut:
     row = repo.by_number(session, number, who)
     return service.preauth_out(session, row, negotiate(accept_language=lang), who)
-
-
-@router.post(
-    "/preauthorisations",
-    status_code=status.HTTP_201_CREATED,
-    response_model=PreauthOut,
-    responses=error_responses(ValidationFailed),
-)
-def request_preauth(
-    payload: PreauthIn,
-    accept_language: str | None = LANGUAGE,
-    who: Principal = Depends(REQUEST),
-    session: Session = SESSION,
-) -> PreauthOut:
-    """Ask for a prior authorisation: the planned care is valued by the engine (rights,
-    expected cover and patient share) and the 48-hour answer clock starts."""
-    row = service.request(session, payload, who)
-    return service.preauth_out(session, row, negotiate(accept_language=accept_language), who)
 
 
 @router.get("/preauthorisations", response_model=Page[PreauthSummary])
@@ -204,39 +184,6 @@ router.include_router(
         takes_documents=service.takes_documents,
     )
 )
-
-
-@router.post(
-    "/preauthorisations/{number}/invoices",
-    status_code=status.HTTP_201_CREATED,
-    response_model=InvoiceOut,
-    responses={
-        200: {"model": InvoiceOut, "description": "replay of an Idempotency-Key"},
-        **error_responses(NotFound, ValidationFailed, Conflict),
-    },
-)
-def send_invoice(
-    number: str,
-    payload: InvoiceIn,
-    response: Response,
-    idempotency_key: str | None = Header(
-        default=None,
-        min_length=1,
-        max_length=200,
-        description="the same key from the same sender never stores a second invoice",
-    ),
-    accept_language: str | None = LANGUAGE,
-    who: Principal = Depends(REQUEST),
-    session: Session = SESSION,
-) -> InvoiceOut:
-    """The facility's invoice against the authorisation: matched line by line, approved
-    for payment to the facility when nothing goes beyond the authorisation (an over-run
-    waits for review); the patient's share is recorded on each line."""
-    invoice, created = invoices.submit(session, number, payload, who, idempotency_key)
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    row = repo.by_number(session, number, who)
-    return invoices.invoice_out(session, row, invoice, negotiate(accept_language=accept_language))
 
 
 @router.get(

@@ -20,12 +20,11 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from daman.adjudication.reasons import explain, severity
-from daman.adjudication.repository import policies, policy_on
 from daman.auth.access import Principal
 from daman.auth.models import Role
 from daman.claims import repository as claims_repo
-from daman.claims.intake import Limits
+from daman.claims.intake import Limits, coefficient_problem
+from daman.claims.reasons import explain, severity
 from daman.claims.schemas import Explanation, StatusEventOut
 from daman.config import get_settings
 from daman.core.dates import BUSINESS_TZ, aware, covers, now, today
@@ -36,7 +35,6 @@ from daman.core.schemas import from_row
 from daman.documents.schemas import DocumentOut
 from daman.notifications import service as notifications
 from daman.notifications.texts import render
-from daman.preauth import estimate
 from daman.preauth import repository as repo
 from daman.preauth.clock import Clock, clock, paused_for
 from daman.preauth.errors import NotWaitingForInformation, PreauthNotOpen
@@ -63,11 +61,11 @@ from daman.preauth.schemas import (
     Rights,
 )
 from daman.providers.models import Provider
+from daman.reference.repository import policies, policy_on
 from daman.registry.models import Person
 from daman.registry.repository import immatriculations, person_by_immatriculation
 
 MAX_QUANTITY = 999
-MAX_COEFFICIENT_MILLI = 9_999_999
 
 
 def limit_seconds(row: PreauthRequest) -> int:
@@ -107,7 +105,8 @@ def _event(session: Session, row: PreauthRequest, to: PreauthStatus, by: str, re
 
 
 def request(session: Session, payload: PreauthIn, who: Principal) -> PreauthRequest:
-    """Check, store and value a request; the clock starts now."""
+    """Check and store a request; the clock starts now. The counter values it in the same
+    request (daman.counter.service.request_preauth)."""
     errs: list[FieldError] = []
 
     def bad(field: str, reason: str) -> None:
@@ -141,10 +140,8 @@ def request(session: Session, payload: PreauthIn, who: Principal) -> PreauthRequ
             bad(f"{place}.quantity", f"must be between 1 and {MAX_QUANTITY}")
         if ln.act_key and ln.act_key not in keys:
             bad(f"{place}.act_key", f"unknown TNR key {ln.act_key}")
-        if ln.coefficient is not None:
-            milli = ln.coefficient * 1000
-            if milli != milli.to_integral_value() or not 0 < milli <= MAX_COEFFICIENT_MILLI:
-                bad(f"{place}.coefficient", "must be more than 0, at most 9999.999, 3 decimals")
+        if problem := coefficient_problem(ln.coefficient):
+            bad(f"{place}.coefficient", problem)
     if problem := limits.claim_problem([ln.estimate_centimes for ln in payload.lines], "estimated"):
         bad("lines", problem)
     if errs:
@@ -188,12 +185,6 @@ def request(session: Session, payload: PreauthIn, who: Principal) -> PreauthRequ
     ]
     session.add(row)
     session.flush()
-    rights = estimate.value(session, row)
-    row.covered, row.eligibility_reason, row.regime_code = (
-        rights.covered,
-        rights.reason,
-        rights.regime_code,
-    )
     session.add(
         PreauthEvent(
             request_id=row.id,

@@ -32,8 +32,10 @@ from daman.auth.models import ReadLog, Role
 from daman.core.dates import now, today
 from daman.core.enums import ProviderKind
 from daman.core.errors import FieldError, ValidationFailed
+from daman.core.i18n import N_, translate
 from daman.core.identifiers import allocate
 from daman.core.text import western_digits
+from daman.notifications import sms
 from daman.prescriptions import repository as repo
 from daman.prescriptions.errors import (
     AlreadyDispensed,
@@ -60,6 +62,7 @@ from daman.providers.models import Provider
 from daman.reference import repository as reference
 from daman.reference.models import Drug
 from daman.registry import repository as registry
+from daman.registry.models import Person
 
 # ASSUMPTION: a prescription is dispensed within three months of being written (the usual
 # validity of a medical prescription in Morocco); the fund may set another figure.
@@ -397,3 +400,50 @@ def record(
             f"meantime: read the prescription again"
         ) from exc
     return dispensing
+
+
+# -- sent to the patient's phone ---------------------------------------------------------
+
+SMS_TEXT = N_(
+    "Prescription %(number)s of %(date)s by %(doctor)s for %(patient)s: %(medicines)s. "
+    "Show this number at any pharmacy until %(until)s."
+)
+
+
+def phone_of(session: Session, row: Prescription) -> str | None:
+    """The patient's mobile number, or for a dependent without one their principal's."""
+    if sms.national(row.patient.phone):
+        return row.patient.phone
+    link = registry.open_link(session, row.patient_id, today())
+    if link is not None:
+        principal = session.get(Person, link.principal_id)
+        if principal is not None and sms.national(principal.phone):
+            return principal.phone
+    return None
+
+
+def send_to_phone(session: Session, row: Prescription, who: Principal) -> str:
+    """Queue the prescription's number and medicines as an SMS to the patient's phone (the
+    outbox sends it once this transaction commits), in the patient's language; the number
+    it goes to, masked but its last two digits. ValidationFailed (``phone``) when no mobile
+    number is recorded for the patient or their principal insured."""
+    phone = phone_of(session, row)
+    lang = row.patient.preferred_language or "fr"
+    text = translate(
+        SMS_TEXT,
+        lang,
+        number=row.number,
+        date=row.prescribed_on,
+        doctor=row.prescriber.name,
+        patient=f"{row.patient.first_name} {row.patient.last_name[:1]}.",
+        medicines=", ".join(f"{ln.drug.name} x{ln.boxes}" for ln in row.lines),
+        until=row.valid_until,
+    )
+    queued = sms.queue(
+        session, phone=phone, body=text, topic="prescription", reference=row.number, actor=who.actor
+    )
+    if queued is None:
+        raise ValidationFailed.one(
+            "phone", "no mobile number is recorded for the patient: print the prescription"
+        )
+    return "•" * 6 + queued.phone[-2:]

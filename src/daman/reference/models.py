@@ -10,6 +10,7 @@ from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -328,3 +329,31 @@ class Ceiling(Tracked, Base):
     confidence: Mapped[Confidence] = mapped_column(
         StringEnum(Confidence, 12), default=Confidence.HIGH
     )
+
+
+class ReferenceVersion(Base):
+    """The version stamp of the reference data: one row, given a new random value by a
+    database trigger on every statement that writes to a reference table (REFERENCE_TABLES,
+    migration 0018), in the writer's transaction. What a process derived from reference
+    data is kept as long as the stamp is the one it read (daman.reference.cache)."""
+
+    __tablename__ = "reference_version"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+# The tables whose writes change the stamp: what the engine, intake and explanations read.
+REFERENCE_TABLES = (
+    "regimes",
+    "rights_rules",
+    "coverage_rates",
+    "mutuals",
+    "complementary_rates",
+    "act_tariffs",
+    "drugs",
+    "drug_prices",
+    "ald_diseases",
+    "adjudication_policies",
+    "ceilings",
+    "preauth_requirements",
+)

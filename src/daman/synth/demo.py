@@ -183,7 +183,8 @@ def _accounts(session: Session, employee: Person, providers: dict[str, Provider]
     refuses to start while one of them keeps that password (daman.accounts.demo)."""
     for username, role, full_name in DEMO_ACCOUNTS:
         person = employee.immatriculation if role is Role.INSURED else None
-        provider = providers["pharmacy"].inpe if role is Role.PROVIDER else None
+        kind = "gp" if username == "docteur" else "pharmacy"
+        provider = providers[kind].inpe if role is Role.PROVIDER else None
         new = NewUser(username, role, DEMO_PASSWORD, full_name, person, provider)
         user = create_user(session, new, DEMO_ACTOR)
         if role is Role.AGENT:

@@ -22,6 +22,9 @@ LABELS: dict[str, str] = {
     "electronic": N_("Online"),
     "agency": N_("At an agency"),
     "import": N_("File import"),
+    # payments (a transfer as its payee reads it)
+    "pending": N_("Sent to the bank"),
+    "settled": N_("Received on the account"),
     # pre-authorisations
     "submitted": N_("Submitted"),
     "info_requested": N_("Information requested"),

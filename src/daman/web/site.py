@@ -8,6 +8,7 @@ from fastapi import APIRouter
 def page_routers() -> list[APIRouter]:
     from daman.web.admin import router as admin
     from daman.web.authorisations import router as authorisations
+    from daman.web.care import router as care
     from daman.web.claim_page import router as claim_page
     from daman.web.control import router as control
     from daman.web.exemptions import router as exemptions
@@ -15,6 +16,13 @@ def page_routers() -> list[APIRouter]:
     from daman.web.pages import router as sign_in
     from daman.web.paper_sheets import router as paper_sheets
     from daman.web.persons import router as persons
+    from daman.web.pharmacy_counter import router as pharmacy_counter
+    from daman.web.portal import router as portal
+    from daman.web.portal_office import router as portal_office
+    from daman.web.portal_send import router as portal_send
+    from daman.web.portal_sign_in import router as sign_in_code
+    from daman.web.provider_claims import router as provider_claims
+    from daman.web.verify import router as verify
 
     # paper_sheets before claim_page: /office/claims/new is not a claim numbered "new"
     return [
@@ -27,4 +35,19 @@ def page_routers() -> list[APIRouter]:
         authorisations,
         exemptions,
         admin,
+        care,
+        pharmacy_counter,
+        provider_claims,
+        sign_in_code,
+        verify,
+        portal,
+        portal_send,
+        portal_office,
     ]
+
+
+def wide_bodies() -> dict[str, int]:
+    """Pages whose forms carry several documents at once, and the body each may send."""
+    from daman.web.portal_send import wide_bodies as portal
+
+    return portal()
