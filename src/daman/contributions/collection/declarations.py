@@ -51,7 +51,7 @@ from daman.contributions.collection.rules_in_force import rules_in_force
 from daman.contributions.collection.shares import with_shares
 from daman.contributions.ledger import posting
 from daman.contributions.ledger.models import Call, CallLine, PayerAccount
-from daman.contributions.ledger.repository import among, chunks
+from daman.contributions.ledger.repository import among, among_texts, chunks
 from daman.core import cells
 from daman.core.bulk import copy_insert
 from daman.core.dates import now, today
@@ -479,7 +479,7 @@ def _payers(
             dict(
                 session.execute(
                     select(Employer.number, Employer.id).where(
-                        Employer.number.in_(numbers[i : i + 5_000])
+                        among_texts(session, Employer.number, numbers[i : i + 5_000])
                     )
                 ).all()
             )

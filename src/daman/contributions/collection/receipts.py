@@ -58,6 +58,7 @@ from daman.contributions.ledger.models import (
     Receipt,
     ReceiptSource,
 )
+from daman.contributions.ledger.repository import among_texts
 from daman.core import cells
 from daman.core.bulk import bulk_update, copy_insert, reserve_ids
 from daman.core.dates import now
@@ -357,7 +358,11 @@ def _known_references(session: Session, references: list[str]) -> set[str]:
     for i in range(0, len(references), 5_000):
         part = references[i : i + 5_000]
         found.update(
-            session.scalars(select(Receipt.bank_reference).where(Receipt.bank_reference.in_(part)))
+            session.scalars(
+                select(Receipt.bank_reference).where(
+                    among_texts(session, Receipt.bank_reference, part)
+                )
+            )
         )
     return found
 
@@ -375,7 +380,7 @@ def _identify(session: Session, notices: Sequence[CreditNotice], actor: str) -> 
             select(
                 CollectionItem.end_to_end_id, CollectionItem.id, CollectionItem.account_id
             ).where(
-                CollectionItem.end_to_end_id.in_(e2e[i : i + 5_000]),
+                among_texts(session, CollectionItem.end_to_end_id, e2e[i : i + 5_000]),
                 CollectionItem.status == ItemStatus.SENT,
             )
         ):
@@ -420,7 +425,8 @@ def _first(notice: CreditNotice, table: dict[str, int], how: str) -> _Payer | No
 def _lookup(session: Session, tokens: list[str], stmt: Any, column: Any) -> dict[str, int]:
     out: dict[str, int] = {}
     for i in range(0, len(tokens), 5_000):
-        out.update(dict(session.execute(stmt.where(column.in_(tokens[i : i + 5_000]))).all()))
+        part = tokens[i : i + 5_000]
+        out.update(dict(session.execute(stmt.where(among_texts(session, column, part))).all()))
     return out
 
 

@@ -12,9 +12,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select
+import polars as pl
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daman.contributions.ledger import repository as repo
@@ -29,17 +31,47 @@ from daman.contributions.ledger.models import (
     PayerAccount,
 )
 from daman.contributions.ledger.rules import Owed, allocate
-from daman.core.bulk import bulk_update
+from daman.core.bulk import bulk_update, copy_insert
 from daman.core.dates import now, today
+
+ENTRY_COLUMNS = (
+    "account_id",
+    "kind",
+    "amount_centimes",
+    "value_date",
+    "call_id",
+    "part",
+    "receipt_id",
+    "reverses_id",
+    "reason",
+)
+ALLOCATION_COLUMNS = ("credit_id", "call_id", "part", "amount_centimes", "value_date")
+
+
+def _rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], actor: str) -> pl.DataFrame:
+    """Rows as a frame for copy_insert: every column, enums as their values, who and when."""
+    at = now()
+
+    def plain(value: Any) -> Any:
+        return value.value if isinstance(value, StrEnum) else value
+
+    data = {c: [plain(r.get(c)) for r in rows] for c in columns}
+    schema = {
+        c: pl.String
+        if c in ("kind", "part", "reason")
+        else (pl.Date if c == "value_date" else pl.Int64)
+        for c in columns
+    }
+    return pl.DataFrame(data, schema=schema).with_columns(
+        pl.lit(at).alias("created_at"), pl.lit(actor).alias("created_by")
+    )
 
 
 def post(session: Session, rows: Sequence[dict[str, Any]], actor: str) -> None:
     """Add entries (dicts of Entry's columns; created_by/at filled in)."""
     if rows:
-        at = now()
-        session.execute(
-            insert(Entry), [{"created_by": actor, "created_at": at, **row} for row in rows]
-        )
+        rows = [{"reason": "", **row} for row in rows]
+        copy_insert(session, Entry.__table__, _rows(rows, ENTRY_COLUMNS, actor), actor)  # type: ignore[arg-type]
 
 
 def apply_credits(
@@ -115,10 +147,8 @@ def apply_where_credit(
 
 def _allocate(session: Session, rows: list[dict[str, Any]], actor: str) -> None:
     if rows:
-        at = now()
-        session.execute(
-            insert(Allocation), [{"created_by": actor, "created_at": at, **r} for r in rows]
-        )
+        frame = _rows(rows, ALLOCATION_COLUMNS, actor)
+        copy_insert(session, Allocation.__table__, frame, actor)  # type: ignore[arg-type]
 
 
 def release_excess(
@@ -282,7 +312,7 @@ def refresh_status(
             {"updated_by": actor, "updated_at": now()},
         )
     if events:
-        session.execute(insert(CallEvent), events)
+        copy_insert(session, CallEvent.__table__, pl.DataFrame(events), actor)  # type: ignore[arg-type]
     return changed
 
 

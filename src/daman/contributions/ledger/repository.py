@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, bindparam, cast, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from daman.contributions.ledger.models import (
@@ -28,7 +29,7 @@ from daman.contributions.ledger.models import (
     PayerAccount,
 )
 from daman.contributions.ledger.rules import Owed
-from daman.core.db import any_id
+from daman.core.bulk import array_literal
 
 CHUNK = 5_000
 # Above this many ids, a read of the whole (small) column beats chunks of look-ups.
@@ -36,10 +37,26 @@ WHOLE = 50_000
 
 
 def among(session: Session, column: Any, ids: Sequence[int]) -> Any:
-    """`column IN ids`; on PostgreSQL one array parameter."""
+    """`column IN ids`; on PostgreSQL `IN (SELECT unnest(<one array parameter>))`: the
+    planner joins the ids (hash or index look-ups) where `= ANY(parameter)` would compare
+    each row with every id once the driver prepares the statement (a generic plan does not
+    hash the array), seconds for tables just written."""
     if session.get_bind().dialect.name == "postgresql":
-        return any_id(column, ids)
+        literal = "{" + ",".join(map(str, map(int, ids))) + "}"
+        array = cast(bindparam(None, literal, type_=String), ARRAY(column.type))
+        return column.in_(select(func.unnest(array)))
     return column.in_(list(ids))
+
+
+def among_texts(session: Session, column: Any, values: Sequence[str]) -> Any:
+    """`column IN values` for texts, as `among` does for ids (one array parameter, joined,
+    on PostgreSQL: thousands of placeholders cost more to send than the query to run)."""
+    if session.get_bind().dialect.name == "postgresql":
+        array = cast(
+            bindparam(None, array_literal(list(values), "text"), type_=String), ARRAY(String)
+        )
+        return column.in_(select(func.unnest(array)))
+    return column.in_(list(values))
 
 
 def chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
@@ -82,18 +99,21 @@ def owed_on_calls(session: Session, call_ids: Iterable[int]) -> dict[tuple[int, 
 def open_calls(session: Session, account_ids: Iterable[int]) -> dict[int, list[Call]]:
     """The calls of the accounts whose principal is not paid, or that carry a penalty
     (a penalty may be owed on a paid call), by account."""
-    out: dict[int, list[Call]] = defaultdict(list)
+    return _open(session, account_ids, Call)
+
+
+def _open(session: Session, account_ids: Iterable[int], *columns: Any) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = defaultdict(list)
     penalised = (
         select(Entry.id).where(Entry.call_id == Call.id, Entry.part == Part.PENALTY).exists()
     )
     for part_ids in chunks(account_ids):
-        rows = session.scalars(
-            select(Call)
-            .where(
+        stmt = select(*columns) if len(columns) > 1 else select(columns[0])
+        rows = (session.execute if len(columns) > 1 else session.scalars)(
+            stmt.where(
                 among(session, Call.account_id, part_ids),
                 or_(Call.status.in_((CallStatus.OPEN, CallStatus.PARTIAL)), penalised),
-            )
-            .order_by(Call.due_date, Call.id)
+            ).order_by(Call.due_date, Call.id)
         )
         for call in rows:
             out[call.account_id].append(call)
@@ -102,7 +122,7 @@ def open_calls(session: Session, account_ids: Iterable[int]) -> dict[int, list[C
 
 def owed_items(session: Session, account_ids: Iterable[int]) -> dict[int, list[Owed]]:
     """What each account owes, item by item, in no particular order (allocate sorts)."""
-    calls = open_calls(session, account_ids)
+    calls = _open(session, account_ids, Call.id, Call.account_id, Call.due_date, Call.issued_on)
     by_id = {c.id: c for cs in calls.values() for c in cs}
     owed = owed_on_calls(session, by_id)
     out: dict[int, list[Owed]] = defaultdict(list)
@@ -179,11 +199,21 @@ def with_credit(session: Session, account_ids: Iterable[int]) -> list[int]:
     return out
 
 
-def allocations_of(session: Session, call_ids: Iterable[int]) -> dict[int, list[Allocation]]:
-    out: dict[int, list[Allocation]] = defaultdict(list)
+def allocations_of(session: Session, call_ids: Iterable[int]) -> dict[int, list[Any]]:
+    """The allocations to each call, oldest value date first (rows with the columns id,
+    credit_id, call_id, part, amount_centimes, value_date)."""
+    out: dict[int, list[Any]] = defaultdict(list)
+    columns = (
+        Allocation.id,
+        Allocation.credit_id,
+        Allocation.call_id,
+        Allocation.part,
+        Allocation.amount_centimes,
+        Allocation.value_date,
+    )
     for part_ids in chunks(call_ids):
-        for row in session.scalars(
-            select(Allocation)
+        for row in session.execute(
+            select(*columns)
             .where(among(session, Allocation.call_id, part_ids))
             .order_by(Allocation.value_date, Allocation.id)
         ):
