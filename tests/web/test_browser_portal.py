@@ -151,6 +151,23 @@ def test_an_insured_person_sends_a_claim_and_checks_a_certificate(
             page.goto(path)
             accessible(page)
             no_sideways_scroll(page)
+        if not phone:  # a question to the fund, answered by an agent from the person's file
+            page.fill("#body", f"Question ({lang}): quand serai-je payé ?")
+            page.click("form[action='/me/messages'] button[type=submit]")
+            page.wait_for_load_state("networkidle")
+            assert page.locator("ol.thread li.mine").count() >= 1
+            accessible(page)
+            with visit(browser, site, lang=lang, phone=False) as agent:
+                sign_in(agent, "agent")
+                agent.goto(f"/office/persons/{EMPLOYEE}/messages")
+                assert f"Question ({lang})" in agent.inner_text("ol.thread")
+                accessible(agent)
+                agent.fill("#body", "Votre dossier est décidé ; le paiement suit.")
+                agent.click("main form button[type=submit]")
+                agent.wait_for_load_state("networkidle")
+                assert agent.locator(".notice").count() == 1
+            page.goto("/me/messages")
+            assert page.locator("ol.thread li.fund").count() >= 1
 
         # the certificate: its QR code scanned, and checked by someone signed out
         page.goto("/me/family")

@@ -47,7 +47,7 @@ from daman.claims.models import (
     LineStatus,
 )
 from daman.core.batch import batch_engine, check_chunk_size, run_in_chunks
-from daman.core.bulk import bulk_insert, bulk_update
+from daman.core.bulk import Part, bulk_insert, bulk_update
 from daman.core.dates import now
 from daman.core.errors import Conflict, NotFound, ValidationFailed
 from daman.reference.cache import Reference
@@ -147,37 +147,41 @@ def value_fresh(session: Session, lines: pl.DataFrame, ref: Reference | None = N
     return Fresh(lines=by_line, claims=by_claim, decided=decided)
 
 
-def save_fresh(session: Session, fresh: Fresh, at: datetime, actors: dict[int, str]) -> None:
-    """The decision trail of claims stored with their values (claims.fresh.store): one
-    engine LineDecision per line and a ReviewItem per line pending review, as `value`
-    saves them. `actors`: who sent each claim (by claim id), who the decisions name."""
+def fresh_trail(fresh: Fresh, at: datetime, actors: dict[int, str]) -> list[Part]:
+    """The decision trail of claims stored with their values (claims.fresh.rows), by table
+    and column for core.bulk.insert_together: one engine LineDecision per line and a
+    ReviewItem per line pending review, as `value` saves them. `actors`: who sent each
+    claim (by claim id), whom the decisions name."""
     lines = fresh.decided
     cols = lines.select("line_id", "claim_id", *_line_columns()).to_dict()
     by = [actors[c] for c in cols["claim_id"].to_list()]
-    bulk_insert(
-        session,
-        _table(LineDecision),
-        {**cols, "decided_by": by},
-        {"source": DecisionSource.ENGINE, "note": "", "decided_at": at},
-    )
+    parts: list[Part] = [
+        (
+            _table(LineDecision),
+            {**cols, "decided_by": by},
+            {"source": DecisionSource.ENGINE, "note": "", "decided_at": at},
+        )
+    ]
     pending = lines.filter(pl.col("status") == LineStatus.PENDING_REVIEW)
     if pending.height:
         review_codes = {c for c, r in rc.REASONS.items() if r.severity is rc.Severity.REVIEW}
         claim_ids = pending.get_column("claim_id").to_list()
-        bulk_insert(
-            session,
-            _table(ReviewItem),
-            {
-                "claim_id": claim_ids,
-                "line_id": pending.get_column("line_id").to_list(),
-                "reasons": [
-                    [c for c in codes if c in review_codes]
-                    for codes in pending.get_column("reasons").to_list()
-                ],
-                "created_by": [actors[c] for c in claim_ids],
-            },
-            {"created_at": at},
+        parts.append(
+            (
+                _table(ReviewItem),
+                {
+                    "claim_id": claim_ids,
+                    "line_id": pending.get_column("line_id").to_list(),
+                    "reasons": [
+                        [c for c in codes if c in review_codes]
+                        for codes in pending.get_column("reasons").to_list()
+                    ],
+                    "created_by": [actors[c] for c in claim_ids],
+                },
+                {"created_at": at},
+            )
         )
+    return parts
 
 
 def _decided(loaded: context.Loaded) -> pl.DataFrame:

@@ -9,8 +9,9 @@ its Idempotency-Key (a replay, answered as it stands), or the error that refuses
 same checks, in the same order, and the same errors as `service.submit`. A key sent twice
 in the same group: the first care sheet is stored, the second is its replay.
 
-`store` inserts the claims, their lines and their status events in one flush (the audit
-trail records every row, as for any flush).
+`rows` gives the rows that store them (claims, lines, status events), inserted by the
+counter in one statement with their decision trail (core.bulk.insert_together; the audit
+trail records each table's rows under each sender, with their digest).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, select, tuple_
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ from daman.claims import repository as repo
 from daman.claims.models import Channel, Claim, ClaimLine, ClaimStatus, ClaimStatusEvent
 from daman.claims.schemas import ClaimIn
 from daman.claims.service import _may_submit
-from daman.core.bulk import reserve_ids_of
+from daman.core.bulk import Columns, Part, reserve_ids_of
 from daman.core.dates import today
 from daman.core.errors import Conflict, DamanError, FieldError, ValidationFailed
 from daman.core.identifiers import reserve
@@ -228,9 +229,11 @@ def lookups(
     return lk, rows
 
 
-def store(session: Session, claims: Sequence[Claim], valued_at: datetime, why: str) -> None:
-    """Insert valued claims with their lines and their two status events (received, then
-    the status the engine gave), in one flush."""
+def rows(claims: Sequence[Claim], valued_at: datetime, why: str) -> list[Part]:
+    """The rows that store valued claims: the claims, their lines and their two status
+    events each (received, then the status the engine gave), by table and column, for
+    core.bulk.insert_together. The events are put on the claims too (for the answer); the
+    claims stay out of the session (nothing is flushed, nothing read back)."""
     for claim in claims:
         claim.events = [
             ClaimStatusEvent(
@@ -250,8 +253,27 @@ def store(session: Session, claims: Sequence[Claim], valued_at: datetime, why: s
                 reason=why,
             ),
         ]
-    session.add_all(claims)
-    session.flush()
+    lines = [line for claim in claims for line in claim.lines]
+    events = [event for claim in claims for event in claim.events]
+    return [
+        (_table(Claim), _by_column(claims, _table(Claim)), {}),
+        (_table(ClaimLine), _by_column(lines, _table(ClaimLine)), {}),
+        (_table(ClaimStatusEvent), _by_column(events, _table(ClaimStatusEvent), {"id"}), {}),
+    ]
+
+
+def _by_column(objects: Sequence[object], table: Table, skip: set[str] | None = None) -> Columns:
+    """The values of the rows built in memory, by column (a scalar default where unset)."""
+    out: dict[str, list[Any]] = {}
+    for column in table.columns:
+        if column.key in (skip or set()):
+            continue
+        values = [getattr(o, column.key) for o in objects]
+        default = column.default
+        if default is not None and default.is_scalar:
+            values = [default.arg if v is None else v for v in values]  # type: ignore[attr-defined]
+        out[column.name] = values
+    return out
 
 
 def _table(model: type[object]) -> Table:

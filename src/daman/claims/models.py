@@ -171,7 +171,7 @@ class LineDecision(Base):
     __table_args__ = (Index("ix_line_decisions_line", "line_id", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("claim_lines.id"))
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))  # no query by it: no index
     source: Mapped[DecisionSource] = mapped_column(StringEnum(DecisionSource, 10))
     status: Mapped[LineStatus] = mapped_column(StringEnum(LineStatus, 20))
     reference_centimes: Mapped[int | None] = mapped_column(Integer)

@@ -190,10 +190,12 @@ def _lists(columns: Columns) -> dict[str, list[Any]]:
     return {k: v.to_list() if isinstance(v, pl.Series) else list(v) for k, v in columns.items()}
 
 
-def _unnest(table: Table, columns: Columns) -> tuple[str, dict[str, Any]]:
-    """`unnest(%(c0)s::t0[], ...) AS v(name, ...)` and its parameters."""
-    arrays = ", ".join(f"%(c{i})s::{_pg_type(table.c[name])}[]" for i, name in enumerate(columns))
-    params = {f"c{i}": _pg_param(table.c[n], v) for i, (n, v) in enumerate(columns.items())}
+def _unnest(table: Table, columns: Columns, prefix: str = "") -> tuple[str, dict[str, Any]]:
+    """`unnest(%(c0)s::t0[], ...) AS v(name, ...)` and its parameters (named `prefix`c0 ...)."""
+    arrays = ", ".join(
+        f"%({prefix}c{i})s::{_pg_type(table.c[name])}[]" for i, name in enumerate(columns)
+    )
+    params = {f"{prefix}c{i}": _pg_param(table.c[n], v) for i, (n, v) in enumerate(columns.items())}
     return f"unnest({arrays}) AS v({', '.join(columns)})", params
 
 
@@ -201,11 +203,11 @@ def _selected(table: Table, name: str) -> str:
     return f"v.{name}::json" if isinstance(table.c[name].type, JSON) else f"v.{name}"
 
 
-def _constant(column: Column[Any], value: Any) -> tuple[str, Any]:
-    """A placeholder and value for a constant (enums sent as their text)."""
+def _constant(column: Column[Any], value: Any, prefix: str = "") -> tuple[str, Any]:
+    """A placeholder (`prefix`k_name) and value for a constant (enums sent as their text)."""
     if isinstance(column.type, StringEnum):
         value = column.type.text(value)
-    return f"%(k_{column.name})s", (str(value) if isinstance(value, str) else value)
+    return f"%({prefix}k_{column.name})s", (str(value) if isinstance(value, str) else value)
 
 
 def _pg_execute(session: Session, sql: str, params: dict[str, Any]) -> int:
@@ -241,16 +243,50 @@ def bulk_insert(
                 session.execute(insert(table), rows[start:end])
                 start = end
         return
-    source, params = _unnest(table, columns)
+    sql, params = _insert_sql(table, columns, constants)
+    inserted = _pg_execute(session, sql, params)
+    _announce(session, "insert", table.name, inserted, columns, constants)
+
+
+def _insert_sql(
+    table: Table, columns: Columns, constants: dict[str, Any], prefix: str = ""
+) -> tuple[str, dict[str, Any]]:
+    """`INSERT INTO table (...) SELECT ... FROM unnest(...)` and its parameters."""
+    source, params = _unnest(table, columns, prefix)
     chosen = [_selected(table, n) for n in columns]
     for name, value in constants.items():
-        placeholder, params[f"k_{name}"] = _constant(table.c[name], value)
+        placeholder, params[f"{prefix}k_{name}"] = _constant(table.c[name], value, prefix)
         chosen.append(placeholder)
     targets = ", ".join([*columns, *constants])
     # Names come from the table's metadata; every value is a parameter.
     sql = f"INSERT INTO {table.name} ({targets}) SELECT {', '.join(chosen)} FROM {source}"  # noqa: S608
-    inserted = _pg_execute(session, sql, params)
-    _announce(session, "insert", table.name, inserted, columns, constants)
+    return sql, params
+
+
+Part = tuple[Table, Columns, dict[str, Any]]  # a table, its rows by column, its constants
+
+
+def insert_together(session: Session, parts: Sequence[Part]) -> None:
+    """`bulk_insert` of several tables in one statement on PostgreSQL (one round trip): each
+    an INSERT of the statement's WITH, in the order given; a row may refer to a row of an
+    earlier part (foreign keys are checked when the statement ends). Each part is announced
+    as `bulk_insert` announces it. Elsewhere, one `bulk_insert` after the other."""
+    parts = [p for p in parts if len(next(iter(p[1].values()), []))]
+    if not parts:
+        return
+    if not _postgres(session) or len(parts) == 1:
+        for table, columns, constants in parts:
+            bulk_insert(session, table, columns, constants)
+        return
+    inserts, params = [], {}
+    for i, (table, columns, constants) in enumerate(parts):
+        sql, mine = _insert_sql(table, columns, constants, prefix=f"p{i}_")
+        inserts.append(f"i{i} AS ({sql})")
+        params.update(mine)
+    _pg_execute(session, f"WITH {', '.join(inserts)} SELECT 1", params)
+    for table, columns, constants in parts:
+        rows = len(next(iter(columns.values())))
+        _announce(session, "insert", table.name, rows, columns, constants)
 
 
 def bulk_update(

@@ -9,8 +9,9 @@ ran, or one request alone when the server is idle):
 2. adjudication.value_fresh: one engine call for the lines of every new claim of the group,
    the same context and engine as a batch (claims in the order they arrived: the property
    tests hold a batch to what valuing one claim at a time gives);
-3. each claim and its lines take their values, and are inserted once (claims.fresh.store),
-   with their decision trail and review items (adjudication.save_fresh);
+3. each claim and its lines take their values, and are inserted once, with their status
+   events, decision trail and review items, all in one statement (claims.fresh.rows,
+   adjudication.fresh_trail, core.bulk.insert_together);
 4. each answer is built from the rows in memory (nothing is read back), and returned once
    the group has committed (commit before answer).
 
@@ -34,6 +35,7 @@ from daman.claims.explain import Explainer
 from daman.claims.fresh import Replay, Sent
 from daman.claims.models import Claim, ClaimOutcome, ClaimStatus, LineStatus
 from daman.claims.schemas import ClaimIn, ClaimOut
+from daman.core.bulk import insert_together
 from daman.core.dates import now
 from daman.core.errors import DamanError
 from daman.core.microbatch import Group
@@ -98,8 +100,8 @@ def _value_and_store(session: Session, new: list[Claim], ref: cache.Reference) -
         claim.outcome = ClaimOutcome(outcome) if outcome is not None else None
         claim.regime_code = totals["regime_code"]
         claim.adjudicated_at = claim.updated_at = at
-    fresh.store(session, new, at, VALUED)
-    adjudication.save_fresh(session, valued, at, {c.id: c.created_by for c in new})
+    trail = adjudication.fresh_trail(valued, at, {c.id: c.created_by for c in new})
+    insert_together(session, [*fresh.rows(new, at, VALUED), *trail])  # one statement
 
 
 # One group per process: the API's care sheets.

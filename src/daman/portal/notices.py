@@ -89,7 +89,7 @@ def tell_decisions(session: Session, *, actor: str = "system", limit: int = CHUN
         lang = holder.preferred_language
         values = {
             "number": claim.number,
-            "patient": patient.first_name,
+            "patient": (patient.first_name_ar if lang == "ar" else None) or patient.first_name,
             "paid": f"{format_mad(claim.payable_centimes)} MAD",
             "charged": f"{format_mad(claim.charged_centimes)} MAD",
             "document": requested_document(event.reason or "") or "",
