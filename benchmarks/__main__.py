@@ -6,8 +6,9 @@
 
 Each benchmark writes benchmarks/results/<name>-<stamp>.json (its figures, targets, sizes,
 the machine, the database, the command line and the time); a run of the whole set also
-writes latest.json (latest-quick.json with --quick). Everything but `engine` runs on a
-PostgreSQL database of its own, daman_bench_<pid>, created on the server named by
+writes latest.json (latest-quick.json with --quick). `engine` runs in memory, `pages` on
+the demo data in SQLite as `make run` serves it, `contributions` on a database of its own;
+the rest on a PostgreSQL database of its own, daman_bench_<pid>, created on the server named by
 DAMAN_BENCH_DATABASE_URL, filled by daman.synth and dropped at the end.
 """
 
@@ -27,10 +28,12 @@ from typing import Any
 from benchmarks import (
     batch,
     contributions,
+    counter,
     eligibility,
     engine_alone,
     machine,
     memory,
+    pages,
     person_search,
     realtime,
 )
@@ -42,7 +45,9 @@ from daman.core.dates import today
 ORDER = (  # the order they run in: the two with their own database first
     "engine",
     "contributions",
+    "pages",
     "eligibility",
+    "counter",
     "search",
     "floor",
     "realtime",
@@ -51,7 +56,7 @@ ORDER = (  # the order they run in: the two with their own database first
     "growth",
     "memory",
 )
-OWN_DATABASE = {"engine", "contributions"}  # these need no synthetic population
+OWN_DATABASE = {"engine", "contributions", "pages"}  # these need no synthetic population
 SYNTH_TARGET_SECONDS = 120.0  # 1,000,000 persons and a day's 110,000 claims
 
 FULL = {
@@ -59,6 +64,7 @@ FULL = {
     "claims": 110_000,
     "engine_lines": 1_000_000,
     "lookups": 2_000,
+    "counter_requests": 500,  # counter: prescriptions valued at the pharmacy's counter
     "searches": 200,
     "rate": 200.0,
     "seconds": 60.0,
@@ -70,12 +76,14 @@ FULL = {
     "employees": 4_080_000,  # contributions: a month's declared employees
     "tns_members": 1_600_000,
     "contribution_receipts": 100_000,
+    "page_rounds": 30,  # pages: requests per page found
 }
 QUICK = {
     "persons": 5_000,
     "claims": 1_000,
     "engine_lines": 20_000,
     "lookups": 100,
+    "counter_requests": 200,
     "searches": 30,
     "rate": 10.0,
     "seconds": 3.0,
@@ -87,6 +95,7 @@ QUICK = {
     "employees": 20_000,
     "tns_members": 10_000,
     "contribution_receipts": 2_000,
+    "page_rounds": 3,
 }
 
 
@@ -98,6 +107,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--claims", type=int, help="claims in a day (110,000; quick 1,000)")
     p.add_argument("--engine-lines", type=int, help="lines for the engine alone (1,000,000)")
     p.add_argument("--lookups", type=int, help="eligibility look-ups (2,000)")
+    p.add_argument(
+        "--counter-requests", type=int, help="counter: prescriptions valued over HTTP (500)"
+    )
     p.add_argument("--searches", type=int, help="person searches of each kind (200)")
     p.add_argument(
         "--search-sqlite",
@@ -122,6 +134,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--contribution-receipts", type=int, help="contributions: receipts matched (100,000)"
     )
+    p.add_argument("--page-rounds", type=int, help="pages: requests per page found (30)")
     p.add_argument("--seed", type=int, default=20261123)
     p.add_argument(
         "--profile",
@@ -200,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
                 ),
             )
         )
+    if "pages" in args.selected:
+        done(_guarded("pages", lambda: pages.run(args.page_rounds)))
     if set(args.selected) - OWN_DATABASE:
         with BenchDatabase() as db:
             print(f"database {db.name}: {args.persons:,} persons ...", flush=True)
@@ -254,6 +269,21 @@ def _with_database(
                         seed=args.seed,
                         api=api.base,
                         headers=api.headers,
+                    ),
+                )
+            )
+    if "counter" in selected:
+        with Server(db.url, instances=args.api_workers) as api:
+            done(
+                _guarded(
+                    "counter",
+                    lambda: counter.run(
+                        db,
+                        persons=persons,
+                        requests=args.counter_requests,
+                        day=day,
+                        seed=args.seed,
+                        bases=api.bases,
                     ),
                 )
             )

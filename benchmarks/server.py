@@ -22,6 +22,7 @@ from typing import IO
 import httpx
 from sqlalchemy.orm import Session
 
+import daman.models  # noqa: F401 - every table mapped, for the credential's flush
 from daman.accounts.service import NewUser, create_user
 from daman.auth.models import Role, TokenKind
 from daman.auth.tokens import issue

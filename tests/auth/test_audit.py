@@ -8,6 +8,8 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from daman.auth.audit import AuditEntry, append_pending, entry_hash, verify_chain
+from daman.auth.models import ReadLog
+from daman.core.dates import now
 from daman.core.db import make_engine
 from daman.registry import builders as registry
 
@@ -187,6 +189,22 @@ def test_concurrent_transactions_chain_in_commit_order(database_url):
     assert report.intact
     assert names == ["Second", "First"]
     assert first_commit_id == report.entries
+
+
+@pytest.mark.parametrize("also_writes", [False, True])
+def test_a_logged_read_is_as_durable_as_any_write(session, also_writes):
+    """PostgreSQL: a transaction whose only writes are read-log rows (a look-up) commits as
+    durably as any other (synchronous_commit untouched: a logged read is never lost once
+    answered), its entries chained with the lock and the last entry read in one round trip,
+    and the chain verifies."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    session.add(ReadLog(at=now(), actor="agent:amina", role="agent", what="eligibility", key="X"))
+    if also_writes:
+        registry.employer(session, name="Written")
+    assert append_pending(session) == 1 + also_writes
+    assert session.scalar(text("SHOW synchronous_commit")) == "on"
+    assert verify_chain(session).intact
 
 
 def last_id(session):

@@ -19,12 +19,14 @@ TINY = [
     "--claims", "120",
     "--engine-lines", "3000",
     "--lookups", "20",
+    "--counter-requests", "10",
     "--rate", "5",
     "--seconds", "1",
     "--growth", "40,80",
     "--month-days", "2",
     "--chunk-size", "50",
     "--api-workers", "1",
+    "--page-rounds", "1",
 ]  # fmt: skip
 
 
@@ -79,5 +81,14 @@ def test_the_whole_set_runs_on_postgresql(tmp_path, monkeypatch):
     assert set(by_name["growth"]["figures"]["runs"]) == {"40", "80"}
     assert by_name["memory"]["sizes"]["claims"] == 80  # growth's largest batch
     assert by_name["eligibility"]["figures"]["http_errors"] == 0
+    counter = by_name["counter"]  # prescriptions valued at a pharmacy's counter, over HTTP
+    assert counter["sizes"]["requests"] == 10
+    assert counter["figures"]["statuses"] == {"200": 10}
+    assert counter["figures"]["errors"] == 0 and counter["figures"]["busy_errors"] == 0
+    assert counter["figures"]["p99_ms"] > 0
+    assert [t["figure"] for t in counter["targets"]] == ["p99_ms", "busy_p99_ms"]
+    pages = by_name["pages"]["figures"]  # every role's menu and what it leads to, no error
+    assert pages["pages"] > 40 and pages["errors"] == 0
+    assert {page.split(" ")[0] for page in pages["by_page"]} >= {"agent", "youssef", "admin"}
     for name in ORDER:
         assert len(list(tmp_path.glob(f"{name}-*.json"))) == 1

@@ -260,3 +260,26 @@ def test_the_doctors_visit_stores_the_consultation_and_the_prescription_or_neith
             who=desk.as_doctor,
         )
     assert count(session, Claim) == before
+
+
+HOSPITAL_ONLY = "6118990000307"  # OXALIDEM 5 MG/ML: PPV 0.00, a hospital price only
+
+
+def test_a_hospital_only_medicine_is_neither_prescribed_nor_dispensed(session, desk, rx):
+    # the doctor cannot prescribe it for a pharmacy to dispense
+    line = PrescriptionLineIn(drug_code=HOSPITAL_ONLY, dosage="cure 1", duration_days=1, boxes=1)
+    draft = PrescriptionIn(patient=desk.patient.immatriculation, lines=[line])
+    with pytest.raises(ValidationFailed) as refused:
+        prescriptions.write(session, draft, desk.as_doctor)
+    assert "hospitals only" in fields(refused)["lines[0].drug_code"]
+    # a medicine whose public price went to 0 since the prescription: the box is refused,
+    # named, rather than a care sheet of 0.00 MAD
+    from daman.reference import repository as reference
+    from daman.reference.models import Drug
+
+    drug = session.scalars(select(Drug).where(Drug.code == AMLODEM)).one()
+    reference.price_at(session, drug.id, today()).ppv_centimes = 0
+    with pytest.raises(ValidationFailed) as box:
+        pharmacy.value(session, rx.number, [BRAND, AMLODEM], desk.as_pharmacy)
+    assert list(fields(box)) == ["boxes[1]"]
+    assert "hospitals only" in fields(box)["boxes[1]"]

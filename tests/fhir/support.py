@@ -3,7 +3,7 @@ software sends it, and the same care as the REST API's JSON."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -123,3 +123,27 @@ def adjudication(item: dict[str, Any]) -> dict[str, Any]:
         else:
             out[code] = Decimal(str(a["value"]))
     return out
+
+
+def preauth_claim(patient: str, clinic: str, identifier: str = "pa-1") -> dict[str, Any]:
+    """A clinic's pre-authorisation request: a three-day stay starting in ten days."""
+    start = date.today() + timedelta(days=10)
+    return claim(
+        patient,
+        clinic,
+        [
+            {
+                "category": {
+                    "coding": [{"system": codes.CARE_CATEGORY, "code": "hospitalisation"}]
+                },
+                "productOrService": {"text": "appendectomy stay"},
+                "quantity": {"value": 3},
+                "net": {"value": 9000, "currency": "MAD"},
+            }
+        ],
+        use="preauthorization",
+        claim_type="institutional",
+        identifier=identifier,
+        subType={"coding": [{"system": codes.CARE_KIND, "code": "hospitalisation"}]},
+        billablePeriod={"start": start.isoformat(), "end": (start + timedelta(days=3)).isoformat()},
+    )

@@ -4,6 +4,7 @@ work done by the worker's steps, answers encrypted to the partner."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -142,3 +143,57 @@ def test_a_claim_through_the_exchange_is_the_counter_s(client: TestClient, sessi
     _, sent = _work(session, api_call_id)
     assert sent[0][1]["x-hcx-error_details"]["code"] == "ERR_WRONG_DOMAIN_PAYLOAD"
     assert json.loads(json.dumps(sent[0][1]))["x-hcx-status"] == "response.error"
+
+
+def test_the_sender_is_a_registered_active_partner_and_the_caller(
+    client: TestClient, anonymous: TestClient, session: Session
+):
+    """The sender code of the protected header names an active partner, and the caller's
+    credential is its provider's: anything else is refused with the protocol's code."""
+    from daman.accounts import builders
+    from daman.accounts.builders import bearer
+    from daman.auth.models import Role
+
+    mine, other = provider(session, kind="pharmacy"), provider(session, kind="pharmacy")
+    code = _partner(client, session, own=mine)
+    admin = bearer(session, builders.user(session, Role.ADMIN))
+
+    def key_of(inpe: str) -> dict[str, str]:
+        r = anonymous.post(
+            f"/api/v1/providers/{inpe}/api-keys", json={"label": "hcx"}, headers=admin
+        )
+        assert r.status_code == 201, r.text
+        return {"Authorization": f"Bearer {r.json()['key']}"}
+
+    own_key, other_key = key_of(mine.inpe), key_of(other.inpe)
+    person = cnss_insured(session)
+    bundle = eligibility_bundle(daman_patient(person.immatriculation), today())
+    fund = jwe.own_key()
+
+    def send(headers: dict[str, str], sender: str = code) -> Any:
+        payload, _ = call(bundle, sender, fund)
+        return anonymous.post(
+            "/hcx/v1/coverageeligibility/check", json={"payload": payload}, headers=headers
+        )
+
+    assert send(own_key).status_code == 202
+    # Another provider's key cannot speak for this partner
+    r = send(other_key)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "ERR_ACCESS_DENIED"
+    assert r.json()["api_call_id"]  # the call refused is named
+    # No credential at all
+    r = send({})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "ERR_ACCESS_DENIED"
+    # A sender code nobody registered
+    r = send(own_key, sender="unknown-soft")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "ERR_INVALID_SENDER"
+    # Suspended by an administrator: refused until reactivated; who and when recorded
+    r = anonymous.post(f"/hcx/v1/partners/{code}/deactivate", headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["active"] is False and r.json()["updated_by"].startswith("admin:")
+    r = send(own_key)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "ERR_INVALID_SENDER"
+    assert anonymous.post(f"/hcx/v1/partners/{code}/deactivate", headers=own_key).status_code == 403
+    assert anonymous.post(f"/hcx/v1/partners/{code}/activate", headers=admin).json()["active"]
+    assert send(own_key).status_code == 202
+    assert anonymous.post("/hcx/v1/partners/nobody/activate", headers=admin).status_code == 404

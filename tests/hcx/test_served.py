@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +19,7 @@ from sqlalchemy import Engine
 from daman.fhir import codes
 from tests.fhir.support import FHIR, claim, medicine
 from tests.hcx.support import call, daman_patient, eligibility_bundle, opened, public_jwk
+from tests.hcx.test_communication import communication, pdf
 from tests.served import Server, daman, daman_env, free_port, served_demo
 
 PATIENT = "DM0000000194"  # Youssef Benali
@@ -190,3 +192,61 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
             f"{served.url}/hcx/v1/cycles/{api_call_id}", headers={"Authorization": f"Bearer {key}"}
         ).json()
         assert state["status"] == "delivered" and state["attempts"] == 3
+        # A tampered payload is refused at once with the protocol's code
+        payload, _ = call(
+            eligibility_bundle(daman_patient(PATIENT), date.today()), "officine-1", fund
+        )
+        head, cek, iv, text, tag = payload.split(".")
+        flipped = text[:-2] + ("AA" if text[-2:] != "AA" else "BA")
+        refused = httpx.post(
+            f"{served.url}/hcx/v1/coverageeligibility/check",
+            headers={"Authorization": f"Bearer {key}"},
+            json={"payload": ".".join([head, cek, iv, flipped, tag])},
+        )
+        assert refused.status_code == 400
+        assert refused.json()["error"]["code"] == "ERR_INVALID_ENCRYPTION"
+        # A care sheet through the exchange, then the document the fund asks for, sent as a
+        # Communication in the same cycle (its correlation id): attached to the care sheet
+        correlation = str(uuid.uuid4())
+        body = claim(
+            PATIENT,
+            PHARMACY,
+            [medicine(PHARMACY, date.today(), GENERIC, 1, 1_850, GP)],
+            identifier="served-hcx-1",
+            claim_type="pharmacy",
+        )
+        for action, resource in (
+            (
+                "claim/submit",
+                {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": body}]},
+            ),
+            ("communication/request", communication(None, pdf("prescription.pdf"))),
+        ):
+            payload, _ = call(resource, "officine-1", fund, **{"x-hcx-correlation_id": correlation})
+            sent = httpx.post(
+                f"{served.url}/hcx/v1/{action}",
+                headers={"Authorization": f"Bearer {key}"},
+                json={"payload": payload},
+            )
+            assert sent.status_code == 202, sent.text
+            daman(
+                daman_env(served.database_url, served.workdir),
+                served.workdir,
+                "hcx",
+                "worker",
+                "--until-idle",
+                "--deadline",
+                "60",
+            )
+        assert [c["path"] for c in partner.calls[3:]] == [
+            "/hcx/claim/on_submit",
+            "/hcx/communication/on_request",
+        ]
+        number = opened(partner.accepted[1])["entry"][0]["resource"]["id"]
+        fund_reply, response = (e["resource"] for e in opened(partner.accepted[2])["entry"])
+        assert fund_reply["about"] == [{"reference": f"Claim/{number}"}]
+        assert response["id"] == number
+        rest = httpx.get(
+            f"{served.url}/api/v1/claims/{number}", headers={"Authorization": f"Bearer {key}"}
+        ).json()
+        assert [d["filename"] for d in rest["documents"]] == ["prescription.pdf"]

@@ -20,13 +20,18 @@ from daman.claims.requests import ask_for_document
 from daman.claims.schemas import ClaimIn
 from daman.core.dates import today
 from daman.core.errors import ValidationFailed
+from daman.counter import pharmacy
 from daman.counter import service as counter
 from daman.notifications.models import SmsMessage
 from daman.portal import decisions, notices
 from daman.portal import service as portal
 from daman.portal.models import DecisionNotice, DecisionRead
+from daman.prescriptions import builders as prescriptions
 from daman.registry import builders as rb
 from tests.claims.support import act, cnss_insured, electronic, provider, recent
+from tests.prescriptions.support import BRAND, Desk, desk, with_ald
+
+__all__ = ["desk"]
 
 STAFF = Principal.system("agent:amina")
 
@@ -139,3 +144,27 @@ def test_an_estimate_is_never_in_the_past(session: Session) -> None:
     claim = send(session, person)
     claim.events[-1].at = claim.events[-1].at - timedelta(days=400)
     assert portal.estimated_payment(session, claim) == today() + timedelta(days=1)
+
+
+def test_a_pharmacy_paid_in_tiers_payant_is_said_so_and_no_money_sms_goes_out(
+    session: Session, desk: Desk
+) -> None:
+    desk.patient.phone = "0661234567"
+    ald = with_ald(session, desk.patient)
+    rx = prescriptions.prescription(
+        session, desk.doctor, desk.patient.immatriculation, [(BRAND, 1)], ald_code=ald
+    )
+    assert notices.tell_decisions(session).read == 0  # the first run only sets the mark
+    done, _ = pharmacy.dispense(session, rx.number, [BRAND], "k", desk.as_pharmacy)
+    claim = done.claim
+    assert done.third_party
+    assert portal.paid_directly(session, [claim.id]) == {claim.id: desk.pharmacy}
+    assert portal.paid_directly_by_number(session, [claim.number]) == {claim.number: desk.pharmacy}
+    claims.approve(session, claim.number, "agent:amina")
+    claims.mark_in_payment(session, [claim.id], "system")
+    claims.mark_paid(session, [claim.id], "system")
+    steps = portal.timeline(claims.get(session, claim.number), "fr", None, desk.pharmacy)
+    assert steps[-1].label == f"Payée à {desk.pharmacy.name} (tiers payant)"
+    notices.tell_decisions(session)
+    paid = session.scalars(select(SmsMessage).where(SmsMessage.topic == "claim_paid")).all()
+    assert paid == []  # nothing reached the patient's account

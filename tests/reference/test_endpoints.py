@@ -169,3 +169,77 @@ def test_openapi_declares_the_error_responses(client):
     assert {"400", "409"} <= set(paths[f"{API}/tariffs"]["post"]["responses"])
     assert "404" in paths[f"{API}/drugs/{{code}}"]["get"]["responses"]
     assert "404" in paths[f"{API}/rates"]["get"]["responses"]
+
+
+def test_versioned_reference_data_through_the_api(client):
+    """Complementary rates, ceilings, the policy, ALD headings and agencies: history read,
+    a new version added from a date, the one in force closed the day before."""
+    made = client.post(
+        f"{API}/ceilings",
+        json={
+            "category": "dental",
+            "max_quantity": 4,
+            "period_days": 365,
+            "valid_from": "2031-01-01",
+        },
+    )
+    assert made.status_code == 201, made.text
+    again = client.post(
+        f"{API}/ceilings",
+        json={
+            "category": "dental",
+            "max_quantity": 5,
+            "period_days": 365,
+            "valid_from": "2030-12-31",
+        },
+    )
+    assert again.status_code == 409 and again.json()["error"] == "version_before_current"
+    dental = [c for c in client.get(f"{API}/ceilings").json() if c["category"] == "dental"]
+    assert dental[-1]["max_quantity"] == 4 and dental[-1]["updated_by"].startswith("user:")
+    rate = client.post(
+        f"{API}/complementary-rates",
+        json={
+            "mutual_code": "MGPTT",
+            "category": "lab",
+            "rate_bp": 2500,
+            "valid_from": "2031-01-01",
+        },
+    )
+    assert rate.status_code == 201, rate.text
+    history = client.get(f"{API}/complementary-rates/history", params={"mutual": "MGPTT"})
+    assert [r["rate_bp"] for r in history.json() if r["category"] == "lab"][-1] == 2500
+    policies = client.get(f"{API}/policies").json()
+    body = {k: v for k, v in policies[-1].items() if k not in {"id", "valid_to", "updated_by"}}
+    body |= {"valid_from": "2031-01-01", "filing_deadline_days": 90, "document_categories": []}
+    body |= {
+        name: [c for c in body[name].split(",") if c]
+        for name in ("continuous_categories", "continuous_ald_categories")
+    }
+    policy = client.post(f"{API}/policies", json=body)
+    assert policy.status_code == 201, policy.text
+    after = client.get(f"{API}/policies").json()
+    assert after[-2]["valid_to"] == "2030-12-31" and after[-1]["filing_deadline_days"] == 90
+    rates = client.get(f"{API}/rates/history", params={"regime": "CNOPS", "category": "lab"})
+    assert rates.status_code == 200 and all(r["category"] == "lab" for r in rates.json())
+    heading = client.post(
+        f"{API}/ald",
+        json={"code": "ALD88", "kind": "ald", "name_fr": "Essai", "valid_from": "2031-01-01"},
+    )
+    assert heading.status_code == 201, heading.text
+    closed = client.post(f"{API}/ald/ALD88/close", json={"closed_from": "2031-02-01"})
+    assert closed.status_code == 200 and closed.json()["valid_to"] == "2031-01-31"
+    agency = client.post(
+        f"{API}/agencies",
+        json={
+            "code": "AG-API",
+            "name_fr": "Agence",
+            "name_ar": "وكالة",
+            "city": "Fès",
+            "region": "Fès-Meknès",
+            "valid_from": "2031-01-01",
+        },
+    )
+    assert agency.status_code == 201, agency.text
+    shut = client.post(f"{API}/agencies/AG-API/close", json={"closed_from": "2031-01-01"})
+    assert shut.status_code == 400 and shut.json()["detail"][0]["field"] == "closed_from"
+    assert "AG-API" in [a["code"] for a in client.get(f"{API}/agencies").json()]

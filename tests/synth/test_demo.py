@@ -126,6 +126,8 @@ def test_cli_demo_end_to_end(database_url):
             "insured",
             "DM0000000194",
         )
+        latifa = verify_password(s, "latifa", "daman-demo-2026")  # the ALD patient's account
+        assert s.get(Person, latifa.person_id).immatriculation == "DM0000001261"
         assert verify_password(s, "pharmacie", "daman-demo-2026").provider_id is not None
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Person)) == persons

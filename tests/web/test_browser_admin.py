@@ -1,5 +1,7 @@
 """The administrator in a real browser, in French and in Arabic, on a desktop and a phone:
-a new version of a tariff from a date, then the drug list imported with its row report."""
+a new version of a tariff from a date, then the drug list imported with its row report; a
+new coverage rate version (a date before the one in force refused first) and a new ceiling,
+then every other page of versioned reference data checked with axe-core."""
 
 from __future__ import annotations
 
@@ -53,3 +55,57 @@ def test_an_administrator_adds_a_tariff_version_and_imports_the_drug_list(
         assert page.locator("#rejected-caption").count() == 1
         accessible(page)
         screenshot(page, f"admin-drugs-{lang}-{'phone' if phone else 'desktop'}")
+
+
+@pytest.mark.parametrize(("lang", "phone", "days"), [("fr", False, 60), ("ar", True, 70)])
+def test_an_administrator_adds_a_coverage_rate_and_a_ceiling_from_a_date(
+    browser: Any, site: Server, lang: str, phone: bool, days: int
+) -> None:
+    start = (today() + timedelta(days=days)).isoformat()
+    kind = "phone" if phone else "desktop"
+    with visit(browser, site, lang=lang, phone=phone) as page:
+        sign_in(page, "admin")
+        page.goto(f"/office/admin?lang={lang}")
+        page.click("a[href='/office/admin/rates']")
+        page.select_option("#pick-regime", "CNSS_SAL")
+        page.select_option("#pick-category", "lab")
+        page.click("form[action='/office/admin/rates'][method=get] button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        accessible(page)
+        post = "form[action='/office/admin/rates'][method=post]"
+        page.select_option("#regime_code", "CNSS_SAL")
+        page.select_option("#category", "lab")
+        page.fill("#rate", "85" if lang == "fr" else "٨٥")
+        page.fill("#valid_from", "2000-01-01")  # before the version in force: refused
+        page.click(f"{post} button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        assert page.locator(".error-summary a[href='#valid_from']").count() == 1
+        accessible(page)
+        page.fill("#valid_from", start)
+        page.fill("#source", "avenant tarifaire")
+        page.click(f"{post} button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        assert page.locator(".error-summary").count() == 0, page.content()[:3000]
+        new = page.locator("tbody tr", has=page.locator(f"td bdi:text-is('{start}')"))
+        assert new.count() == 1 and "85 %" in new.inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        screenshot(page, f"admin-rates-{lang}-{kind}")
+        page.goto("/office/admin/ceilings")
+        page.select_option("#category", "optical")
+        page.select_option("#regime_code", "TNS")
+        page.fill("#max_base", "1200" if lang == "fr" else "١٢٠٠")
+        page.fill("#period_days", "730" if lang == "fr" else "٧٣٠")
+        page.fill("#valid_from", start)
+        page.click("form[action='/office/admin/ceilings'] button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        assert page.locator(".error-summary").count() == 0, page.content()[:3000]
+        row = page.locator("tbody tr", has=page.locator(f"td bdi:text-is('{start}')"))
+        assert row.count() == 1 and "1200.00 MAD" in row.inner_text()
+        accessible(page)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        screenshot(page, f"admin-ceilings-{lang}-{kind}")
+        for other in ("complementary?mutual=MGPTT", "policy", "ald", "agencies"):
+            page.goto(f"/office/admin/{other}")
+            assert page.locator("h1").count() == 1
+            accessible(page)
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -23,7 +23,7 @@ from daman.notifications.models import SmsMessage
 from daman.prescriptions import builders
 from daman.prescriptions.models import DispensedBox, Prescription
 from daman.providers import builders as providers
-from tests.claims.support import PDF, keep_documents_in
+from tests.claims.support import PDF, PNG, keep_documents_in
 from tests.prescriptions.support import AMLODEM, BRAND, desk
 
 __all__ = ["desk"]
@@ -214,10 +214,24 @@ def test_a_provider_follows_its_care_sheets_and_sends_the_document_asked_for(
         files={"files": ("facture.pdf", PDF, "application/pdf")},
         follow_redirects=False,
     )
-    assert sent.status_code == 303 and sent.headers["location"].endswith("?done=document")
+    # the request is answered and the care sheet goes back to review
+    assert sent.status_code == 303 and sent.headers["location"].endswith("?done=answered")
     doc = session.scalars(select(ClaimDocument)).one()
     assert doc.provider_id == desk.pharmacy.id
-    assert "facture.pdf" in anonymous.get(f"/care/claims/{number}").text
+    answered = anonymous.get(f"/care/claims/{number}").text
+    assert "facture.pdf" in answered and 'class="answered"' in answered
+    claim = session.scalars(select(Claim).where(Claim.number == number)).one()
+    session.refresh(claim)
+    assert claim.status == "pending_review"
+    assert [e.reason for e in claim.events][-1] == "document received: facture.pdf"
+    # another file, no request open: added, nothing answered
+    more = anonymous.post(
+        f"/care/claims/{number}/documents",
+        data={"csrf_token": csrf},
+        files={"files": ("ordonnance.png", PNG, "image/png")},
+        follow_redirects=False,
+    )
+    assert more.headers["location"].endswith("?done=document")
     # another provider sees nothing of it
     as_user(anonymous, session, providers.provider(session, kind="pharmacy", specialty=None))
     assert anonymous.get(f"/care/claims/{number}").status_code == 404

@@ -26,8 +26,10 @@ DEMO_ACCOUNTS = (
     ("controller", Role.CONTROLLER, "Demo medical controller"),
     ("analyst", Role.ANALYST, "Demo analyst"),
     ("youssef", Role.INSURED, "Youssef Benali"),  # the first demo person, DM0000000194
+    ("latifa", Role.INSURED, "Latifa Cherkaoui"),  # the ALD09 demo patient, DM0000001261
     ("pharmacie", Role.PROVIDER, "Demo pharmacy"),  # the demo pharmacy, INPE 930000001
     ("docteur", Role.PROVIDER, "Dr Nadia Berrada"),  # the demo GP, INPE 910000001
+    ("atlas", Role.EMPLOYER, "Atlas Textiles SARL"),  # declares for employer 10000001
 )
 DEMO_USERNAMES = tuple(username for username, _, _ in DEMO_ACCOUNTS)
 

@@ -37,6 +37,7 @@ from daman.adjudication.models import ReviewAction, ReviewItem
 from daman.adjudication.schemas import ReviewDecisionIn
 from daman.claims import reasons as rc
 from daman.claims import repository as claims_repo
+from daman.claims import requests
 from daman.claims.models import (
     Claim,
     ClaimLine,
@@ -52,6 +53,7 @@ from daman.core.dates import now
 from daman.core.errors import Conflict, NotFound, ValidationFailed
 from daman.reference.cache import Reference
 
+DOCUMENT_RECEIVED = "document_received"  # a line back in review: the document asked came
 _ACTION_CODE = {
     ReviewAction.ACCEPT: "review_accepted",
     ReviewAction.REDUCE: "review_reduced",
@@ -550,3 +552,84 @@ def revalue(session: Session, claim: Claim, actor: str, why: str) -> None:
             reason=why,
         )
     session.flush()
+
+
+# ---------------------------------------------------------------------------------------
+# A document the fund asked for
+
+
+def document_received(session: Session, claim: Claim, filenames: Sequence[str], actor: str) -> bool:
+    """Documents arrived for a claim with a request for one open (daman.claims.requests):
+    the request is answered, a row of the history naming the files, and the claim goes back
+    to review. An adjudicated claim's paid lines (accepted or reduced) wait for a
+    controller again: each pending review with the reason ``document_received``, a review
+    item and a decision of the trail (its amounts shown, not counted until decided; a
+    rejected line stays rejected), the claim pending review until they are decided. A claim
+    still received (the batch values it with its documents) or in review stays where it is,
+    the documents beside it. False, nothing written, when no request is open. Approved and
+    paid claims take no documents: the caller refuses them first."""
+    if not requests.open_requests(claim):
+        return False
+    at = now()
+    names = ", ".join(filenames)
+    before = ClaimStatus(claim.status)
+    paid_lines = (LineStatus.ACCEPTED, LineStatus.REDUCED)
+    reopened = (
+        [ln for ln in claim.lines if ln.status in paid_lines]
+        if before == ClaimStatus.ADJUDICATED
+        else []
+    )
+    for line in reopened:
+        line.status = LineStatus.PENDING_REVIEW
+        line.reasons = [c for c in line.reasons or [] if c != "ok"] + [DOCUMENT_RECEIVED]
+        line.decided_at, line.decided_by = at, actor
+        session.add(
+            ReviewItem(
+                claim_id=claim.id,
+                line_id=line.id,
+                reasons=[DOCUMENT_RECEIVED],
+                created_at=at,
+                created_by=actor,
+            )
+        )
+        session.add(
+            LineDecision(
+                line_id=line.id,
+                claim_id=claim.id,
+                source=DecisionSource.REVIEW,
+                status=line.status,
+                reference_centimes=line.reference_centimes,
+                base_centimes=line.base_centimes or 0,
+                rate_bp=line.rate_bp or 0,
+                amo_centimes=line.amo_centimes or 0,
+                complementary_centimes=line.complementary_centimes or 0,
+                patient_centimes=line.patient_centimes or 0,
+                allowed_quantity=line.allowed_quantity or 0,
+                reasons=line.reasons,
+                decided_at=at,
+                decided_by=actor,
+                note=names,
+            )
+        )
+    after = before
+    if reopened:
+        after = ClaimStatus.PENDING_REVIEW
+        decided = [ln for ln in claim.lines if ln.status != LineStatus.PENDING_REVIEW]
+        claim.amo_centimes = sum(ln.amo_centimes or 0 for ln in decided)
+        claim.complementary_centimes = sum(ln.complementary_centimes or 0 for ln in decided)
+        claim.patient_centimes = (
+            claim.charged_centimes - claim.amo_centimes - claim.complementary_centimes
+        )
+        claim.status, claim.outcome, claim.updated_by = after, None, actor
+    claims_repo.add_events(
+        session,
+        [claim.id],
+        from_status=before,
+        to_status=after,
+        at=at,
+        by=actor,
+        reason=f"{requests.DOCUMENT_RECEIVED}: {names}",
+    )
+    session.flush()
+    session.expire(claim, ["events"])
+    return True

@@ -46,8 +46,8 @@ from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, Integer, String, Table, event, inspect, select, text
-from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy import JSON, DateTime, Integer, String, Table, event, inspect, select
+from sqlalchemy.engine import Connection, CursorResult, Result
 from sqlalchemy.orm import (
     InstanceState,
     Mapped,
@@ -272,14 +272,32 @@ def append_pending(session: Session) -> int:
         return 0
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
-    last = conn.execute(select(AUDIT.c.id, AUDIT.c.hash).order_by(AUDIT.c.id.desc()).limit(1))
-    last_id, previous = last.first() or (0, GENESIS)
+        last_id, previous = _lock_and_read_last(conn)
+    else:
+        last = conn.execute(select(AUDIT.c.id, AUDIT.c.hash).order_by(AUDIT.c.id.desc()).limit(1))
+        last_id, previous = last.first() or (0, GENESIS)
     for offset, entry in enumerate(changes, start=1):
         entry.update(id=last_id + offset, previous_hash=previous)
         entry["hash"] = previous = entry_hash(entry)
     conn.execute(AUDIT.insert(), changes)
     return len(changes)
+
+
+def _lock_and_read_last(conn: Connection) -> tuple[int, str]:
+    """PostgreSQL: take the chain's lock, then read the last entry, in one round trip. Two
+    statements of one simple query: in READ COMMITTED each takes its own snapshot, so the
+    read, which starts once the lock is held, sees every entry committed before."""
+    sql = (
+        f"SELECT pg_advisory_xact_lock({AUDIT_LOCK});"  # noqa: S608 - a constant
+        " SELECT id, hash FROM audit_entries ORDER BY id DESC LIMIT 1"
+    )
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        cursor.execute(sql, prepare=False)  # a simple query: no parameters, two statements
+        cursor.nextset()
+        last = cursor.fetchone()
+    return (int(last[0]), str(last[1])) if last is not None else (0, GENESIS)
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,13 @@ from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal, allow
 from daman.auth.models import Role
-from daman.claims import repository as repo
 from daman.claims import service
-from daman.claims.models import ClaimDocument, ClaimStatus
+from daman.claims.models import ClaimStatus
 from daman.claims.schemas import ClaimOut, ClaimSummary, StatusChangeIn
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.i18n import negotiate
 from daman.core.pagination import Page, PageParams, page_params
-from daman.documents.routes import document_routes
 
 router = APIRouter(tags=["claims"])
 
@@ -62,20 +60,8 @@ def get_claim(
     return service.claim_out(session, claim, negotiate(accept_language=accept_language), who)
 
 
-router.include_router(
-    document_routes(
-        "/claims",
-        owner="claim",
-        find=repo.by_number,
-        table=ClaimDocument,
-        may_upload=SUBMIT,
-        may_read=READ,
-        logged_as="claim_document",
-        about="Attach a scanned document (type read from the bytes, size capped, sha256 kept).",
-        seen_by=repo.documents_seen_by,
-        columns=service.uploaded_by,
-    )
-)
+# The documents' upload and download routes are the counter's (daman.counter.endpoints): a
+# document the fund asked for sends the claim back to review, which adjudication does.
 
 
 @router.post(

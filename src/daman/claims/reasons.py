@@ -251,7 +251,8 @@ _ELIGIBILITY_TEXT = N_("Reason given by the register of insured persons: %(detai
 _UNKNOWN_TEXT = N_("Reason %(code)s.")
 
 
-# Review decisions, explained like the engine's codes (same placeholders, same languages).
+# Review decisions (and a line sent back to review), explained like the engine's codes
+# (same placeholders, same languages).
 REVIEW_REASONS: dict[str, tuple[Severity, str]] = {
     "review_accepted": (Severity.INFO, N_("Line accepted after review: %(note)s")),
     "review_reduced": (
@@ -259,6 +260,11 @@ REVIEW_REASONS: dict[str, tuple[Severity, str]] = {
         N_("AMO reimbursement reduced to %(amo)s after review: %(note)s"),
     ),
     "review_rejected": (Severity.REJECT, N_("Line rejected after review: %(note)s")),
+    # a document the fund asked for came (daman.adjudication.service.document_received)
+    "document_received": (
+        Severity.REVIEW,
+        N_("The document asked for arrived (%(note)s): a controller checks the line again."),
+    ),
 }
 
 

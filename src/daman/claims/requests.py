@@ -3,10 +3,18 @@
 The request is a row of the claim's history (its status does not change: the claim waits
 where it is) with what was asked, who asked and when, and, when an e-mail address is given,
 a message in the outbox to the insured person or the provider, in the patient's language,
-sent after the request commits (daman.notifications). Services only flush.
+sent after the request commits (daman.notifications). The answer is another row, ``document
+received: <files>``, written when documents arrive for a claim with a request open
+(daman.adjudication.service.document_received, which also sends the claim back to review);
+it answers every request before it. Services only flush.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
@@ -21,6 +29,7 @@ from daman.notifications import service as notifications
 
 # What a history row of a request starts with (the page says it in the reader's language).
 DOCUMENT_REQUESTED = "document requested"
+DOCUMENT_RECEIVED = "document received"  # the answer: the files that came, then
 # A claim still being settled: once approved for payment, nothing more is asked.
 OPEN = frozenset({ClaimStatus.RECEIVED, ClaimStatus.PENDING_REVIEW, ClaimStatus.ADJUDICATED})
 MAX_LENGTH = 500
@@ -97,3 +106,46 @@ def requested_document(reason: str) -> str | None:
     """What a history row asked for, if it is a request (else None)."""
     prefix = f"{DOCUMENT_REQUESTED}: "
     return reason[len(prefix) :] if reason.startswith(prefix) else None
+
+
+def received_documents(reason: str) -> str | None:
+    """The files a history row says arrived, if it answers a request (else None)."""
+    prefix = f"{DOCUMENT_RECEIVED}: "
+    return reason[len(prefix) :] if reason.startswith(prefix) else None
+
+
+class Event(Protocol):
+    """A row of a claim's history (a stored status event or its API form)."""
+
+    @property
+    def at(self) -> datetime: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Request:
+    document: str  # what was asked
+    asked_at: datetime
+    answered_at: datetime | None  # when documents came for it, None while open
+
+
+def requests_of(history: Iterable[Event]) -> list[Request]:
+    """The documents asked in a claim's history, in order, each answered by the first
+    ``document received`` row after it (one answers every request still open)."""
+    asked: list[tuple[str, datetime]] = []
+    answered: dict[int, datetime] = {}
+    for event in history:
+        reason = event.reason or ""
+        if (document := requested_document(reason)) is not None:
+            asked.append((document, event.at))
+        elif received_documents(reason) is not None:
+            for i in range(len(asked)):
+                answered.setdefault(i, event.at)
+    return [Request(doc, at, answered.get(i)) for i, (doc, at) in enumerate(asked)]
+
+
+def open_requests(claim: Claim) -> list[str]:
+    """The documents asked for the claim and not answered yet."""
+    return [r.document for r in requests_of(claim.events) if r.answered_at is None]

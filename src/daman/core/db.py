@@ -18,11 +18,12 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
-    any_,
     bindparam,
     cast,
     create_engine,
     event,
+    func,
+    select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect, Engine
@@ -252,8 +253,12 @@ def database_error(exc: DBAPIError) -> DamanError | None:
 
 
 def any_id(column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
-    """PostgreSQL `column = ANY('{1,2,3}'::int[])`: thousands of ids in one parameter, sent
-    as one text literal (the driver adapts a Python list value by value, which costs more
-    than the query itself for a batch)."""
+    """PostgreSQL `column IN (SELECT unnest('{1,2,3}'::int[]))`: thousands of ids in one
+    parameter, sent as one text literal (the driver adapts a Python list value by value,
+    which costs more than the query itself for a batch). Joined, not `= ANY(parameter)`: a
+    scan filtered by `= ANY(CAST(parameter AS int[]))` parses the array again for every
+    row it reads (1.5-2 s for 5,000 ids against the 2,000 rows of ald_exemptions, 10 ms
+    joined)."""
     literal = "{" + ",".join(map(str, map(int, ids))) + "}"
-    return column == any_(cast(bindparam(None, literal, type_=String), ARRAY(column.type)))
+    array = cast(bindparam(None, literal, type_=String), ARRAY(column.type))
+    return column.in_(select(func.unnest(array)))

@@ -30,9 +30,14 @@ _CNIE = re.compile(r"^[A-Z]{1,2}[0-9]{1,8}$")
 _IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}$")
 
 
-def _mod97_key(body: str) -> str:
+def mod97_key(body: str) -> str:
     """The 2-digit key (01..97) that makes ``body + key`` a multiple of 97."""
     return f"{97 - mod_97_10.checksum(body + '00'):02d}"
+
+
+def mod97_holds(digits: str) -> bool:
+    """Whether a number ending in its mod-97 key is a multiple of 97."""
+    return mod_97_10.checksum(digits) == 0
 
 
 def rib_problem(rib: str) -> str | None:
@@ -40,13 +45,13 @@ def rib_problem(rib: str) -> str | None:
     the whole number is 0 modulo 97."""
     if not re.fullmatch(r"[0-9]{24}", rib):
         return "must be exactly 24 digits"
-    if mod_97_10.checksum(rib) != 0:
+    if not mod97_holds(rib):
         return f"bad RIB key {rib[22:]} (expected {rib_key(rib[:22])})"
     return None
 
 
 def rib_key(first22: str) -> str:
-    return _mod97_key(first22)
+    return mod97_key(first22)
 
 
 def iban_problem(number: str) -> str | None:
@@ -90,7 +95,7 @@ def ice_problem(number: str) -> str | None:
 
 
 def ice_key(first13: str) -> str:
-    return _mod97_key(first13)
+    return mod97_key(first13)
 
 
 def normalise_cnie(cnie: str) -> str:
@@ -183,7 +188,7 @@ def _take_block(engine: Engine, name: str, size: int) -> range | None:
 def immatriculation(n: int) -> str:
     """Daman's immatriculation number: 'DM' + 8-digit sequence + 2-digit mod-97 key."""
     body = f"{n:08d}"
-    return f"DM{body}{_mod97_key(body)}"
+    return f"DM{body}{mod97_key(body)}"
 
 
 def immatriculation_problem(number: str) -> str | None:

@@ -10,18 +10,20 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from daman.adjudication import service as adjudication
 from daman.auth.access import Principal, allow
 from daman.auth.models import Role
 from daman.claims import repository as claims_repo
 from daman.claims import service as claims
 from daman.claims.fresh import Replay
-from daman.claims.models import Claim
+from daman.claims.models import Claim, ClaimDocument
 from daman.claims.schemas import ClaimIn, ClaimOut
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.i18n import negotiate
 from daman.counter import realtime, service
 from daman.documents import store
+from daman.documents.routes import document_routes
 from daman.preauth import invoices
 from daman.preauth import repository as preauth_repo
 from daman.preauth import service as preauth
@@ -33,6 +35,7 @@ preauth_router = APIRouter(tags=["pre-authorisations"])
 
 # An insured person: their family's care sheets; a provider, the sheets it billed on.
 SUBMIT = allow(Role.INSURED, Role.PROVIDER, Role.AGENT)
+READ = allow(Role.INSURED, Role.PROVIDER, Role.AGENT, Role.CONTROLLER)
 # A provider asks for its own patients' care, an agent keys in a paper request.
 PREAUTH = allow(Role.PROVIDER, Role.AGENT)
 
@@ -180,5 +183,28 @@ def send_invoice(
     return invoices.invoice_out(session, row, invoice, negotiate(accept_language=accept_language))
 
 
+def _document_received(session: Session, claim: Claim, filename: str, who: Principal) -> None:
+    adjudication.document_received(session, claim, [filename], who.actor)
+
+
+claims_router.include_router(
+    document_routes(
+        "/claims",
+        owner="claim",
+        find=claims_repo.by_number,
+        table=ClaimDocument,
+        may_upload=SUBMIT,
+        may_read=READ,
+        logged_as="claim_document",
+        about=(
+            "Attach a scanned document (type read from the bytes, size capped, sha256 kept). "
+            "A document the fund asked for answers the request and sends an adjudicated "
+            "claim's paid lines back to review."
+        ),
+        seen_by=claims_repo.documents_seen_by,
+        columns=claims.uploaded_by,
+        attached=_document_received,
+    )
+)
 router.include_router(claims_router)
 router.include_router(preauth_router)

@@ -80,9 +80,13 @@ def _sheet(
     lines, errors = [], []
     for ean in count:
         price = reference.price_at(session, first[ean].drug.id, day)
+        where = next(i for i, b in enumerate(boxes) if b.ean == ean)
         if price is None:
-            where = next(i for i, b in enumerate(boxes) if b.ean == ean)
             reason = f"{first[ean].drug.name} is not on the list in force today"
+            errors.append(FieldError(field=f"boxes[{where}]", reason=reason))
+            continue
+        if price.ppv_centimes <= 0:  # no public price: a hospital product (PH only)
+            reason = f"{first[ean].drug.name} is sold to hospitals only: no pharmacy dispenses it"
             errors.append(FieldError(field=f"boxes[{where}]", reason=reason))
             continue
         lines.append(

@@ -63,6 +63,7 @@ def document_routes(
     takes_documents: Callable[[T], None] | None = None,
     seen_by: Callable[[T, Principal], Sequence[Any]] = every_document,
     columns: Callable[[Principal], dict[str, Any]] = no_columns,
+    attached: Callable[[Session, T, str, Principal], object] | None = None,
 ) -> APIRouter:
     """The upload and download routes of the owners under the path ``owners`` (``/claims``).
 
@@ -78,7 +79,10 @@ def document_routes(
       ``upload_<called>`` and ``download_<called>``;
     - ``takes_documents(owner)``: raises a Conflict when the owner takes no more documents
       (a request already answered); the upload then declares 409;
-    - ``seen_by(owner, who)``: the documents of the owner ``who`` may download.
+    - ``seen_by(owner, who)``: the documents of the owner ``who`` may download;
+    - ``attached(session, owner, filename, who)``: what a new document (not the same file
+      again) does to its owner, in the upload's transaction (a claim's request for a
+      document answered).
     """
     router = APIRouter()
     path = f"{owners}/{{number}}/documents"
@@ -112,6 +116,8 @@ def document_routes(
         )
         if not created:
             response.status_code = status.HTTP_200_OK
+        elif attached is not None:
+            attached(session, row, doc.filename, who)
         return DocumentOut.seen_by(doc, who)
 
     def download(

@@ -106,6 +106,7 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                                 ("_id", "token"),
                                 ("request", "reference"),
                                 ("patient", "reference"),
+                                ("use", "token"),
                                 ("status", "token"),
                             ],
                         ),

@@ -66,6 +66,34 @@ CLAIM_TYPES = frozenset({"institutional", "oral", "pharmacy", "professional", "v
 ADMINISTRATIVE_GENDER = frozenset({"male", "female", "other", "unknown"})
 NOTE_TYPE = frozenset({"display", "print", "printoper"})
 COVERAGE_STATUS = FINANCIAL_STATUS
+TASK_STATUS = frozenset(
+    {
+        "draft",
+        "requested",
+        "received",
+        "accepted",
+        "rejected",
+        "ready",
+        "cancelled",
+        "in-progress",
+        "on-hold",
+        "failed",
+        "completed",
+        "entered-in-error",
+    }
+)
+EVENT_STATUS = frozenset(  # Communication.status
+    {
+        "preparation",
+        "in-progress",
+        "not-done",
+        "on-hold",
+        "stopped",
+        "completed",
+        "entered-in-error",
+        "unknown",
+    }
+)
 ISSUE_SEVERITY = frozenset({"fatal", "error", "warning", "information"})
 ISSUE_TYPE = frozenset(
     {

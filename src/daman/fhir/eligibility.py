@@ -87,7 +87,8 @@ def submit(session: Session, body: bytes, who: Principal, lang: str = DEFAULT) -
     try:
         rights = registry.eligibility(session, number, on, who, lang)
     except DamanError as exc:
-        where = {"date": f"{root}.servicedDate", "patient": f"{root}.patient"}
+        dated = "servicedDate" if request.servicedDate is not None else "servicedPeriod.start"
+        where = {"date": f"{root}.{dated}", "patient": f"{root}.patient"}
         found = from_domain(exc, lambda f: where.get(f, f"{root}.patient"))
         if exc.status == 404:  # the patient the request names
             found = FhirError.one("not-found", str(exc.detail), f"{root}.patient", status=404)

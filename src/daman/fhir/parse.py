@@ -133,6 +133,11 @@ _EMITTED = {
     "use": codes.CLAIM_USE,
     "outcome": codes.REMITTANCE_OUTCOME,
 }
+# Resources whose status is not the financial module's.
+_EMITTED_FOR = {
+    "Communication": {"status": codes.EVENT_STATUS},
+    "Task": {"status": codes.TASK_STATUS},
+}
 _EMITTED_BY_TYPE = {"OperationOutcome", "CapabilityStatement", "CodeSystem", "Bundle", "Patient"}
 
 
@@ -156,7 +161,7 @@ def _bad_codes(data: Any, kind: str | None = None) -> Iterable[str]:
         return
     kind = data.get("resourceType", kind)
     if "resourceType" in data and kind not in _EMITTED_BY_TYPE:
-        for name, allowed in _EMITTED.items():
+        for name, allowed in _EMITTED_FOR.get(str(kind), _EMITTED).items():
             value = data.get(name)
             if isinstance(value, str) and value not in allowed:
                 yield f"{kind}.{name} = {value!r}"

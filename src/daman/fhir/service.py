@@ -16,9 +16,9 @@ from daman.auth.models import Role
 from daman.claims import service as claims
 from daman.claims.models import ClaimStatus
 from daman.core.dates import now, today
-from daman.core.errors import DamanError, NotFound
+from daman.core.errors import Conflict, DamanError, NotFound
 from daman.counter import service as counter
-from daman.fhir import claim_in, claim_out, codes, directory
+from daman.fhir import claim_in, claim_out, codes, directory, repository
 from daman.fhir.models import FhirSubmission, SubmissionKind
 from daman.fhir.outcome import FhirError, from_domain
 from daman.fhir.parse import emit, mad
@@ -35,6 +35,16 @@ PREAUTH_ROLES = frozenset({Role.PROVIDER, Role.AGENT})
 def _identifier_of(session: Session, number: str) -> str | None:
     return session.scalars(
         select(FhirSubmission.identifier).where(FhirSubmission.number == number).limit(1)
+    ).first()
+
+
+def submitted_number(session: Session, who: Principal, identifier: str) -> str | None:
+    """The care sheet or pre-authorisation a Claim of this identifier (system|value) sent
+    by ``who`` became."""
+    return session.scalars(
+        select(FhirSubmission.number).where(
+            FhirSubmission.submitter == who.actor, FhirSubmission.identifier == identifier
+        )
     ).first()
 
 
@@ -103,20 +113,35 @@ def read_response(session: Session, number: str, who: Principal, lang: str) -> d
     return claim_out.claim_response(claims.claim_out(session, claim, lang, who), identifier)
 
 
+class ClaimNotCancellable(Conflict):
+    code = "claim_not_cancellable"
+
+
+# Why a care sheet cannot be withdrawn, by its status: the REST API has no way to cancel
+# one either (it is valued on arrival; the fund corrects it by review, and a claim
+# approved for payment takes nothing more, as its document requests say: claim_closed).
+_NOT_CANCELLABLE = {
+    ClaimStatus.RECEIVED: "is queued for valuing and will be valued as sent",
+    ClaimStatus.PENDING_REVIEW: "was valued and waits for a controller's review",
+    ClaimStatus.ADJUDICATED: "was valued when it arrived",
+    ClaimStatus.APPROVED: "is approved for payment",
+    ClaimStatus.IN_PAYMENT: "is in a payment batch",
+    ClaimStatus.PAID: "is paid",
+}
+
+
 def cancel(session: Session, number: str, who: Principal, lang: str) -> dict[str, Any]:
-    """Claim/{id}/$cancel: a pre-authorisation not answered yet is withdrawn; a care sheet,
-    valued on arrival, is not (the fund corrects it by review)."""
+    """Claim/{id}/$cancel: a pre-authorisation not answered yet is withdrawn (the REST
+    API's cancel: 409 preauth_not_open once answered); a care sheet never is (409
+    claim_not_cancellable, saying where it stands): the fund corrects it by review."""
     number = number.strip().upper()
-    if not number.startswith("PA"):
-        claims.get(session, number, who)  # 404 when out of scope
-        raise FhirError.one(
-            "business-rule",
-            "a care sheet is valued when it arrives and cannot be cancelled: ask the fund to "
-            "review its lines",
-            "Claim",
-            status=409,
-        )
     try:
+        if not number.startswith("PA"):
+            claim = claims.get(session, number, who)  # 404 when out of scope
+            raise ClaimNotCancellable(
+                f"care sheet {claim.number} {_NOT_CANCELLABLE[claim.status]}: it cannot be "
+                "cancelled; ask the fund to review its lines"
+            )
         preauth.cancel(session, number, who, "cancelled through FHIR Claim/$cancel")
     except DamanError as exc:
         raise from_domain(exc) from exc
@@ -138,11 +163,25 @@ def _number(text: str) -> str:
     return text.rsplit("/", 1)[-1].strip().upper()
 
 
+def _code_param(params: dict[str, str], name: str, allowed: frozenset[str]) -> str | None:
+    value = params.get(name)
+    if value is not None and value not in allowed:
+        raise FhirError.one(
+            "code-invalid",
+            f"{value!r} is not in the value set ({', '.join(sorted(allowed))})",
+            name,
+        )
+    return value
+
+
 def search_responses(
     session: Session, params: dict[str, str], who: Principal, lang: str, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
-    """ClaimResponse?_id=|request=|request:identifier=|patient=|status=: the care sheets and
-    pre-authorisations ``who`` may see."""
+    """ClaimResponse?_id=|request=|request:identifier=|patient=|use=|status=: the care
+    sheets (use claim, always active) and pre-authorisations (use preauthorization,
+    cancelled once withdrawn) ``who`` may see; care sheets first, newest first."""
+    status = _code_param(params, "status", codes.FINANCIAL_STATUS)
+    use = _code_param(params, "use", codes.CLAIM_USE)
     wanted = params.get("_id") or params.get("request")
     if identifier := params.get("request:identifier"):
         wanted = session.scalars(
@@ -155,23 +194,32 @@ def search_responses(
             found = [read_response(session, _number(wanted), who, lang)]
         except NotFound:
             found = []
-    else:
-        patient = params.get("patient")
+        found = [r for r in found if status in (None, r["status"]) and use in (None, r["use"])]
+        return found, len(found)
+    patient = _number(params["patient"]) if params.get("patient") else None
+    want_claims = use in (None, "claim") and status in (None, "active")
+    want_preauths = use in (None, "preauthorization") and status in (None, "active", "cancelled")
+    numbers: list[str] = []
+    total = 0
+    if want_claims:
         rows, total = claims.page(
-            session,
-            patient=_number(patient) if patient else None,
-            status=None,
-            limit=limit,
-            offset=offset,
-            who=who,
+            session, patient=patient, status=None, limit=limit, offset=offset, who=who
         )
-        found = [read_response(session, r.number, who, lang) for r in rows]
-        if "status" in params:
-            found = [r for r in found if r["status"] == params["status"]]
-        return found, total
-    if "status" in params:
-        found = [r for r in found if r["status"] == params["status"]]
-    return found, len(found)
+        numbers = [r.number for r in rows]
+    if want_preauths:
+        cancelled = None if status is None else status == "cancelled"
+        skip = max(0, offset - total)
+        more, preauth_total = repository.preauth_numbers(
+            session,
+            who,
+            patient=patient,
+            cancelled=cancelled,
+            limit=max(0, limit - len(numbers)),
+            offset=skip,
+        )
+        numbers += more
+        total += preauth_total
+    return [read_response(session, n, who, lang) for n in numbers], total
 
 
 def explanations(

@@ -19,6 +19,7 @@ from daman.core.dates import now
 from daman.core.db import SESSION
 from daman.hcx import jwe, service
 from daman.hcx.errors import HcxRoute, ProtocolError
+from daman.hcx.models import HcxPartner
 
 router = APIRouter(prefix="/hcx/v1", route_class=HcxRoute, include_in_schema=False, tags=["hcx"])
 
@@ -101,6 +102,32 @@ def register_partner(
         who.actor,
     )
     return {"code": row.code, "name": row.name, "callback_url": row.callback_url}
+
+
+def _partner_out(row: HcxPartner) -> dict[str, Any]:
+    return {
+        "code": row.code,
+        "name": row.name,
+        "callback_url": row.callback_url,
+        "active": row.active,
+        "updated_at": row.updated_at.isoformat(),
+        "updated_by": row.updated_by,
+    }
+
+
+@router.post("/partners/{code}/deactivate")
+def deactivate_partner(
+    code: str, session: Session = SESSION, who: Principal = Depends(ADMIN)
+) -> dict[str, Any]:
+    """Suspend a partner: its calls are refused (ERR_INVALID_SENDER) until reactivated."""
+    return _partner_out(service.set_active(session, code, False, who.actor))
+
+
+@router.post("/partners/{code}/activate")
+def activate_partner(
+    code: str, session: Session = SESSION, who: Principal = Depends(ADMIN)
+) -> dict[str, Any]:
+    return _partner_out(service.set_active(session, code, True, who.actor))
 
 
 @router.get("/partners")

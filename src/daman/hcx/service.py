@@ -24,9 +24,10 @@ from daman.auth.access import Principal
 from daman.auth.models import Role
 from daman.core.dates import aware, now
 from daman.core.errors import DamanError, NotFound, ValidationFailed
-from daman.fhir import eligibility
+from daman.fhir import communication, eligibility
 from daman.fhir import service as fhir
 from daman.fhir.outcome import FhirError
+from daman.fhir.parse import emit
 from daman.hcx import jwe
 from daman.hcx.errors import ProtocolError
 from daman.hcx.models import CycleStatus, HcxCycle, HcxPartner
@@ -89,6 +90,18 @@ def register_partner(
         updated_by=actor,
     )
     session.add(row)
+    session.flush()
+    return row
+
+
+def set_active(session: Session, code: str, active: bool, actor: str) -> HcxPartner:
+    """An administrator suspends a partner (its calls are refused ERR_INVALID_SENDER from
+    then on; answers already made are still delivered) or lets it call again."""
+    row = session.scalars(select(HcxPartner).where(HcxPartner.code == code)).first()
+    if row is None:
+        raise NotFound(f"no partner {code}", code="partner_not_found")
+    row.active = active
+    row.updated_at, row.updated_by = now(), actor
     session.flush()
     return row
 
@@ -232,32 +245,68 @@ def acting_as(partner: HcxPartner) -> Principal:
     )
 
 
-def _resource(action: str, body: bytes, session: Session, who: Principal) -> dict[str, Any]:
+def _answer(session: Session, row: HcxCycle, who: Principal) -> list[dict[str, Any]]:
+    """The resources answering a call, made by the same use cases as the FHIR API."""
+    action, body = row.action, row.request.encode()
     if action == "coverageeligibility/check":
-        return eligibility.submit(session, body, who)
+        return [eligibility.submit(session, body, who)]
     if action in ("claim/submit", "preauth/submit"):
         use = "preauthorization" if action == "preauth/submit" else "claim"
         if _claim_use(json.loads(body)) != use:
             raise ProtocolError(
                 "ERR_WRONG_DOMAIN_PAYLOAD", f"{action} carries a Claim of use {use}"
             )
-        return fhir.submit(session, body, who, "fr")[0]
+        return [fhir.submit(session, body, who, "fr")[0]]
     if action == "paymentnotice/request":
         data = json.loads(body)
         reference = _payment_reference(data)
         if reference is None:
             raise ProtocolError(
-                "ERR_INVALID_DOMAIN_PAYLOAD", "a PaymentNotice naming its payment identifier"
+                "ERR_WRONG_DOMAIN_PAYLOAD",
+                "a PaymentNotice naming its payment (PaymentReconciliation/<transfer> or the "
+                "transfer's identifier)",
             )
-        return fhir.payment_reconciliation(session, reference, who)
+        return [fhir.payment_reconciliation(session, reference, who)]
     if action == "communication/request":
-        return {
-            "resourceType": "OperationOutcome",
-            "issue": [
-                {"severity": "information", "code": "informational", "diagnostics": "received"}
-            ],
-        }
+        if not _holds(json.loads(body), "Communication"):
+            raise ProtocolError("ERR_WRONG_DOMAIN_PAYLOAD", f"{action} carries a Communication")
+        about = _claim_of_cycle(session, row, who)
+        return list(communication.receive(session, body, who, "fr", about=about))
     raise ProtocolError("ERR_INVALID_PAYLOAD", f"unknown action {action}")
+
+
+def _claim_of_cycle(
+    session: Session, row: HcxCycle, who: Principal, correlation: str | None = None
+) -> str | None:
+    """The care sheet or pre-authorisation of an exchange cycle (the claim's or preauth's
+    call of that x-hcx-correlation_id, the row's own by default): what a Communication is
+    about when it does not say, what a status request asks about."""
+    earlier = session.scalars(
+        select(HcxCycle)
+        .where(
+            HcxCycle.correlation_id == (correlation or row.correlation_id),
+            HcxCycle.partner_id == row.partner_id,
+            HcxCycle.action.in_(("claim/submit", "preauth/submit")),
+            HcxCycle.id != row.id,
+        )
+        .order_by(HcxCycle.id.desc())
+    ).all()
+    for cycle in earlier:
+        for r in _resources(json.loads(cycle.request)):
+            if isinstance(r, dict) and r.get("resourceType") == "Claim":
+                idents = r.get("identifier") if isinstance(r.get("identifier"), list) else []
+                first = _object(idents[0] if idents else None)
+                if first.get("value"):
+                    number = fhir.submitted_number(
+                        session, who, f"{first.get('system') or ''}|{first['value']}"
+                    )
+                    if number is not None:
+                        return number
+    return None
+
+
+def _holds(data: Any, kind: str) -> bool:
+    return any(isinstance(r, dict) and r.get("resourceType") == kind for r in _resources(data))
 
 
 def _resources(data: Any) -> list[Any]:
@@ -273,22 +322,32 @@ def _claim_use(data: Any) -> str | None:
     return None
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _payment_reference(data: Any) -> str | None:
+    """The transfer a PaymentNotice is about: ``payment.reference`` of the form
+    ``PaymentReconciliation/<transfer>``, or ``payment.identifier.value``."""
     for r in _resources(data):
         if isinstance(r, dict) and r.get("resourceType") == "PaymentNotice":
-            ident = (r.get("payment") or {}).get("identifier") or {}
-            value = ident.get("value")
+            payment = _object(r.get("payment"))
+            reference = str(payment.get("reference") or "")
+            head, _, tail = reference.rpartition("/")
+            if head.rsplit("/", 1)[-1] == "PaymentReconciliation" and tail:
+                return tail
+            value = _object(payment.get("identifier")).get("value")
             return str(value) if value else None
     return None
 
 
-def _bundle(resource: dict[str, Any]) -> dict[str, Any]:
+def _bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),
         "type": "collection",
         "timestamp": now().isoformat(),
-        "entry": [{"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": resource}],
+        "entry": [{"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": r} for r in resources],
     }
 
 
@@ -311,13 +370,14 @@ def process(session: Session, row: HcxCycle) -> None:
     try:
         with session.begin_nested():  # the work, undone if it fails
             if row.action == "hcx/status":
-                resource = _status(session, row, who)
+                resource = _bundle(_status(session, row, who))
             else:
-                resource = _bundle(_resource(row.action, row.request.encode(), session, who))
+                resource = _bundle(_answer(session, row, who))
     except ProtocolError as exc:
         error = (exc.code, exc.message)
-    except FhirError as exc:
-        error = ("ERR_INVALID_DOMAIN_PAYLOAD", str(exc))
+    except FhirError as exc:  # what was sent cannot be taken, or the business refuses it
+        code = "ERR_DOMAIN_PROCESSING" if exc.status == 409 else "ERR_INVALID_DOMAIN_PAYLOAD"
+        error = (code, str(exc))
     except DamanError as exc:
         error = ("ERR_DOMAIN_PROCESSING", f"{exc.code}: {exc}")
     if error is not None:
@@ -338,13 +398,50 @@ def process(session: Session, row: HcxCycle) -> None:
     session.flush()
 
 
-def _status(session: Session, row: HcxCycle, who: Principal) -> dict[str, Any]:
-    wanted = json.loads(row.request)
-    correlation = wanted.get("correlation_id") if isinstance(wanted, dict) else None
+def _status(session: Session, row: HcxCycle, who: Principal) -> list[dict[str, Any]]:
+    """hcx/status: the state of the process whose correlation id the request carries (its
+    x-hcx-correlation_id, as the specification says, or a ``correlation_id`` in the
+    payload), as a FHIR Task: each call of the cycle as an output, and the business status,
+    the care sheet's or pre-authorisation's ClaimResponse as it now stands, as its focus."""
+    asked = json.loads(row.request)
+    correlation = str(_object(asked).get("correlation_id") or row.correlation_id)
     found = session.scalars(
-        select(HcxCycle).where(HcxCycle.correlation_id == str(correlation)).order_by(HcxCycle.id)
+        select(HcxCycle)
+        .where(HcxCycle.correlation_id == correlation, HcxCycle.action != "hcx/status")
+        .order_by(HcxCycle.id)
     ).all()
-    return {"cycles": [state(c) for c in found if c.id != row.id and _sees(session, c, who)]}
+    cycles = [c for c in found if c.id != row.id and _sees(session, c, who)]
+    if not cycles:
+        raise ProtocolError(
+            "ERR_INVALID_CORRELATION_ID", f"no call of yours has the correlation id {correlation}"
+        )
+    number = _claim_of_cycle(session, row, who, correlation)
+    response = fhir.read_response(session, number, who, "fr") if number else None
+    last = cycles[-1]
+    task: dict[str, Any] = {
+        "resourceType": "Task",
+        "id": str(uuid.uuid4()),
+        "status": "completed",
+        "intent": "order",
+        "businessStatus": {
+            "text": f"{last.action}: {last.status.value}"
+            + (f", {response['outcome']}" if response else "")
+        },
+        "authoredOn": now().isoformat(),
+        "output": [
+            {"type": {"text": c.action}, "valueString": json.dumps(state(c))} for c in cycles
+        ],
+    }
+    if task_code := _object(next(iter(_tasks(asked)), None)).get("code"):
+        task["code"] = task_code
+    if response is not None:
+        task["focus"] = {"reference": f"ClaimResponse/{response['id']}"}
+    out = [emit(task)]
+    return out + ([response] if response is not None else [])
+
+
+def _tasks(data: Any) -> list[Any]:
+    return [r for r in _resources(data) if isinstance(r, dict) and r.get("resourceType") == "Task"]
 
 
 # -- delivery -----------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ for each one that changes something for the person:
 
 - a claim decided with part or all of it refused (``claim_decided``): what is paid of what
   was charged, and that the portal says why and what to do;
-- a claim paid (``claim_paid``): the amount sent to the bank account;
+- a claim paid (``claim_paid``): the amount sent to the bank account (not a care sheet the
+  fund pays to its provider, tiers payant: nothing reaches the person's account);
 - a document the fund asks for (``document_requested``): which one.
 
 The SMS goes to the account holder of the family (the principal insured the patient is a
@@ -31,6 +32,7 @@ from daman.core.money import format_mad
 from daman.notifications import sms
 from daman.portal import repository as repo
 from daman.portal.models import DecisionNotice
+from daman.portal.service import paid_directly
 from daman.registry import dependents
 
 MARK = "claim_status_events"
@@ -59,11 +61,15 @@ class Told:
     unreachable: int = 0  # decisions with no mobile number to tell
 
 
-def topic_of(event: ClaimStatusEvent, claim: Claim) -> str | None:
+def _paid(event: ClaimStatusEvent) -> bool:
+    return event.to_status == ClaimStatus.PAID and event.from_status == ClaimStatus.IN_PAYMENT
+
+
+def topic_of(event: ClaimStatusEvent, claim: Claim, *, to_provider: bool = False) -> str | None:
     if requested_document(event.reason or "") is not None:
         return "document_requested"
-    if event.to_status == ClaimStatus.PAID and event.from_status == ClaimStatus.IN_PAYMENT:
-        return "claim_paid" if claim.payable_centimes > 0 else None
+    if _paid(event):
+        return "claim_paid" if claim.payable_centimes > 0 and not to_provider else None
     decided = event.to_status == ClaimStatus.ADJUDICATED and event.from_status in (
         ClaimStatus.RECEIVED,
         ClaimStatus.PENDING_REVIEW,
@@ -78,10 +84,12 @@ def tell_decisions(session: Session, *, actor: str = "system", limit: int = CHUN
     told = Told()
     if started:
         return told
-    for event, claim in repo.events_after(session, mark.last_event_id, limit):
+    events = repo.events_after(session, mark.last_event_id, limit)
+    direct = paid_directly(session, [claim.id for event, claim in events if _paid(event)])
+    for event, claim in events:
         told.read += 1
         mark.last_event_id = event.id
-        topic = topic_of(event, claim)
+        topic = topic_of(event, claim, to_provider=claim.id in direct)
         if topic is None:
             continue
         patient = claim.patient

@@ -3,6 +3,7 @@ history (how long claims took to be paid lately; the decisions not yet told)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -10,6 +11,17 @@ from sqlalchemy.orm import Session, aliased
 
 from daman.claims.models import Claim, ClaimStatusEvent
 from daman.portal.models import DecisionRead, Message, NoticeMark
+
+# -- claims ------------------------------------------------------------------------------
+
+
+def claim_ids(session: Session, numbers: Sequence[str]) -> dict[str, int]:
+    """Claim id by number, for the numbers of a page (a few dozen)."""
+    if not numbers:
+        return {}
+    rows = session.execute(select(Claim.number, Claim.id).where(Claim.number.in_(set(numbers))))
+    return {number: claim_id for number, claim_id in rows}
+
 
 # -- messages ----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from daman.auth.access import Principal
 from daman.auth.models import Role
 from daman.claims.models import Claim, ClaimOutcome, ClaimStatus
-from daman.claims.requests import requested_document
+from daman.claims.requests import received_documents, requested_document
 from daman.core.dates import aware, now, today
 from daman.core.errors import FieldError, ValidationFailed
 from daman.core.i18n import N_, translate
@@ -29,6 +30,9 @@ from daman.core.text import bidi_control
 from daman.notifications import sms
 from daman.portal import repository as repo
 from daman.portal.models import DecisionRead, Message
+from daman.preauth.repository import invoiced_claims
+from daman.prescriptions.repository import third_party_claims
+from daman.providers.models import Provider
 from daman.registry import dependents
 from daman.registry import service as registry
 from daman.registry.models import Person
@@ -81,7 +85,9 @@ STEPS = (
     (ClaimStatus.IN_PAYMENT, N_("In a payment batch")),
     (ClaimStatus.PAID, N_("Paid to the bank account")),
 )
+PAID_TO_PROVIDER = N_("Paid to %(provider)s (tiers payant)")
 DOCUMENT_ASKED = N_("The fund asks for a document: %(document)s")
+DOCUMENT_RECEIVED = N_("Documents received (%(documents)s): the fund checks the care sheet again")
 RETURNED = N_("The bank returned the payment: it is made again")
 ORDER = [status for status, _ in STEPS]
 
@@ -142,22 +148,37 @@ def estimated_payment(session: Session, claim: Claim, on: date | None = None) ->
     return max(estimate, on + timedelta(days=1))
 
 
-def timeline(claim: Claim, lang: str, estimate: date | None) -> list[Step]:
+def timeline(
+    claim: Claim, lang: str, estimate: date | None, paid_to: Provider | None = None
+) -> list[Step]:
     """The statuses the claim went through, with when, then the steps still to come (the
-    payment with its estimated date); a document asked or a payment returned on its day."""
+    payment with its estimated date); a document asked or a payment returned on its day.
+    A care sheet the fund pays to its provider (``paid_to``, see `paid_directly`) says so
+    at its payment."""
     steps: list[Step] = []
     seen: set[str] = set()
+
+    def said(status: ClaimStatus, label: str) -> str:
+        if status == ClaimStatus.PAID and paid_to is not None:
+            return translate(PAID_TO_PROVIDER, lang, provider=paid_to.name)
+        return translate(label, lang)
+
     for event in claim.events:
         document = requested_document(event.reason or "")
         if document is not None:
             steps.append(Step(translate(DOCUMENT_ASKED, lang, document=document), event.at, True))
+            continue
+        received = received_documents(event.reason or "")
+        if received is not None:
+            said_received = translate(DOCUMENT_RECEIVED, lang, documents=received)
+            steps.append(Step(said_received, event.at, True))
             continue
         if event.from_status == ClaimStatus.PAID and event.to_status == ClaimStatus.APPROVED:
             steps.append(Step(translate(RETURNED, lang), event.at, True))
             continue
         label = dict(STEPS).get(ClaimStatus(event.to_status)) if event.to_status in ORDER else None
         if label is not None and event.from_status != event.to_status:
-            steps.append(Step(translate(label, lang), event.at, True))
+            steps.append(Step(said(ClaimStatus(event.to_status), label), event.at, True))
             seen.add(event.to_status)
     if steps:
         last = max(i for i, s in enumerate(steps) if s.done)
@@ -170,8 +191,36 @@ def timeline(claim: Claim, lang: str, estimate: date | None) -> list[Step]:
             note = ""
             if status == ClaimStatus.PAID:
                 note = translate(N_("Expected around %(date)s"), lang, date=estimate)
-            steps.append(Step(translate(label, lang), None, False, note=note))
+            steps.append(Step(said(status, label), None, False, note=note))
     return steps
+
+
+# -- who is paid -------------------------------------------------------------------------
+
+
+def paid_directly(session: Session, claim_ids: Sequence[int]) -> dict[int, Provider]:
+    """The care sheets among ``claim_ids`` that the fund pays to their provider rather than
+    to the family (tiers payant: a facility's invoice under a pre-authorisation, a
+    pharmacy's care sheet of medicines for an ALD the patient is exempted for), by claim
+    id, each with that provider: what the payment run's payee rule decides
+    (daman.payments.service.facility_or_insured)."""
+    ids = sorted(set(claim_ids))
+    if not ids:
+        return {}
+    found = invoiced_claims(session, ids) | third_party_claims(session, ids)
+    out = {}
+    for claim_id, provider_id in found.items():
+        provider = session.get(Provider, provider_id)
+        if provider is not None:
+            out[claim_id] = provider
+    return out
+
+
+def paid_directly_by_number(session: Session, numbers: Sequence[str]) -> dict[str, Provider]:
+    """`paid_directly` for care sheets known by their numbers (a page of a list)."""
+    ids = repo.claim_ids(session, numbers)
+    direct = paid_directly(session, list(ids.values()))
+    return {number: direct[i] for number, i in ids.items() if i in direct}
 
 
 # -- decisions read ----------------------------------------------------------------------

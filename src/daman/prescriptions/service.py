@@ -33,7 +33,7 @@ from daman.core.dates import now, today
 from daman.core.enums import ProviderKind
 from daman.core.errors import FieldError, ValidationFailed
 from daman.core.i18n import N_, translate
-from daman.core.identifiers import allocate
+from daman.core.identifiers import allocate, mod97_holds, mod97_key
 from daman.core.text import western_digits
 from daman.notifications import sms
 from daman.prescriptions import repository as repo
@@ -73,14 +73,10 @@ _NUMBER = re.compile(r"^RX[0-9]{14}$")
 # -- numbers -----------------------------------------------------------------------------
 
 
-def _key(digits: str) -> str:
-    return f"{97 - int(digits + '00') % 97:02d}"
-
-
 def number_of(n: int, code: int) -> str:
     """RX + the counter's value (8 digits) + a random code (4 digits) + the mod-97 key."""
     body = f"{n:08d}{code:04d}"
-    return f"RX{body}{_key(body)}"
+    return f"RX{body}{mod97_key(body)}"
 
 
 def normalise(number: str) -> str:
@@ -93,7 +89,7 @@ def number_problem(number: str) -> str | None:
     """Why a typed prescription number cannot be one, or None."""
     if not _NUMBER.fullmatch(number):
         return "RX followed by 14 digits, as printed under the QR code"
-    if int(number[2:]) % 97 != 0:
+    if not mod97_holds(number[2:]):
         return "this number's key does not match: check the digits typed"
     return None
 
@@ -167,15 +163,23 @@ def write(
     for i, line in enumerate(draft.lines[:MAX_LINES]):
         code = western_digits(line.drug_code).strip()
         drug = reference.drug_by_code(session, code)
+        price = reference.price_at(session, drug.id, day) if drug is not None else None
         if drug is None:
             errors.append(
                 FieldError(field=f"lines[{i}].drug_code", reason="no medicine has this code")
             )
-        elif reference.price_at(session, drug.id, day) is None:
+        elif price is None:
             errors.append(
                 FieldError(
                     field=f"lines[{i}].drug_code",
                     reason=f"{drug.name} is not on the list in force today",
+                )
+            )
+        elif price.ppv_centimes <= 0:  # no public price: hospital use only (PH)
+            errors.append(
+                FieldError(
+                    field=f"lines[{i}].drug_code",
+                    reason=f"{drug.name} is sold to hospitals only: no pharmacy dispenses it",
                 )
             )
         drugs.append(drug)

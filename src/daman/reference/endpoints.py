@@ -23,12 +23,23 @@ from daman.reference.errors import (
     VersionBeforeCurrent,
 )
 from daman.reference.schemas import (
+    AgencyIn,
+    AgencyOut,
+    AldIn,
     AldOut,
+    CeilingIn,
+    CeilingOut,
+    ClosingIn,
+    ComplementaryHistoryOut,
+    ComplementaryRateIn,
     ComplementaryRateOut,
     DrugOut,
     DrugPriceOut,
     MutualOut,
     MutualsOut,
+    PolicyIn,
+    PolicyOut,
+    RateHistoryOut,
     RateIn,
     RateOut,
     RegimeOut,
@@ -226,3 +237,191 @@ def list_mutuals(
             for c in repo.complementary_rates(session, on or today())
         ],
     )
+
+
+# -- versioned reference data: history for everyone, new versions for administrators ------
+
+
+@router.get("/rates/history", response_model=list[RateHistoryOut])
+def rate_history(
+    regime: str = Query(..., max_length=20),
+    category: CareCategory = Query(...),
+    session: Session = SESSION,
+    who: Principal = Depends(READ_ANY),
+) -> list[RateHistoryOut]:
+    """Every version of a regime's rate lines for a care category, oldest first."""
+    return [RateHistoryOut.model_validate(r) for r in repo.rate_history(session, regime, category)]
+
+
+@router.get("/complementary-rates/history", response_model=list[ComplementaryHistoryOut])
+def complementary_history(
+    mutual: str | None = Query(None, max_length=20, description="omitted: every mutual's rows"),
+    session: Session = SESSION,
+    who: Principal = Depends(READ_ANY),
+) -> list[ComplementaryHistoryOut]:
+    """Every version of a mutual's complementary rates, by care category, oldest first."""
+    rows = repo.complementary_history(session, mutual)
+    return [ComplementaryHistoryOut.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/complementary-rates",
+    response_model=ComplementaryHistoryOut,
+    status_code=201,
+    responses=error_responses(ValidationFailed, VersionBeforeCurrent),
+)
+def new_complementary_rate(
+    body: ComplementaryRateIn, session: Session = SESSION, who: Principal = Depends(ADMIN)
+) -> ComplementaryHistoryOut:
+    """A new version of a complementary rate from valid_from; the current one ends the day
+    before."""
+    rate = service.set_complementary_rate(
+        session,
+        mutual_code=body.mutual_code,
+        category=body.category,
+        rate_bp=body.rate_bp,
+        valid_from=body.valid_from,
+        actor=who.actor,
+        source=body.source,
+        confidence=body.confidence,
+    )
+    return ComplementaryHistoryOut.model_validate(rate)
+
+
+@router.get("/ceilings", response_model=list[CeilingOut])
+def ceiling_history(
+    session: Session = SESSION, who: Principal = Depends(READ_ANY)
+) -> list[CeilingOut]:
+    """Every version of every ceiling, by care category, oldest first."""
+    return [CeilingOut.model_validate(c) for c in repo.ceiling_history(session)]
+
+
+@router.post(
+    "/ceilings",
+    response_model=CeilingOut,
+    status_code=201,
+    responses=error_responses(ValidationFailed, VersionBeforeCurrent),
+)
+def new_ceiling(
+    body: CeilingIn, session: Session = SESSION, who: Principal = Depends(ADMIN)
+) -> CeilingOut:
+    """A new version of a ceiling from valid_from; the current one ends the day before."""
+    ceiling = service.set_ceiling(
+        session,
+        category=body.category,
+        regime_code=body.regime_code,
+        max_base_centimes=body.max_base_centimes,
+        max_quantity=body.max_quantity,
+        period_days=body.period_days,
+        valid_from=body.valid_from,
+        actor=who.actor,
+        source=body.source,
+        confidence=body.confidence,
+    )
+    return CeilingOut.model_validate(ceiling)
+
+
+@router.get("/policies", response_model=list[PolicyOut])
+def policy_history(
+    session: Session = SESSION, who: Principal = Depends(READ_ANY)
+) -> list[PolicyOut]:
+    """Every version of the adjudication policy, oldest first."""
+    return [PolicyOut.model_validate(p) for p in repo.policy_history(session)]
+
+
+@router.post(
+    "/policies",
+    response_model=PolicyOut,
+    status_code=201,
+    responses=error_responses(ValidationFailed, VersionBeforeCurrent),
+)
+def new_policy(
+    body: PolicyIn, session: Session = SESSION, who: Principal = Depends(ADMIN)
+) -> PolicyOut:
+    """A new version of the adjudication policy from valid_from (claims deposited from that
+    day); the current one ends the day before."""
+    terms = service.PolicyTerms(**body.model_dump(exclude={"valid_from", "source", "confidence"}))
+    policy = service.set_policy(
+        session,
+        terms,
+        valid_from=body.valid_from,
+        actor=who.actor,
+        source=body.source,
+        confidence=body.confidence,
+    )
+    return PolicyOut.model_validate(policy)
+
+
+@router.post(
+    "/ald",
+    response_model=AldOut,
+    status_code=201,
+    responses=error_responses(ValidationFailed),
+)
+def new_ald_heading(
+    body: AldIn, session: Session = SESSION, who: Principal = Depends(ADMIN)
+) -> AldOut:
+    """A new heading on the ALD/ALC list from valid_from."""
+    heading = service.AldHeading(
+        code=body.code,
+        kind=body.kind,
+        name_fr=body.name_fr,
+        name_ar=body.name_ar,
+        number=body.number,
+        icd10=body.icd10,
+    )
+    disease = service.add_ald_heading(
+        session, heading, valid_from=body.valid_from, actor=who.actor, source=body.source
+    )
+    return AldOut.model_validate(disease)
+
+
+@router.post(
+    "/ald/{code}/close",
+    response_model=AldOut,
+    responses=error_responses(ValidationFailed),
+)
+def close_ald_heading(
+    code: str, body: ClosingIn, session: Session = SESSION, who: Principal = Depends(ADMIN)
+) -> AldOut:
+    """A heading taken off the list from closed_from: it ends the day before."""
+    disease = service.close_ald_heading(
+        session, code, closed_from=body.closed_from, actor=who.actor
+    )
+    return AldOut.model_validate(disease)
+
+
+@router.get("/agencies", response_model=list[AgencyOut])
+def list_agencies(
+    session: Session = SESSION, who: Principal = Depends(READ_ANY)
+) -> list[AgencyOut]:
+    """The fund's agencies, open and closed, with their dates."""
+    return [AgencyOut.model_validate(a) for a in repo.agencies(session)]
+
+
+@router.post(
+    "/agencies",
+    response_model=AgencyOut,
+    status_code=201,
+    responses=error_responses(ValidationFailed),
+)
+def new_agency(
+    body: AgencyIn, session: Session = SESSION, who: Principal = Depends(ADMIN)
+) -> AgencyOut:
+    """An agency that accepts files from valid_from."""
+    agency = service.NewAgency(body.code, body.name_fr, body.name_ar, body.city, body.region)
+    row = service.open_agency(session, agency, valid_from=body.valid_from, actor=who.actor)
+    return AgencyOut.model_validate(row)
+
+
+@router.post(
+    "/agencies/{code}/close",
+    response_model=AgencyOut,
+    responses=error_responses(ValidationFailed),
+)
+def close_agency(
+    code: str, body: ClosingIn, session: Session = SESSION, who: Principal = Depends(ADMIN)
+) -> AgencyOut:
+    """An agency that accepts no more files from closed_from: it ends the day before."""
+    row = service.close_agency(session, code, closed_from=body.closed_from, actor=who.actor)
+    return AgencyOut.model_validate(row)

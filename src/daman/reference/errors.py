@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from daman.core.errors import Conflict, ImportFailed, NotFound
 
 
@@ -27,6 +29,10 @@ class VersionBeforeCurrent(Conflict):
     """A new version must start after the current one: history is never overwritten."""
 
     code = "version_before_current"
+
+    def __init__(self, detail: str, *, current_from: date | None = None) -> None:
+        super().__init__(detail)
+        self.current_from = current_from  # when the version in force started
 
 
 class OlderDrugList(Conflict):

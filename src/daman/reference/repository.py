@@ -19,7 +19,9 @@ from daman.core.enums import LatePolicy
 from daman.reference.models import (
     ActTariff,
     AdjudicationPolicy,
+    Agency,
     AldDisease,
+    Ceiling,
     ComplementaryRate,
     CoverageRate,
     Drug,
@@ -162,6 +164,92 @@ def latest_rate(
         .order_by(CoverageRate.valid_from.desc())
         .limit(1)
     ).first()
+
+
+def rate_history(session: Session, regime_code: str, category: str) -> Sequence[CoverageRate]:
+    """Every version of a regime's rate lines for a care category: by exemption, sector
+    (any sector first) and disease, oldest first."""
+    return session.scalars(
+        select(CoverageRate)
+        .where(CoverageRate.regime_code == regime_code, CoverageRate.category == category)
+        .order_by(
+            CoverageRate.exemption,
+            -_general_last(CoverageRate.sector),
+            CoverageRate.sector,
+            -_general_last(CoverageRate.ald_code),
+            CoverageRate.ald_code,
+            CoverageRate.valid_from,
+        )
+    ).all()
+
+
+def complementary_history(session: Session, mutual_code: str | None) -> Sequence[ComplementaryRate]:
+    """Every version of a mutual's complementary rates (NULL: the rows for every mutual),
+    by care category, oldest first."""
+    return session.scalars(
+        select(ComplementaryRate)
+        .where(_same(ComplementaryRate.mutual_code, mutual_code))
+        .order_by(ComplementaryRate.category, ComplementaryRate.valid_from)
+    ).all()
+
+
+def latest_complementary(
+    session: Session, mutual_code: str | None, category: str
+) -> ComplementaryRate | None:
+    return session.scalars(
+        select(ComplementaryRate)
+        .where(
+            _same(ComplementaryRate.mutual_code, mutual_code),
+            ComplementaryRate.category == category,
+        )
+        .order_by(ComplementaryRate.valid_from.desc())
+        .limit(1)
+    ).first()
+
+
+def ceiling_history(session: Session) -> Sequence[Ceiling]:
+    """Every version of every ceiling (a few dozen rows): by care category, the rows for
+    every regime first, oldest first."""
+    return session.scalars(
+        select(Ceiling).order_by(
+            Ceiling.category,
+            -_general_last(Ceiling.regime_code),
+            Ceiling.regime_code,
+            Ceiling.valid_from,
+        )
+    ).all()
+
+
+def latest_ceiling(session: Session, category: str, regime_code: str | None) -> Ceiling | None:
+    return session.scalars(
+        select(Ceiling)
+        .where(Ceiling.category == category, _same(Ceiling.regime_code, regime_code))
+        .order_by(Ceiling.valid_from.desc())
+        .limit(1)
+    ).first()
+
+
+def policy_history(session: Session) -> Sequence[AdjudicationPolicy]:
+    """Every version of the adjudication policy, oldest first."""
+    return session.scalars(
+        select(AdjudicationPolicy).order_by(AdjudicationPolicy.valid_from, AdjudicationPolicy.id)
+    ).all()
+
+
+def latest_policy(session: Session) -> AdjudicationPolicy | None:
+    return session.scalars(
+        select(AdjudicationPolicy)
+        .order_by(AdjudicationPolicy.valid_from.desc(), AdjudicationPolicy.id.desc())
+        .limit(1)
+    ).first()
+
+
+def ald_heading(session: Session, code: str) -> AldDisease | None:
+    return session.scalars(select(AldDisease).where(AldDisease.code == code)).first()
+
+
+def agencies(session: Session) -> Sequence[Agency]:
+    return session.scalars(select(Agency).order_by(Agency.region, Agency.city, Agency.code)).all()
 
 
 def drug_by_code(session: Session, code: str) -> Drug | None:

@@ -6,7 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from daman.core.enums import CareCategory, Confidence, Exemption, Sector
+from daman.core.enums import CareCategory, Confidence, Exemption, LatePolicy, Sector
+from daman.reference.models import AldKind
 
 _ORM = ConfigDict(from_attributes=True)
 
@@ -136,3 +137,125 @@ class AldOut(BaseModel):
     valid_from: date
     valid_to: date | None
     source: str
+
+
+class RateHistoryOut(RateOut):
+    updated_by: str = Field(description="who made or last changed the version")
+
+
+class ComplementaryRateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mutual_code: str | None = Field(None, description="null: every CNOPS mutual")
+    category: CareCategory
+    rate_bp: int = Field(examples=[2000])
+    valid_from: date
+    source: str = ""
+    confidence: Confidence = Confidence.HIGH
+
+
+class CeilingOut(BaseModel):
+    model_config = _ORM
+    id: int
+    category: str
+    regime_code: str | None = Field(description="null: every regime")
+    max_base_centimes: int | None
+    max_quantity: int | None
+    period_days: int
+    valid_from: date
+    valid_to: date | None
+    source: str
+    confidence: str
+    updated_by: str
+
+
+class CeilingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    category: CareCategory
+    regime_code: str | None = Field(None, description="null: every regime")
+    max_base_centimes: int | None = Field(None, description="null: no amount limit")
+    max_quantity: int | None = Field(None, description="null: no unit limit")
+    period_days: int = Field(examples=[365])
+    valid_from: date
+    source: str = ""
+    confidence: Confidence = Confidence.HIGH
+
+
+class PolicyOut(BaseModel):
+    model_config = _ORM
+    id: int
+    valid_from: date
+    valid_to: date | None
+    filing_deadline_days: int
+    late_policy: str
+    late_penalty_bp: int = Field(description="per started month late")
+    review_threshold_centimes: int
+    max_line_quantity: int
+    max_line_charged_centimes: int
+    max_claim_charged_centimes: int
+    document_categories: str = Field(description="comma-separated care categories")
+    continuous_categories: str
+    continuous_ald_categories: str
+    source: str
+    confidence: str
+    updated_by: str
+
+
+class PolicyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    valid_from: date
+    filing_deadline_days: int = Field(examples=[60])
+    late_policy: LatePolicy
+    late_penalty_bp: int = 0
+    review_threshold_centimes: int
+    max_line_quantity: int
+    max_line_charged_centimes: int
+    max_claim_charged_centimes: int
+    document_categories: list[CareCategory] = []
+    continuous_categories: list[CareCategory] = []
+    continuous_ald_categories: list[CareCategory] = []
+    source: str = ""
+    confidence: Confidence = Confidence.HIGH
+
+
+class AldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(max_length=20, examples=["ALD42"])
+    kind: AldKind
+    number: int | None = None
+    name_fr: str = Field(max_length=500)
+    name_ar: str = Field("", max_length=500)
+    icd10: str = Field("", max_length=500)
+    valid_from: date
+    source: str = ""
+
+
+class ClosingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    closed_from: date = Field(description="the first day it is no longer in force")
+
+
+class AgencyOut(BaseModel):
+    model_config = _ORM
+    code: str
+    name_fr: str
+    name_ar: str
+    city: str
+    region: str
+    valid_from: date
+    valid_to: date | None
+    updated_by: str
+
+
+class AgencyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(max_length=12, examples=["AG-TZ1"])
+    name_fr: str = Field(max_length=200)
+    name_ar: str = Field(max_length=200)
+    city: str = Field(max_length=100)
+    region: str = Field(max_length=100)
+    valid_from: date
+
+
+class ComplementaryHistoryOut(ComplementaryRateOut):
+    id: int
+    updated_by: str

@@ -28,6 +28,7 @@ from daman.adjudication.service import value
 from daman.auth.models import Role, User
 from daman.claims.models import Channel, Claim
 from daman.config import get_settings
+from daman.contributions.collection.service import link_employer_user
 from daman.core.dates import add_months, month_start, today
 from daman.core.db import unit_of_work
 from daman.core.enums import AffiliationEndReason, RegimeCode
@@ -55,6 +56,7 @@ DEMO_PROVIDERS = 195  # generated, besides the fixed ones
 DEMO_CLAIMS = 500  # claims deposited today, besides the fixed persons' own
 HISTORY_MONTHS = 24
 DEMO_AGENT_AGENCY = "RBT-AGD"
+DEMO_EMPLOYER = "10000001"  # Atlas Textiles SARL: the demo employee's employer
 # A few agencies of the fund (code, name in French and Arabic, city, region): the demo
 # agent works at the first; the day's paper claims are handed in at one of them.
 DEMO_AGENCIES = (
@@ -139,7 +141,7 @@ def _load(session: Session, seed: int, on: date) -> DemoResult:
     _agencies(session, on)
     session.flush()
     if get_settings().environment == "development":
-        _accounts(session, persons[FIXED[0].key], providers)
+        _accounts(session, persons, providers)
     population = generate(
         session,
         persons=DEMO_PERSONS,
@@ -178,17 +180,25 @@ def _load(session: Session, seed: int, on: date) -> DemoResult:
     )
 
 
-def _accounts(session: Session, employee: Person, providers: dict[str, Provider]) -> None:
-    """One account per role, all with DEMO_PASSWORD: development only. A production server
-    refuses to start while one of them keeps that password (daman.accounts.demo)."""
+# The fixed person each demo insured account is linked to (synth.demo_data.FIXED keys).
+INSURED_ACCOUNTS = {"youssef": "employee", "latifa": "ald"}
+
+
+def _accounts(session: Session, persons: dict[str, Person], providers: dict[str, Provider]) -> None:
+    """One account per role (and the ALD patient's, for the doctor and pharmacy journey),
+    all with DEMO_PASSWORD: development only. A production server refuses to start while
+    one of them keeps that password (daman.accounts.demo)."""
     for username, role, full_name in DEMO_ACCOUNTS:
-        person = employee.immatriculation if role is Role.INSURED else None
+        insured = persons[INSURED_ACCOUNTS[username]] if role is Role.INSURED else None
+        person = insured.immatriculation if insured is not None else None
         kind = "gp" if username == "docteur" else "pharmacy"
         provider = providers[kind].inpe if role is Role.PROVIDER else None
         new = NewUser(username, role, DEMO_PASSWORD, full_name, person, provider)
         user = create_user(session, new, DEMO_ACTOR)
         if role is Role.AGENT:
             user.agency_code = DEMO_AGENT_AGENCY
+        if role is Role.EMPLOYER:  # declares for the demo employer (its payroll office)
+            link_employer_user(session, DEMO_EMPLOYER, username, DEMO_ACTOR)
 
 
 def _agencies(session: Session, on: date) -> None:
@@ -249,7 +259,7 @@ def _fixed_persons(
     numbers = allocate(session, "immatriculation", len(FIXED))
     stamp = {"created_by": DEMO_ACTOR, "updated_by": DEMO_ACTOR}
     employer = Employer(
-        number="10000001",
+        number=DEMO_EMPLOYER,
         name="Atlas Textiles SARL",
         ice="001234567000062",
         city="Casablanca",

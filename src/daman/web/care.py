@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal
 from daman.auth.models import Role
+from daman.claims.models import Claim
 from daman.claims.schemas import ClaimLineIn
 from daman.core.dates import today
 from daman.core.db import SESSION
@@ -77,6 +78,7 @@ ADVICE = {
     "consultation": N_("The consultation cannot be billed as typed: check its key and fee."),
     "action": N_("Bill the consultation or prescribe a medicine."),
     "phone": N_("No mobile number is recorded for the patient: print the prescription."),
+    "hospital": N_("This medicine is sold to hospitals only: prescribe one a pharmacy dispenses."),
 }
 
 
@@ -355,7 +357,8 @@ def _refused(exc: DamanError, visit: Visit) -> dict[str, str]:
     for refusal in found:
         if m := _LINE_FIELD.match(refusal.field):
             name = _FORM_NAME.get(m.group(2), "drug")
-            errors[f"line-{m.group(1)}-{name}"] = ADVICE[name]
+            hospital = name == "drug" and "hospitals only" in refusal.reason
+            errors[f"line-{m.group(1)}-{name}"] = ADVICE["hospital" if hospital else name]
         elif refusal.field.startswith("consultation.act_key"):
             errors["act_key"] = ADVICE["act_key"]
         elif refusal.field.startswith("consultation.charged"):
@@ -381,7 +384,8 @@ def drug_options(
     options = []
     if len(typed) >= 2:
         for found, price in reference.drugs_listed_on(session, typed, today(), SUGGESTIONS):
-            options.append((found.code, f"{found.name} · {price.ppv_centimes / 100:.2f} MAD"))
+            if price.ppv_centimes > 0:  # a hospital product (no public price) is not offered
+                options.append((found.code, f"{found.name} · {price.ppv_centimes / 100:.2f} MAD"))
     return render(request, "paper/_options.html", {"options": options}, who=who, session=session)
 
 
@@ -432,9 +436,11 @@ def _prescription_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    visit = session.get(Claim, row.visit_claim_id) if row.visit_claim_id is not None else None
     context = {
         "rx": row,
         "out": prescriptions.prescription_out(row),
+        "visit_claim": visit.number if visit is not None else "",
         "sent": sent,
         "phone_known": prescriptions.phone_of(session, row) is not None,
         "errors": errors or {},

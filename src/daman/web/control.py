@@ -55,7 +55,13 @@ DECISION_REASONS = {
     "duplicate": N_("Already paid on another care sheet"),
     "other": N_("Other (say which in the note)"),
 }
-REVIEW_CODES = [c for c, r in catalogue.REASONS.items() if r.severity is catalogue.Severity.REVIEW]
+REVIEW_CODES = [
+    c for c, r in catalogue.REASONS.items() if r.severity is catalogue.Severity.REVIEW
+] + [  # and a line back in review, its document come (document_received)
+    c
+    for c, (severity, _) in catalogue.REVIEW_REASONS.items()
+    if severity is catalogue.Severity.REVIEW
+]
 
 
 def _agencies(session: Session) -> list[Agency]:

@@ -37,6 +37,7 @@ WHAT_EACH_DOES = {
     Role.ANALYST: N_("Aggregate figures, with no names."),
     Role.INSURED: N_("Rights, care sheets and reimbursements of the family."),
     Role.PROVIDER: N_("Eligibility at the counter, care sheets, pre-authorisations."),
+    Role.EMPLOYER: N_("Declare the month's wages, see the calls, payments and balance."),
 }
 
 

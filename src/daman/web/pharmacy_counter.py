@@ -53,6 +53,10 @@ BOX_ADVICE = (
     ("not on this prescription", N_("This medicine is not on the prescription.")),
     ("dispensed already", N_("Every box of this medicine prescribed is dispensed already.")),
     ("not on the list in force", N_("This medicine is not on the list in force today.")),
+    (
+        "hospitals only",
+        N_("This medicine is sold to hospitals only: a pharmacy does not dispense it."),
+    ),
 )
 NUMBER_ADVICE = N_("Type the prescription's number as printed under its QR code: RX and 14 digits.")
 NOT_FOUND = N_("No prescription has this number.")

@@ -5,8 +5,10 @@
   and a QR code anyone can check at ``/verify``);
 - ``/me/claims``: the family's care sheets; ``/me/claims/{number}``: its timeline with the
   estimated payment date, each line's decision in plain words with what to do next, the
-  payments that paid it with their statements, its documents (more can be sent while the
-  fund still settles it). Opening a decided claim records that its decision was read;
+  payments that paid it with their statements (or, for a care sheet the fund pays to its
+  provider, tiers payant, that provider and what the patient paid at the counter), its
+  documents (more can be sent while the fund still settles it). Opening a decided claim
+  records that its decision was read;
 - ``/me/payments``: the transfers received, each with its statement (PDF);
 - ``/me/messages``: the thread with the fund.
 
@@ -23,11 +25,12 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from daman.adjudication import service as adjudication
 from daman.auth.access import Principal
 from daman.auth.models import Role
 from daman.claims import service as claims
 from daman.claims.models import Claim
-from daman.claims.requests import OPEN, requested_document
+from daman.claims.requests import OPEN, open_requests
 from daman.config import get_settings
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed
@@ -57,6 +60,10 @@ PAYMENTS_SHOWN = 50
 MAX_FILES = 5  # documents sent at once (each within the document store's size limit)
 DONE = {
     "documents": N_("The documents are added to the care sheet."),
+    "answered": N_(
+        "The documents are added to the care sheet: the fund has what it asked for and "
+        "checks the care sheet again."
+    ),
     "sent": N_("Your care sheet is sent. Its decision is below; you will be told of any change."),
     "message": N_("Your message is sent. The fund answers here, and tells you by SMS."),
 }
@@ -126,13 +133,17 @@ def certificate_pdf(
 # -- claims ------------------------------------------------------------------------------
 
 
-def _names(session: Session, who: Principal) -> dict[str, str]:
-    """Each member's first name by immatriculation (the claims list names the patient)."""
+def _names(session: Session, who: Principal, lang: str) -> dict[str, str]:
+    """Each member's first name by immatriculation, in Arabic script for an Arabic reader
+    when the registry has it (the claims list names the patient)."""
     own = portal.me(session, who)
-    out = {own.immatriculation: own.first_name}
-    for d in dependents.list_dependents(session, own.immatriculation, who):
-        out[d.person.immatriculation] = d.person.first_name
-    return out
+    members = [own] + [
+        d.person for d in dependents.list_dependents(session, own.immatriculation, who)
+    ]
+    return {
+        p.immatriculation: (p.first_name_ar if lang == "ar" else None) or p.first_name
+        for p in members
+    }
 
 
 @router.get("/me/claims", response_class=HTMLResponse)
@@ -146,7 +157,12 @@ def claims_page(
         session, patient=None, status=None, limit=PER_PAGE, offset=offset, who=who
     )
     context = _context(
-        rows=rows, total=total, offset=offset, per_page=PER_PAGE, names=_names(session, who)
+        rows=rows,
+        total=total,
+        offset=offset,
+        per_page=PER_PAGE,
+        names=_names(session, who, language(request, who, session)),
+        direct=portal.paid_directly_by_number(session, [c.number for c in rows]),
     )
     return render(request, "portal/claims.html", context, who=who, session=session)
 
@@ -164,14 +180,16 @@ def _claim_page(
     lang = language(request, who, session)
     out = claims.claim_out(session, claim, lang, who)
     estimate = portal.estimated_payment(session, claim)
-    asked = [d for e in claim.events if (d := requested_document(e.reason or "")) is not None]
+    asked = open_requests(claim)
+    paid_to = portal.paid_directly(session, [claim.id]).get(claim.id)  # tiers payant
     portal.record_read(session, claim, who)
     context = _context(
         claim=out,
         patient=claim.patient,
         lines=[(ln, decisions.words(ln, lang)) for ln in out.lines],
-        steps=portal.timeline(claim, lang, estimate),
+        steps=portal.timeline(claim, lang, estimate, paid_to),
         estimate=estimate,
+        paid_to=paid_to,
         transfers=[
             (t, paid, shown_status(t))
             for t, paid in payments.transfers_of_claim(session, claim.id, who)
@@ -246,15 +264,22 @@ def add_documents(
             raise ValidationFailed.one("documents", "choose a file")
         by = claims.uploaded_by(who)
         with session.begin_nested():  # all the files or none
+            sent = []
             for up in uploads:
-                claims.attach_document(
+                doc, created = claims.attach_document(
                     session, claim, up.filename, up.content_type, up.data, who.actor, **by
                 )
+                if created:
+                    sent.append(doc.filename)
+            answered = bool(sent) and adjudication.document_received(
+                session, claim, sent, who.actor
+            )
     except ValidationFailed:
         return _claim_page(request, session, who, claim, errors={"documents": message}, status=400)
     except Conflict:
         return _claim_page(request, session, who, claim, refused="claim_closed", status=409)
-    return RedirectResponse(f"/me/claims/{claim.number}?done=documents", status_code=303)
+    done = "answered" if answered else "documents"
+    return RedirectResponse(f"/me/claims/{claim.number}?done={done}", status_code=303)
 
 
 # -- payments ----------------------------------------------------------------------------

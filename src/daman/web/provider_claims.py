@@ -4,11 +4,14 @@ document the fund asked for.
 ``/care/claims``: the care sheets the provider sent (its own lines only, with their
 totals: claims.service.page scoped by the repository), by status. ``/care/claims/{number}``:
 a care sheet's lines and decisions, its history with each document the fund asked for
-(daman.claims.requests), what the patient paid at the counter for a dispensing, and a form
-to send a document (claims.service.attach_document, as the API's document route: type read
-from the bytes, size capped, the same file kept once; the provider sees only the documents
-it uploaded). ``/care/payments``: the transfers the fund made to the provider, each with
-its remittance advice (daman.payments.documents.remittance): the care sheets it pays.
+(daman.claims.requests) and whether it was answered, what the patient paid at the counter
+for a dispensing, and a form to send a document (claims.service.attach_document, as the
+API's document route: type read from the bytes, size capped, the same file kept once; the
+provider sees only the documents it uploaded). Documents sent while a request is open
+answer it and send the care sheet back to review
+(daman.adjudication.service.document_received). ``/care/payments``: the transfers the
+fund made to the provider, each with its remittance advice
+(daman.payments.documents.remittance): the care sheets it pays.
 """
 
 from __future__ import annotations
@@ -19,17 +22,19 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from daman.adjudication import service as adjudication
 from daman.auth.access import Principal
 from daman.auth.models import Role
 from daman.claims import service as claims
 from daman.claims.models import ClaimStatus
-from daman.claims.requests import OPEN, requested_document
+from daman.claims.requests import OPEN, received_documents, requested_document, requests_of
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed
-from daman.core.i18n import N_
+from daman.core.i18n import N_, translate
 from daman.documents import store
 from daman.payments import documents as payment_documents
 from daman.payments import payees
+from daman.portal.service import DOCUMENT_ASKED, DOCUMENT_RECEIVED
 from daman.prescriptions import repository as prescriptions_repo
 from daman.web.labels import label
 from daman.web.shell import FORM, language, nav_item, page, render
@@ -45,6 +50,10 @@ DONE = {
     "visit": N_("The consultation's care sheet was sent and valued."),
     "dispensed": N_("Dispensed: the care sheet was sent and each box counted on the prescription."),
     "document": N_("The document was sent to the fund."),
+    "answered": N_(
+        "The document was sent to the fund: the request is answered and the care sheet is "
+        "checked again."
+    ),
 }
 # A transfer's status as a provider reads it.
 TRANSFER = {
@@ -97,17 +106,28 @@ def _claim_page(
         return render(
             request, "message.html", {"message": message}, who=who, session=session, status=404
         )
-    out = claims.claim_out(session, claim, language(request, who, session), who)
+    lang = language(request, who, session)
+    out = claims.claim_out(session, claim, lang, who)
     dispensing = prescriptions_repo.dispensing_of_claim(session, claim.id)
     paid_now = None
     if dispensing is not None:
         paid_now = (
             out.totals.patient_centimes if dispensing.third_party else out.totals.charged_centimes
         )
-    asked = [(e, doc) for e in out.history if (doc := requested_document(e.reason))]
+    asked = requests_of(out.history)
+    history = []
+    for e in out.history:  # a request and its answer said as such
+        note = ""
+        if (document := requested_document(e.reason)) is not None:
+            note = translate(DOCUMENT_ASKED, lang, document=document)
+        elif (files := received_documents(e.reason)) is not None:
+            note = translate(DOCUMENT_RECEIVED, lang, documents=files)
+        history.append((e, note))
     context: dict[str, Any] = {
         "claim": out,
         "asked": asked,
+        "waiting": any(r.answered_at is None for r in asked),
+        "history": history,
         "open": claim.status in OPEN,
         "dispensing": dispensing,
         "paid_now": paid_now,
@@ -149,9 +169,10 @@ def send_document(
         return _claim_page(request, session, who, number, error=FILE_ADVICE, status=400)
     try:
         with session.begin_nested():  # every file or none
+            sent = []
             for f in chosen:
                 data = store.read_upload(f)
-                claims.attach_document(
+                doc, created = claims.attach_document(
                     session,
                     claim,
                     f.filename or "document",
@@ -160,9 +181,15 @@ def send_document(
                     who.actor,
                     **claims.uploaded_by(who),
                 )
+                if created:
+                    sent.append(doc.filename)
+            answered = bool(sent) and adjudication.document_received(
+                session, claim, sent, who.actor
+            )
     except (ValidationFailed, Conflict):
         return _claim_page(request, session, who, number, error=FILE_ADVICE, status=400)
-    return RedirectResponse(f"/care/claims/{claim.number}?done=document", status_code=303)
+    done = "answered" if answered else "document"
+    return RedirectResponse(f"/care/claims/{claim.number}?done={done}", status_code=303)
 
 
 @router.get("/care/payments", response_class=HTMLResponse)

@@ -7,9 +7,13 @@ from fastapi import APIRouter
 
 def page_routers() -> list[APIRouter]:
     from daman.web.admin import router as admin
+    from daman.web.admin_lists import router as admin_lists
+    from daman.web.admin_reference import router as admin_reference
     from daman.web.authorisations import router as authorisations
     from daman.web.care import router as care
     from daman.web.claim_page import router as claim_page
+    from daman.web.contributions import router as contributions
+    from daman.web.contributions_office import router as contributions_office
     from daman.web.control import router as control
     from daman.web.exemptions import router as exemptions
     from daman.web.home import router as home
@@ -35,6 +39,8 @@ def page_routers() -> list[APIRouter]:
         authorisations,
         exemptions,
         admin,
+        admin_reference,
+        admin_lists,
         care,
         pharmacy_counter,
         provider_claims,
@@ -43,6 +49,8 @@ def page_routers() -> list[APIRouter]:
         portal,
         portal_send,
         portal_office,
+        contributions,
+        contributions_office,
     ]
 
 

@@ -27,7 +27,6 @@ from daman.contributions.collection import (
     service,
 )
 from daman.contributions.collection import repository as repo
-from daman.contributions.collection import statement as pdf
 from daman.contributions.collection.schemas import (
     AccountOut,
     AccountPatch,
@@ -74,8 +73,7 @@ LINK = allow(Role.AGENT, Role.ADMIN)
 FIGURES = allow(Role.ANALYST, Role.AGENT)
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_STATEMENT_DAYS = 3 * 366
-EARLIEST = date(1900, 1, 1)  # no contribution before; a date before it is a mistake
+EARLIEST = service.EARLIEST
 
 
 def _read(file: UploadFile) -> bytes:
@@ -282,14 +280,7 @@ def get_statement(
     """The account's statement for a period: opening balance, entries, closing balance,
     the calls still owed; French and Arabic."""
     account = repo.visible(session, who, number)
-    end = end or today()
-    start = start or end.replace(month=1, day=1)
-    if start > end or end - start > timedelta(days=MAX_STATEMENT_DAYS):
-        raise ValidationFailed.one("start", f"a period of at most {MAX_STATEMENT_DAYS} days")
-    if start < EARLIEST:
-        raise ValidationFailed.one("start", f"from {EARLIEST} on")
-    content = pdf.render(pdf.statement(session, account, start, end))
-    name = f"releve-{account.number}-{start:%Y%m%d}-{end:%Y%m%d}.pdf"
+    name, content = service.statement_file(session, account, start, end)
     return Response(
         content,
         media_type="application/pdf",

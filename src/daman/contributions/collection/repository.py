@@ -18,7 +18,7 @@ from daman.auth.models import Role, User
 from daman.contributions.collection import accounts
 from daman.contributions.collection.errors import AccountNotFound, CallNotFound, NoEmployerLinked
 from daman.contributions.collection.models import EmployerUser
-from daman.contributions.ledger.models import Call, Entry, PayerAccount
+from daman.contributions.ledger.models import Call, CallLine, Entry, PayerAccount, PayerKind
 from daman.registry.models import Employer, Person
 
 
@@ -120,3 +120,25 @@ def entries_of(
 
 def user_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
+
+
+def declared_about(
+    session: Session, who: Principal, *, limit: int
+) -> list[tuple[CallLine, Call, PayerAccount]]:
+    """What employers and paying administrations declared about the caller, an insured
+    person (the latest months first): the month's line, its call and who pays it. Nobody
+    else has lines of their own."""
+    if who.role != Role.INSURED or who.person_id is None:
+        return []
+    rows = session.execute(
+        select(CallLine, Call, PayerAccount)
+        .join(Call, Call.id == CallLine.call_id)
+        .join(PayerAccount, PayerAccount.id == Call.account_id)
+        .where(
+            CallLine.person_id == who.person_id,
+            PayerAccount.kind.in_((PayerKind.EMPLOYER, PayerKind.ADMINISTRATION)),
+        )
+        .order_by(CallLine.month.desc(), Call.sequence.desc())
+        .limit(limit)
+    ).all()
+    return [(line, call, account) for line, call, account in rows]

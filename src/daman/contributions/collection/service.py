@@ -5,7 +5,7 @@ commits."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from daman.auth.access import Principal
 from daman.auth.models import Role
 from daman.contributions.collection import accounts
 from daman.contributions.collection import repository as repo
+from daman.contributions.collection import statement as pdf
 from daman.contributions.collection.declarations import DeclarationReport
 from daman.contributions.collection.errors import AccountNotFound
 from daman.contributions.collection.models import EmployerUser, MemberCategory
@@ -47,6 +48,8 @@ from daman.core.money import BP
 from daman.registry.models import Employer, Person
 
 SHOWN_ERRORS = 1_000
+MAX_STATEMENT_DAYS = 3 * 366
+EARLIEST = date(1900, 1, 1)  # no contribution before; a date before it is a mistake
 
 
 def declaration_out(report: DeclarationReport) -> DeclarationOut:
@@ -132,6 +135,21 @@ def entries_out(rows: list[tuple[Entry, str | None]], who: Principal) -> list[En
         )
         for e, number in rows
     ]
+
+
+def statement_file(
+    session: Session, account: PayerAccount, start: date | None, end: date | None
+) -> tuple[str, bytes]:
+    """(file name, PDF) of the account's statement from `start` (the year's start) to `end`
+    (today), in French and Arabic; a period over three years or before 1900 is refused."""
+    end = end or today()
+    start = start or end.replace(month=1, day=1)
+    if start > end or end - start > timedelta(days=MAX_STATEMENT_DAYS):
+        raise ValidationFailed.one("start", f"a period of at most {MAX_STATEMENT_DAYS} days")
+    if start < EARLIEST:
+        raise ValidationFailed.one("start", f"from {EARLIEST} on")
+    content = pdf.render(pdf.statement(session, account, start, end))
+    return f"releve-{account.number}-{start:%Y%m%d}-{end:%Y%m%d}.pdf", content
 
 
 def patch_account(

@@ -1,0 +1,221 @@
+"""The administrator's lists of reference headings that are opened and closed by date: the
+ALD/ALC list and the fund's agencies. A heading or an agency keeps its code for good
+(exemptions, rates, agents and paper claims point at it): each is added from a date and
+closed from a date (it ends the day before), and the page shows every one with its dates,
+who changed it and when. Same services as the API, same form rules as
+daman.web.admin_reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from daman.auth.access import Principal
+from daman.auth.models import Role
+from daman.core.db import SESSION
+from daman.core.i18n import RTL
+from daman.reference import repository as repo
+from daman.reference import service as reference
+from daman.reference.models import AldKind
+from daman.web.admin_forms import Errors, Typed, gettext_for, saved, show
+from daman.web.shell import FORM, language, page
+
+router = APIRouter(include_in_schema=False)
+ADMIN = page(Role.ADMIN)
+
+# the closing form's code field, apart from the adding form's
+CLOSING = {"code": "close_code"}
+
+
+# -- the ALD/ALC list ----------------------------------------------------------------------
+
+
+def _ald_page(
+    request: Request,
+    session: Session,
+    who: Principal,
+    errors: Errors | None = None,
+    form: Mapping[str, Any] | None = None,
+) -> Response:
+    headings = repo.ald_list(session, None)
+    context = {
+        "headings": headings,
+        "kinds": [(k.value, k.value.upper()) for k in AldKind],
+        "open_choices": [(d.code, f"{d.code} · {d.name_fr}") for d in headings if not d.valid_to],
+    }
+    return show(request, session, who, "admin/ald.html", context, errors, form)
+
+
+@router.get("/office/admin/ald")
+def ald(request: Request, who: Principal = Depends(ADMIN), session: Session = SESSION) -> Response:
+    return _ald_page(request, session, who)
+
+
+@router.post("/office/admin/ald")
+def new_heading(
+    request: Request,
+    code: str = Form("", max_length=20),
+    kind: str = Form("", max_length=3),
+    number: str = Form("", max_length=6),
+    name_fr: str = Form("", max_length=500),
+    name_ar: str = Form("", max_length=500),
+    icd10: str = Form("", max_length=500),
+    valid_from: str = Form("", max_length=10),
+    source: str = Form("", max_length=500),
+    who: Principal = Depends(ADMIN),
+    _: None = FORM,
+    session: Session = SESSION,
+) -> Response:
+    gettext = gettext_for(request, who, session)
+    form = {
+        "code": code,
+        "kind": kind,
+        "number": number,
+        "name_fr": name_fr,
+        "name_ar": name_ar,
+        "icd10": icd10,
+        "valid_from": valid_from,
+        "source": source,
+    }
+    typed = Typed(gettext)
+    heading = reference.AldHeading(
+        code=code,
+        kind=kind,
+        name_fr=name_fr,
+        name_ar=name_ar,
+        number=typed.whole("number", number, optional=True),
+        icd10=icd10,
+    )
+    start = typed.day("valid_from", valid_from)
+    errors = saved(
+        session,
+        lambda: reference.add_ald_heading(
+            session, heading, valid_from=start, actor=who.actor, source=source.strip()
+        ),
+        gettext,
+        typed.errors,
+    )
+    if errors:
+        return _ald_page(request, session, who, errors, form)
+    return RedirectResponse("/office/admin/ald", status_code=303)
+
+
+@router.post("/office/admin/ald/close")
+def close_heading(
+    request: Request,
+    close_code: str = Form("", max_length=20),
+    closed_from: str = Form("", max_length=10),
+    who: Principal = Depends(ADMIN),
+    _: None = FORM,
+    session: Session = SESSION,
+) -> Response:
+    gettext = gettext_for(request, who, session)
+    typed = Typed(gettext)
+    end = typed.day("closed_from", closed_from)
+    errors = saved(
+        session,
+        lambda: reference.close_ald_heading(session, close_code, closed_from=end, actor=who.actor),
+        gettext,
+        typed.errors,
+        CLOSING,
+    )
+    if errors:
+        form = {"close_code": close_code, "closed_from": closed_from}
+        return _ald_page(request, session, who, errors, form)
+    return RedirectResponse("/office/admin/ald", status_code=303)
+
+
+# -- agencies --------------------------------------------------------------------------
+
+
+def _agencies_page(
+    request: Request,
+    session: Session,
+    who: Principal,
+    errors: Errors | None = None,
+    form: Mapping[str, Any] | None = None,
+) -> Response:
+    found = repo.agencies(session)
+    arabic = language(request, who, session) in RTL
+    context = {
+        "agencies": found,
+        "open_choices": [
+            (a.code, f"{a.code} · {a.name_ar if arabic and a.name_ar else a.name_fr}")
+            for a in found
+            if not a.valid_to
+        ],
+    }
+    return show(request, session, who, "admin/agencies.html", context, errors, form)
+
+
+@router.get("/office/admin/agencies")
+def agencies(
+    request: Request, who: Principal = Depends(ADMIN), session: Session = SESSION
+) -> Response:
+    return _agencies_page(request, session, who)
+
+
+@router.post("/office/admin/agencies")
+def new_agency(
+    request: Request,
+    code: str = Form("", max_length=12),
+    name_fr: str = Form("", max_length=200),
+    name_ar: str = Form("", max_length=200),
+    city: str = Form("", max_length=100),
+    region: str = Form("", max_length=100),
+    valid_from: str = Form("", max_length=10),
+    who: Principal = Depends(ADMIN),
+    _: None = FORM,
+    session: Session = SESSION,
+) -> Response:
+    gettext = gettext_for(request, who, session)
+    form = {
+        "code": code,
+        "name_fr": name_fr,
+        "name_ar": name_ar,
+        "city": city,
+        "region": region,
+        "valid_from": valid_from,
+    }
+    typed = Typed(gettext)
+    start = typed.day("valid_from", valid_from)
+    agency = reference.NewAgency(code, name_fr, name_ar, city, region)
+    errors = saved(
+        session,
+        lambda: reference.open_agency(session, agency, valid_from=start, actor=who.actor),
+        gettext,
+        typed.errors,
+    )
+    if errors:
+        return _agencies_page(request, session, who, errors, form)
+    return RedirectResponse("/office/admin/agencies", status_code=303)
+
+
+@router.post("/office/admin/agencies/close")
+def close_agency(
+    request: Request,
+    close_code: str = Form("", max_length=12),
+    closed_from: str = Form("", max_length=10),
+    who: Principal = Depends(ADMIN),
+    _: None = FORM,
+    session: Session = SESSION,
+) -> Response:
+    gettext = gettext_for(request, who, session)
+    typed = Typed(gettext)
+    end = typed.day("closed_from", closed_from)
+    errors = saved(
+        session,
+        lambda: reference.close_agency(session, close_code, closed_from=end, actor=who.actor),
+        gettext,
+        typed.errors,
+        CLOSING,
+    )
+    if errors:
+        form = {"close_code": close_code, "closed_from": closed_from}
+        return _agencies_page(request, session, who, errors, form)
+    return RedirectResponse("/office/admin/agencies", status_code=303)
