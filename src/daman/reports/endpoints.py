@@ -26,9 +26,13 @@ def claim_figures(
         None, alias="from", description="first deposit date (default: today)"
     ),
     end: date | None = Query(None, alias="to", description="last deposit date (default: from)"),
+    agency: str | None = Query(
+        None, max_length=12, description="an agency's code: the paper care sheets keyed in there"
+    ),
     session: Session = SESSION,
     who: Principal = Depends(FIGURES),
 ) -> ClaimFigures:
-    """Claims deposited in the period: counts and amounts by status and by care category."""
+    """Claims deposited in the period: counts and amounts by status and by care category, for
+    the whole fund or for one agency."""
     first = start or today()
-    return service.claim_figures(session, first, end or first)
+    return service.claim_figures(session, first, end or first, agency)

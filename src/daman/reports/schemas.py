@@ -26,6 +26,7 @@ class CategoryFigures(BaseModel):
 class ClaimFigures(BaseModel):
     date_from: date
     date_to: date
+    agency: str | None = None  # the agency's code when the figures are of one agency
     claims: int
     by_status: list[StatusFigures]
     by_category: list[CategoryFigures]

@@ -33,7 +33,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal
-from daman.auth.models import Role, User
+from daman.auth.models import Role
 from daman.claims import service as claims
 from daman.claims.explain import Explainer
 from daman.claims.models import Channel, Claim
@@ -54,6 +54,7 @@ from daman.reference.models import Agency
 from daman.registry import service as registry
 from daman.registry.schemas import EligibilityOut
 from daman.web.labels import label, rights_label
+from daman.web.persons import agency_of
 from daman.web.sheet_form import (
     FIRST_LINES,
     LABELS,
@@ -76,11 +77,6 @@ SUGGESTIONS = 12  # offered for what was typed
 IMMATRICULATION = 12
 DONE = {"scans": N_("The scans are attached to the care sheet.")}
 ADD, VALUE, SAVE = "add_line", "value", "save"
-
-
-def agency_of(session: Session, who: Principal) -> Agency | None:
-    user = session.get(User, who.user_id) if who.user_id is not None else None
-    return session.get(Agency, user.agency_code) if user and user.agency_code else None
 
 
 def _form_page(

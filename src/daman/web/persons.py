@@ -75,6 +75,8 @@ def find(session: Session, q: str) -> Found:
 
 
 def agency_of(session: Session, who: Principal) -> Agency | None:
+    """The agency the signed-in member of staff belongs to, if any (the paper care sheets'
+    page records it on the sheets it saves)."""
     user = session.get(User, who.user_id) if who.user_id is not None else None
     return session.get(Agency, user.agency_code) if user and user.agency_code else None
 
