@@ -8,10 +8,11 @@ and the version it replaces is closed the day before.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, object_session
 
@@ -162,6 +163,28 @@ def _close_previous(previous: Versioned | None, valid_from: date, actor: str, wh
         previous.updated_by = actor
 
 
+V = TypeVar("V")
+
+
+def _new_version(
+    session: Session,
+    model: Callable[..., V],
+    previous: Versioned | None,
+    what: str,
+    *,
+    valid_from: date,
+    actor: str,
+    **values: Any,
+) -> V:
+    """The version of `what` in force from `valid_from` (``previous``, the current one,
+    ends the day before; a start not after its start is refused), stored and flushed."""
+    _close_previous(previous, valid_from, actor, what)
+    row = model(**values, valid_from=valid_from, valid_to=None, created_by=actor, updated_by=actor)
+    session.add(row)
+    session.flush()
+    return row
+
+
 def set_tariff(
     session: Session,
     *,
@@ -189,23 +212,21 @@ def set_tariff(
                 errors.append(FieldError(field=name, reason="required for a new key"))
     if errors:
         raise ValidationFailed(errors)
-    _close_previous(previous, valid_from, actor, f"tariff {key}")
-    tariff = ActTariff(
+    return _new_version(
+        session,
+        ActTariff,
+        previous,
+        f"tariff {key}",
+        valid_from=valid_from,
+        actor=actor,
         key=key,
         regime_code=regime_code,
         label=label or (previous.label if previous else ""),
         category=category or (previous.category if previous else ""),
         value_centimes=value_centimes,
-        valid_from=valid_from,
-        valid_to=None,
         source=source,
         confidence=confidence,
-        created_by=actor,
-        updated_by=actor,
     )
-    session.add(tariff)
-    session.flush()
-    return tariff
 
 
 def set_rate(
@@ -238,24 +259,22 @@ def set_rate(
     if errors:
         raise ValidationFailed(errors)
     previous = repo.latest_rate(session, regime_code, category, sector, exemption, ald_code)
-    _close_previous(previous, valid_from, actor, f"rate {regime_code}/{category}")
-    rate = CoverageRate(
+    return _new_version(
+        session,
+        CoverageRate,
+        previous,
+        f"rate {regime_code}/{category}",
+        valid_from=valid_from,
+        actor=actor,
         regime_code=regime_code,
         category=category,
         sector=sector,
         exemption=exemption,
         ald_code=ald_code,
         rate_bp=rate_bp,
-        valid_from=valid_from,
-        valid_to=None,
         source=source,
         confidence=confidence,
-        created_by=actor,
-        updated_by=actor,
     )
-    session.add(rate)
-    session.flush()
-    return rate
 
 
 def set_complementary_rate(
@@ -281,21 +300,19 @@ def set_complementary_rate(
     if errors:
         raise ValidationFailed(errors)
     previous = repo.latest_complementary(session, mutual_code, category)
-    _close_previous(previous, valid_from, actor, f"complementary rate {category}")
-    rate = ComplementaryRate(
+    return _new_version(
+        session,
+        ComplementaryRate,
+        previous,
+        f"complementary rate {category}",
+        valid_from=valid_from,
+        actor=actor,
         mutual_code=mutual_code,
         category=category,
         rate_bp=rate_bp,
-        valid_from=valid_from,
-        valid_to=None,
         source=source,
         confidence=confidence,
-        created_by=actor,
-        updated_by=actor,
     )
-    session.add(rate)
-    session.flush()
-    return rate
 
 
 def set_ceiling(
@@ -328,23 +345,21 @@ def set_ceiling(
     if errors:
         raise ValidationFailed(errors)
     previous = repo.latest_ceiling(session, category, regime_code)
-    _close_previous(previous, valid_from, actor, f"ceiling {category}")
-    ceiling = Ceiling(
+    return _new_version(
+        session,
+        Ceiling,
+        previous,
+        f"ceiling {category}",
+        valid_from=valid_from,
+        actor=actor,
         category=category,
         regime_code=regime_code,
         max_base_centimes=max_base_centimes,
         max_quantity=max_quantity,
         period_days=period_days,
-        valid_from=valid_from,
-        valid_to=None,
         source=source,
         confidence=confidence,
-        created_by=actor,
-        updated_by=actor,
     )
-    session.add(ceiling)
-    session.flush()
-    return ceiling
 
 
 @dataclass(frozen=True)
@@ -408,10 +423,13 @@ def set_policy(
     under_ald = _categories(errors, "continuous_ald_categories", terms.continuous_ald_categories)
     if errors:
         raise ValidationFailed(errors)
-    _close_previous(repo.latest_policy(session), valid_from, actor, "adjudication policy")
-    policy = AdjudicationPolicy(
+    return _new_version(
+        session,
+        AdjudicationPolicy,
+        repo.latest_policy(session),
+        "adjudication policy",
         valid_from=valid_from,
-        valid_to=None,
+        actor=actor,
         filing_deadline_days=terms.filing_deadline_days,
         late_policy=terms.late_policy,
         late_penalty_bp=terms.late_penalty_bp,
@@ -424,12 +442,7 @@ def set_policy(
         continuous_ald_categories=under_ald,
         source=source,
         confidence=confidence,
-        created_by=actor,
-        updated_by=actor,
     )
-    session.add(policy)
-    session.flush()
-    return policy
 
 
 _CODE = re.compile(r"[A-Z0-9_-]{2,12}")
