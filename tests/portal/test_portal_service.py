@@ -11,6 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daman.accounts import builders
+from daman.adjudication import service as adjudication
+from daman.adjudication.models import ReviewItem
+from daman.adjudication.schemas import ReviewDecisionIn
 from daman.auth import tokens
 from daman.auth.access import Principal, principal_of
 from daman.auth.models import Role, TokenKind
@@ -125,6 +128,11 @@ def test_decisions_are_told_once_to_the_account_holder(session: Session) -> None
     rejected = send(session, rb.person(session))  # no rights: rejected, no phone to tell
     paid = send(session, child)
     ask_for_document(session, paid.number, "ordonnance", None, STAFF)
+    # the prescription comes, a controller accepts the line again: then it is approved
+    assert adjudication.document_received(session, paid, ["ordonnance.pdf"], "insured:test")
+    item = session.scalars(select(ReviewItem).where(ReviewItem.claim_id == paid.id)).one()
+    decision = ReviewDecisionIn(action="accept", reason="ordonnance vue")
+    adjudication.decide(session, item.id, decision, "agent:amina")
     claims.approve(session, paid.number, "agent:amina")
     claims.mark_in_payment(session, [paid.id], "system")
     claims.mark_paid(session, [paid.id], "system")

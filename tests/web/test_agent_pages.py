@@ -244,6 +244,14 @@ def test_asking_for_a_document_is_recorded_and_told_in_the_patient_s_language(
     assert "L'ordonnance originale" in message.body
     page = client.get(r.headers["location"]).text
     assert "Document demandé" in page and "L&#39;ordonnance originale" in page
+    # the claim waits for the document: it is not approved meanwhile
+    assert "Approuver pour paiement" not in page
+    refused = client.post(
+        f"/office/claims/{adjudicated.number}/approve", data={"csrf_token": csrf_of(page)}
+    )
+    assert refused.status_code == 409 and "pas encore arrivé" in refused.text
+    session.refresh(adjudicated)
+    assert adjudicated.status == ClaimStatus.ADJUDICATED
 
 
 def test_a_refused_request_names_its_fields_and_saves_nothing(anonymous, session, adjudicated):

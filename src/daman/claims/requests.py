@@ -17,11 +17,12 @@ from datetime import datetime
 from typing import Protocol
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal
 from daman.claims import repository as repo
-from daman.claims.models import Claim, ClaimStatus
+from daman.claims.models import Claim, ClaimStatus, ClaimStatusEvent
 from daman.core.dates import now
 from daman.core.errors import Conflict, FieldError, ValidationFailed
 from daman.core.i18n import N_, translate
@@ -47,6 +48,10 @@ _EMAIL = TypeAdapter(EmailStr)
 
 class ClaimClosed(Conflict):
     code = "claim_closed"
+
+
+class DocumentAwaited(Conflict):
+    code = "document_requested"
 
 
 def ask_for_document(
@@ -149,3 +154,19 @@ def requests_of(history: Iterable[Event]) -> list[Request]:
 def open_requests(claim: Claim) -> list[str]:
     """The documents asked for the claim and not answered yet."""
     return [r.document for r in requests_of(claim.events) if r.answered_at is None]
+
+
+def awaiting_document() -> ColumnElement[bool]:
+    """SQL: the claim has a request for a document that no document answered yet (its last
+    request is later than its last answer): `open_requests` for many claims at once."""
+    event = ClaimStatusEvent
+
+    def last(prefix: str) -> ColumnElement[int]:
+        return func.coalesce(
+            select(func.max(event.id))
+            .where(event.claim_id == Claim.id, event.reason.like(f"{prefix}: %"))
+            .scalar_subquery(),
+            0,
+        )
+
+    return last(DOCUMENT_REQUESTED) > last(DOCUMENT_RECEIVED)

@@ -9,7 +9,9 @@ Status steps (each one a ClaimStatusEvent with who, when and why):
 
 **Approval rule:** a claim is approved for payment only when it is adjudicated and has a
 payable amount (AMO + complementary > 0). A rejected claim, or one whose lines all came
-to 0, stays adjudicated: there is nothing to pay and its decision is final.
+to 0, stays adjudicated: there is nothing to pay and its decision is final. A claim
+whose document request is still open (daman.claims.requests) waits for the document: it
+is not approved until the document came and the claim was decided again.
 `approve_all` approves every such claim in one statement (the day's run before the
 payment batch); `mark_paid` is what the payments domain calls once a payment went out.
 """
@@ -26,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal, log_read
 from daman.auth.models import Role
-from daman.claims import intake
+from daman.claims import intake, requests
 from daman.claims import repository as repo
 from daman.claims.explain import Explainer
 from daman.claims.models import (
@@ -213,17 +215,23 @@ def approve(session: Session, number: str, actor: str, reason: str = "") -> Clai
         )
     if claim.payable_centimes <= 0:
         raise Conflict(f"claim {claim.number} has nothing to pay", code="nothing_payable")
+    if waiting := requests.open_requests(claim):
+        raise requests.DocumentAwaited(
+            f"claim {claim.number} waits for a document asked for: {'; '.join(waiting)}"
+        )
     _move(session, [claim.id], ClaimStatus.ADJUDICATED, ClaimStatus.APPROVED, actor, reason)
     return repo.by_number(session, number)
 
 
 def approve_all(session: Session, actor: str, reason: str = "") -> int:
-    """Approve every adjudicated claim that has something to pay; how many were."""
+    """Approve every adjudicated claim that has something to pay and waits for no
+    document; how many were."""
     ids = list(
         session.scalars(
             select(Claim.id).where(
                 Claim.status == ClaimStatus.ADJUDICATED,
                 Claim.amo_centimes + Claim.complementary_centimes > 0,
+                ~requests.awaiting_document(),
             )
         )
     )

@@ -20,7 +20,7 @@ from daman.auth.access import Principal
 from daman.auth.models import Role
 from daman.claims import service as claims
 from daman.claims.models import ClaimStatus
-from daman.claims.requests import OPEN, ask_for_document, requested_document
+from daman.claims.requests import OPEN, ask_for_document, open_requests, requested_document
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed
 from daman.core.i18n import N_
@@ -49,6 +49,10 @@ REFUSED = {
     "claim_closed": N_("This claim is approved or paid: no document can be asked any more."),
     "claim_not_adjudicated": N_("Only an adjudicated claim can be approved."),
     "nothing_payable": N_("This claim has nothing to pay: there is nothing to approve."),
+    "document_requested": N_(
+        "A document asked for has not come yet: the claim is approved once it came and the "
+        "claim was decided again."
+    ),
 }
 IMAGES = ("image/jpeg", "image/png")
 
@@ -87,7 +91,9 @@ def _claim_page(
         "history": history,
         "images": IMAGES,
         "label": label,
-        "may_approve": out.status == ClaimStatus.ADJUDICATED and claim.payable_centimes > 0,
+        "may_approve": out.status == ClaimStatus.ADJUDICATED
+        and claim.payable_centimes > 0
+        and not open_requests(claim),
         "may_ask": out.status in OPEN,
         "errors": errors or [],
         "refused": REFUSED.get(refused, ""),
