@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal
@@ -35,6 +36,23 @@ from daman.web.shell import language, refusals, render
 
 Errors = dict[str, str]
 Gettext = Callable[[str], str]
+
+
+class VersionForm(BaseModel):
+    """What every form adding a version carries, as typed: from when, and (for the rules)
+    on what source and how sure. A refused form is shown again with these values."""
+
+    valid_from: str = Field("", max_length=10)
+    source: str = Field("", max_length=500)
+    confidence: str = Field("H", max_length=12)
+
+
+class ClosingForm(BaseModel):
+    """Closing a heading or an agency from a date (it ends the day before)."""
+
+    close_code: str = Field("", max_length=20)
+    closed_from: str = Field("", max_length=10)
+
 
 CONFIDENCE_LABELS = {
     Confidence.HIGH: N_("High"),

@@ -8,11 +8,13 @@ daman.web.admin_reference.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal
@@ -22,7 +24,7 @@ from daman.core.i18n import RTL
 from daman.reference import repository as repo
 from daman.reference import service as reference
 from daman.reference.models import AldKind
-from daman.web.admin_forms import Errors, Typed, gettext_for, saved, show
+from daman.web.admin_forms import ClosingForm, Errors, Typed, gettext_for, saved, show
 from daman.web.shell import FORM, language, page
 
 router = APIRouter(include_in_schema=False)
@@ -30,6 +32,27 @@ ADMIN = page(Role.ADMIN)
 
 # the closing form's code field, apart from the adding form's
 CLOSING = {"code": "close_code"}
+Page = Callable[..., Response]
+
+
+def _close(
+    request: Request,
+    who: Principal,
+    session: Session,
+    form: ClosingForm,
+    close: Callable[[str, date], object],
+    shown: Page,
+    back: str,
+) -> Response:
+    """Close a heading or an agency from the form's date; the page again, with the
+    refusals under their fields, when it cannot."""
+    gettext = gettext_for(request, who, session)
+    typed = Typed(gettext)
+    end = typed.day("closed_from", form.closed_from)
+    errors = saved(session, lambda: close(form.close_code, end), gettext, typed.errors, CLOSING)
+    if errors:
+        return shown(request, session, who, errors, form.model_dump())
+    return RedirectResponse(back, status_code=303)
 
 
 # -- the ALD/ALC list ----------------------------------------------------------------------
@@ -56,78 +79,61 @@ def ald(request: Request, who: Principal = Depends(ADMIN), session: Session = SE
     return _ald_page(request, session, who)
 
 
+class HeadingForm(BaseModel):
+    code: str = Field("", max_length=20)
+    kind: str = Field("", max_length=3)
+    number: str = Field("", max_length=6)
+    name_fr: str = Field("", max_length=500)
+    name_ar: str = Field("", max_length=500)
+    icd10: str = Field("", max_length=500)
+    valid_from: str = Field("", max_length=10)
+    source: str = Field("", max_length=500)
+
+
 @router.post("/office/admin/ald")
 def new_heading(
     request: Request,
-    code: str = Form("", max_length=20),
-    kind: str = Form("", max_length=3),
-    number: str = Form("", max_length=6),
-    name_fr: str = Form("", max_length=500),
-    name_ar: str = Form("", max_length=500),
-    icd10: str = Form("", max_length=500),
-    valid_from: str = Form("", max_length=10),
-    source: str = Form("", max_length=500),
+    form: Annotated[HeadingForm, Form()],
     who: Principal = Depends(ADMIN),
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
     gettext = gettext_for(request, who, session)
-    form = {
-        "code": code,
-        "kind": kind,
-        "number": number,
-        "name_fr": name_fr,
-        "name_ar": name_ar,
-        "icd10": icd10,
-        "valid_from": valid_from,
-        "source": source,
-    }
     typed = Typed(gettext)
     heading = reference.AldHeading(
-        code=code,
-        kind=kind,
-        name_fr=name_fr,
-        name_ar=name_ar,
-        number=typed.whole("number", number, optional=True),
-        icd10=icd10,
+        code=form.code,
+        kind=form.kind,
+        name_fr=form.name_fr,
+        name_ar=form.name_ar,
+        number=typed.whole("number", form.number, optional=True),
+        icd10=form.icd10,
     )
-    start = typed.day("valid_from", valid_from)
+    start = typed.day("valid_from", form.valid_from)
     errors = saved(
         session,
         lambda: reference.add_ald_heading(
-            session, heading, valid_from=start, actor=who.actor, source=source.strip()
+            session, heading, valid_from=start, actor=who.actor, source=form.source.strip()
         ),
         gettext,
         typed.errors,
     )
     if errors:
-        return _ald_page(request, session, who, errors, form)
+        return _ald_page(request, session, who, errors, form.model_dump())
     return RedirectResponse("/office/admin/ald", status_code=303)
 
 
 @router.post("/office/admin/ald/close")
 def close_heading(
     request: Request,
-    close_code: str = Form("", max_length=20),
-    closed_from: str = Form("", max_length=10),
+    form: Annotated[ClosingForm, Form()],
     who: Principal = Depends(ADMIN),
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
-    gettext = gettext_for(request, who, session)
-    typed = Typed(gettext)
-    end = typed.day("closed_from", closed_from)
-    errors = saved(
-        session,
-        lambda: reference.close_ald_heading(session, close_code, closed_from=end, actor=who.actor),
-        gettext,
-        typed.errors,
-        CLOSING,
-    )
-    if errors:
-        form = {"close_code": close_code, "closed_from": closed_from}
-        return _ald_page(request, session, who, errors, form)
-    return RedirectResponse("/office/admin/ald", status_code=303)
+    def close(code: str, end: date) -> object:
+        return reference.close_ald_heading(session, code, closed_from=end, actor=who.actor)
+
+    return _close(request, who, session, form, close, _ald_page, "/office/admin/ald")
 
 
 # -- agencies --------------------------------------------------------------------------
@@ -160,31 +166,27 @@ def agencies(
     return _agencies_page(request, session, who)
 
 
+class AgencyForm(BaseModel):
+    code: str = Field("", max_length=12)
+    name_fr: str = Field("", max_length=200)
+    name_ar: str = Field("", max_length=200)
+    city: str = Field("", max_length=100)
+    region: str = Field("", max_length=100)
+    valid_from: str = Field("", max_length=10)
+
+
 @router.post("/office/admin/agencies")
 def new_agency(
     request: Request,
-    code: str = Form("", max_length=12),
-    name_fr: str = Form("", max_length=200),
-    name_ar: str = Form("", max_length=200),
-    city: str = Form("", max_length=100),
-    region: str = Form("", max_length=100),
-    valid_from: str = Form("", max_length=10),
+    form: Annotated[AgencyForm, Form()],
     who: Principal = Depends(ADMIN),
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
     gettext = gettext_for(request, who, session)
-    form = {
-        "code": code,
-        "name_fr": name_fr,
-        "name_ar": name_ar,
-        "city": city,
-        "region": region,
-        "valid_from": valid_from,
-    }
     typed = Typed(gettext)
-    start = typed.day("valid_from", valid_from)
-    agency = reference.NewAgency(code, name_fr, name_ar, city, region)
+    start = typed.day("valid_from", form.valid_from)
+    agency = reference.NewAgency(form.code, form.name_fr, form.name_ar, form.city, form.region)
     errors = saved(
         session,
         lambda: reference.open_agency(session, agency, valid_from=start, actor=who.actor),
@@ -192,30 +194,19 @@ def new_agency(
         typed.errors,
     )
     if errors:
-        return _agencies_page(request, session, who, errors, form)
+        return _agencies_page(request, session, who, errors, form.model_dump())
     return RedirectResponse("/office/admin/agencies", status_code=303)
 
 
 @router.post("/office/admin/agencies/close")
 def close_agency(
     request: Request,
-    close_code: str = Form("", max_length=12),
-    closed_from: str = Form("", max_length=10),
+    form: Annotated[ClosingForm, Form()],
     who: Principal = Depends(ADMIN),
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
-    gettext = gettext_for(request, who, session)
-    typed = Typed(gettext)
-    end = typed.day("closed_from", closed_from)
-    errors = saved(
-        session,
-        lambda: reference.close_agency(session, close_code, closed_from=end, actor=who.actor),
-        gettext,
-        typed.errors,
-        CLOSING,
-    )
-    if errors:
-        form = {"close_code": close_code, "closed_from": closed_from}
-        return _agencies_page(request, session, who, errors, form)
-    return RedirectResponse("/office/admin/agencies", status_code=303)
+    def close(code: str, end: date) -> object:
+        return reference.close_agency(session, code, closed_from=end, actor=who.actor)
+
+    return _close(request, who, session, form, close, _agencies_page, "/office/admin/agencies")

@@ -11,10 +11,11 @@ digits accepted.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal
@@ -32,6 +33,7 @@ from daman.web.admin_forms import (
     SECTOR_LABELS,
     Errors,
     Typed,
+    VersionForm,
     choices,
     gettext_for,
     percent,
@@ -86,59 +88,52 @@ def rates(
     return _rates_page(request, session, who, regime, category)
 
 
+class RateForm(VersionForm):
+    regime_code: str = Field("", max_length=20)
+    category: str = Field("", max_length=30)
+    sector: str = Field("", max_length=10)
+    exemption: str = Field("none", max_length=10)
+    ald_code: str = Field("", max_length=20)
+    rate: str = Field("", max_length=20)
+
+
 @router.post("/office/admin/rates")
 def new_rate(
     request: Request,
-    regime_code: str = Form("", max_length=20),
-    category: str = Form("", max_length=30),
-    sector: str = Form("", max_length=10),
-    exemption: str = Form("none", max_length=10),
-    ald_code: str = Form("", max_length=20),
-    rate: str = Form("", max_length=20),
-    valid_from: str = Form("", max_length=10),
-    source: str = Form("", max_length=500),
-    confidence: str = Form("H", max_length=12),
+    form: Annotated[RateForm, Form()],
     who: Principal = Depends(ADMIN),
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
     gettext = gettext_for(request, who, session)
-    form = {
-        "regime_code": regime_code,
-        "category": category,
-        "sector": sector,
-        "exemption": exemption,
-        "ald_code": ald_code,
-        "rate": rate,
-        "valid_from": valid_from,
-        "source": source,
-        "confidence": confidence,
-    }
     typed = Typed(gettext)
-    rate_bp = typed.rate("rate", rate)
-    start = typed.day("valid_from", valid_from)
+    rate_bp = typed.rate("rate", form.rate)
+    start = typed.day("valid_from", form.valid_from)
     errors = saved(
         session,
         lambda: reference.set_rate(
             session,
-            regime_code=regime_code,
-            category=category,
-            sector=sector or None,
-            exemption=exemption,
-            ald_code=ald_code.strip().upper() or None,
+            regime_code=form.regime_code,
+            category=form.category,
+            sector=form.sector or None,
+            exemption=form.exemption,
+            ald_code=form.ald_code.strip().upper() or None,
             rate_bp=rate_bp,
             valid_from=start,
             actor=who.actor,
-            source=source.strip(),
-            confidence=confidence,
+            source=form.source.strip(),
+            confidence=form.confidence,
         ),
         gettext,
         typed.errors,
     )
     if errors:
-        return _rates_page(request, session, who, regime_code, category, errors, form)
+        return _rates_page(
+            request, session, who, form.regime_code, form.category, errors, form.model_dump()
+        )
     return RedirectResponse(
-        f"/office/admin/rates?regime={regime_code}&category={category}", status_code=303
+        f"/office/admin/rates?regime={form.regime_code}&category={form.category}",
+        status_code=303,
     )
 
 
@@ -180,49 +175,46 @@ def complementary(
     return _complementary_page(request, session, who, mutual)
 
 
+class ComplementaryForm(VersionForm):
+    mutual_code: str = Field("", max_length=20)
+    category: str = Field("", max_length=30)
+    rate: str = Field("", max_length=20)
+
+
 @router.post("/office/admin/complementary")
 def new_complementary(
     request: Request,
-    mutual_code: str = Form("", max_length=20),
-    category: str = Form("", max_length=30),
-    rate: str = Form("", max_length=20),
-    valid_from: str = Form("", max_length=10),
-    source: str = Form("", max_length=500),
-    confidence: str = Form("H", max_length=12),
+    form: Annotated[ComplementaryForm, Form()],
     who: Principal = Depends(ADMIN),
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
     gettext = gettext_for(request, who, session)
-    form = {
-        "mutual_code": mutual_code,
-        "category": category,
-        "rate": rate,
-        "valid_from": valid_from,
-        "source": source,
-        "confidence": confidence,
-    }
     typed = Typed(gettext)
-    rate_bp = typed.rate("rate", rate)
-    start = typed.day("valid_from", valid_from)
+    rate_bp = typed.rate("rate", form.rate)
+    start = typed.day("valid_from", form.valid_from)
     errors = saved(
         session,
         lambda: reference.set_complementary_rate(
             session,
-            mutual_code=mutual_code or None,
-            category=category,
+            mutual_code=form.mutual_code or None,
+            category=form.category,
             rate_bp=rate_bp,
             valid_from=start,
             actor=who.actor,
-            source=source.strip(),
-            confidence=confidence,
+            source=form.source.strip(),
+            confidence=form.confidence,
         ),
         gettext,
         typed.errors,
     )
     if errors:
-        return _complementary_page(request, session, who, mutual_code, errors, form)
-    return RedirectResponse(f"/office/admin/complementary?mutual={mutual_code}", status_code=303)
+        return _complementary_page(
+            request, session, who, form.mutual_code, errors, form.model_dump()
+        )
+    return RedirectResponse(
+        f"/office/admin/complementary?mutual={form.mutual_code}", status_code=303
+    )
 
 
 # -- ceilings ----------------------------------------------------------------------------
@@ -250,56 +242,47 @@ def ceilings(
     return _ceilings_page(request, session, who)
 
 
+class CeilingForm(VersionForm):
+    category: str = Field("", max_length=30)
+    regime_code: str = Field("", max_length=20)
+    max_base: str = Field("", max_length=20)
+    max_quantity: str = Field("", max_length=12)
+    period_days: str = Field("", max_length=12)
+
+
 @router.post("/office/admin/ceilings")
 def new_ceiling(
     request: Request,
-    category: str = Form("", max_length=30),
-    regime_code: str = Form("", max_length=20),
-    max_base: str = Form("", max_length=20),
-    max_quantity: str = Form("", max_length=12),
-    period_days: str = Form("", max_length=12),
-    valid_from: str = Form("", max_length=10),
-    source: str = Form("", max_length=500),
-    confidence: str = Form("H", max_length=12),
+    form: Annotated[CeilingForm, Form()],
     who: Principal = Depends(ADMIN),
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
     gettext = gettext_for(request, who, session)
-    form = {
-        "category": category,
-        "regime_code": regime_code,
-        "max_base": max_base,
-        "max_quantity": max_quantity,
-        "period_days": period_days,
-        "valid_from": valid_from,
-        "source": source,
-        "confidence": confidence,
-    }
     typed = Typed(gettext)
-    base = typed.amount("max_base", max_base, optional=True)
-    units = typed.whole("max_quantity", max_quantity, optional=True)
-    days = typed.whole("period_days", period_days) or 0
-    start = typed.day("valid_from", valid_from)
+    base = typed.amount("max_base", form.max_base, optional=True)
+    units = typed.whole("max_quantity", form.max_quantity, optional=True)
+    days = typed.whole("period_days", form.period_days) or 0
+    start = typed.day("valid_from", form.valid_from)
     errors = saved(
         session,
         lambda: reference.set_ceiling(
             session,
-            category=category,
-            regime_code=regime_code or None,
+            category=form.category,
+            regime_code=form.regime_code or None,
             max_base_centimes=base,
             max_quantity=units,
             period_days=days,
             valid_from=start,
             actor=who.actor,
-            source=source.strip(),
-            confidence=confidence,
+            source=form.source.strip(),
+            confidence=form.confidence,
         ),
         gettext,
         typed.errors,
     )
     if errors:
-        return _ceilings_page(request, session, who, errors, form)
+        return _ceilings_page(request, session, who, errors, form.model_dump())
     return RedirectResponse("/office/admin/ceilings", status_code=303)
 
 
@@ -359,56 +342,42 @@ def policy(
     return _policy_page(request, session, who)
 
 
+class PolicyForm(VersionForm):
+    filing_deadline_days: str = Field("", max_length=12)
+    late_policy: str = Field("", max_length=10)
+    late_penalty: str = Field("", max_length=20)
+    review_threshold: str = Field("", max_length=20)
+    max_line_quantity: str = Field("", max_length=12)
+    max_line_charged: str = Field("", max_length=20)
+    max_claim_charged: str = Field("", max_length=20)
+    document_categories: list[str] = Field(default_factory=list)
+    continuous_categories: list[str] = Field(default_factory=list)
+    continuous_ald_categories: list[str] = Field(default_factory=list)
+
+
 @router.post("/office/admin/policy")
 def new_policy(
     request: Request,
-    filing_deadline_days: str = Form("", max_length=12),
-    late_policy: str = Form("", max_length=10),
-    late_penalty: str = Form("", max_length=20),
-    review_threshold: str = Form("", max_length=20),
-    max_line_quantity: str = Form("", max_length=12),
-    max_line_charged: str = Form("", max_length=20),
-    max_claim_charged: str = Form("", max_length=20),
-    document_categories: list[str] = Form([]),
-    continuous_categories: list[str] = Form([]),
-    continuous_ald_categories: list[str] = Form([]),
-    valid_from: str = Form("", max_length=10),
-    source: str = Form("", max_length=500),
-    confidence: str = Form("H", max_length=12),
+    form: Annotated[PolicyForm, Form()],
     who: Principal = Depends(ADMIN),
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
     gettext = gettext_for(request, who, session)
-    form = {
-        "filing_deadline_days": filing_deadline_days,
-        "late_policy": late_policy,
-        "late_penalty": late_penalty,
-        "review_threshold": review_threshold,
-        "max_line_quantity": max_line_quantity,
-        "max_line_charged": max_line_charged,
-        "max_claim_charged": max_claim_charged,
-        "document_categories": document_categories,
-        "continuous_categories": continuous_categories,
-        "continuous_ald_categories": continuous_ald_categories,
-        "valid_from": valid_from,
-        "source": source,
-        "confidence": confidence,
-    }
     typed = Typed(gettext)
     terms = reference.PolicyTerms(
-        filing_deadline_days=typed.whole("filing_deadline_days", filing_deadline_days) or 0,
-        late_policy=late_policy,
-        late_penalty_bp=typed.rate("late_penalty", late_penalty),
-        review_threshold_centimes=typed.amount("review_threshold", review_threshold) or 0,
-        max_line_quantity=typed.whole("max_line_quantity", max_line_quantity) or 0,
-        max_line_charged_centimes=typed.amount("max_line_charged", max_line_charged) or 0,
-        max_claim_charged_centimes=typed.amount("max_claim_charged", max_claim_charged) or 0,
-        document_categories=document_categories,
-        continuous_categories=continuous_categories,
-        continuous_ald_categories=continuous_ald_categories,
+        filing_deadline_days=typed.whole("filing_deadline_days", form.filing_deadline_days) or 0,
+        late_policy=form.late_policy,
+        late_penalty_bp=typed.rate("late_penalty", form.late_penalty),
+        review_threshold_centimes=typed.amount("review_threshold", form.review_threshold) or 0,
+        max_line_quantity=typed.whole("max_line_quantity", form.max_line_quantity) or 0,
+        max_line_charged_centimes=typed.amount("max_line_charged", form.max_line_charged) or 0,
+        max_claim_charged_centimes=typed.amount("max_claim_charged", form.max_claim_charged) or 0,
+        document_categories=form.document_categories,
+        continuous_categories=form.continuous_categories,
+        continuous_ald_categories=form.continuous_ald_categories,
     )
-    start = typed.day("valid_from", valid_from)
+    start = typed.day("valid_from", form.valid_from)
     errors = saved(
         session,
         lambda: reference.set_policy(
@@ -416,12 +385,12 @@ def new_policy(
             terms,
             valid_from=start,
             actor=who.actor,
-            source=source.strip(),
-            confidence=confidence,
+            source=form.source.strip(),
+            confidence=form.confidence,
         ),
         gettext,
         typed.errors,
     )
     if errors:
-        return _policy_page(request, session, who, errors, form)
+        return _policy_page(request, session, who, errors, form.model_dump())
     return RedirectResponse("/office/admin/policy", status_code=303)
