@@ -127,7 +127,7 @@ def test_a_missing_font_is_a_clear_error(client, karim_paid, monkeypatch):
     monkeypatch.setitem(sys.modules, "fontpkg_ibm_plex_sans_arabic", None)
     r = client.get(f"/api/v1/payments/transfers/{transfer.reference}/statement.pdf")
     assert r.status_code == 503
-    assert r.json()["error"] == "statement_font_missing"
+    assert r.json()["error"] == "pdf_font_missing"  # as for every PDF of the fund
     assert "fontpkg-ibm-plex-sans-arabic" in r.json()["detail"]
 
 

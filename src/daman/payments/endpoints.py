@@ -12,6 +12,7 @@ from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.i18n import negotiate
 from daman.core.pagination import Page, PageParams, page_params
+from daman.core.pdf import FontMissing
 from daman.payments import documents, service
 from daman.payments.bankfile import BankFileInvalid
 from daman.payments.schemas import (
@@ -26,7 +27,6 @@ from daman.payments.schemas import (
     StateOut,
     TransferOut,
 )
-from daman.payments.statement import FontMissing
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 

@@ -9,23 +9,16 @@ Latin and that ships as a Python package; the PDF embeds the subset of the glyph
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from daman.core.errors import DamanError
 from daman.core.i18n import N_, Text, translate
 from daman.core.money import BP, format_mad
+from daman.core.pdf import FAMILY, TwoLanguages, ltr_dates
 from daman.core.text import strip_bidi
 
-FONT_PACKAGE = "fontpkg-ibm-plex-sans-arabic"
-FONT_FILES = {"": "IBMPlexSansArabic-Regular.ttf", "B": "IBMPlexSansArabic-Bold.ttf"}
-FAMILY = "plex"
 WIDTHS = (8, 19, 37, 20, 20, 14, 20, 22, 26)  # mm, 186 in all
 FRENCH, ARABIC = "fr", "ar"  # the languages of the statement, left and right
 HEAD = (
@@ -39,18 +32,12 @@ HEAD = (
     N_("Mutual"),
     N_("Patient pays"),
 )
-_ISO_DATE = re.compile(r"\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b")
 STATUS = {
     "in_payment": Text("being paid"),
     "pending": Text("sent to the bank"),
     "settled": Text("paid"),
     "rejected": Text("rejected by the bank"),
 }
-
-
-class FontMissing(DamanError):
-    code = "statement_font_missing"
-    status = 503
 
 
 @dataclass(frozen=True)
@@ -94,45 +81,14 @@ class Statement:
     claims: tuple[StatementClaim, ...]
 
 
-def font_paths() -> dict[str, Path]:
-    """The font files, or FontMissing naming the package to install."""
-    try:
-        import fontpkg_ibm_plex_sans_arabic as package
-    except ImportError as exc:
-        raise FontMissing(
-            f"the statement needs the IBM Plex Sans Arabic font: install {FONT_PACKAGE}"
-        ) from exc
-    paths = {style: package.ROOT / "files" / name for style, name in FONT_FILES.items()}
-    missing = [str(p) for p in paths.values() if not p.is_file()]
-    if missing:
-        raise FontMissing(f"font file missing: {', '.join(missing)} (reinstall {FONT_PACKAGE})")
-    return paths
-
-
-def ltr_dates(text: str) -> str:
-    """ISO dates kept left to right inside Arabic text (first-strong isolates)."""
-    return _ISO_DATE.sub(lambda m: f"\u2066{m.group(0)}\u2069", text)
-
-
 def percent(bp: int) -> str:
     whole, rest = divmod(bp, BP // 100)
     return f"{whole} %" if not rest else f"{whole}.{rest:02d}".rstrip("0") + " %"
 
 
-class _Pdf(FPDF):
-    def __init__(self, fund: str, reference: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.fund, self.reference = fund, reference
-        for style, path in font_paths().items():
-            self.add_font(FAMILY, style, str(path))
-        self.set_text_shaping(True)
-        self.set_margins(12, 12, 12)
-        self.set_auto_page_break(True, margin=14)
-
-    def footer(self) -> None:
-        self.set_y(-11)
-        self.set_font(FAMILY, "", 7)
-        self.cell(0, 4, f"{self.fund} · {self.reference} · {self.page_no()}/{{nb}}", align="C")
+class _Pdf(TwoLanguages):
+    WIDTHS = WIDTHS
+    ALIGN = "CLLRRRRRR"
 
     def pair(
         self,
@@ -143,25 +99,9 @@ class _Pdf(FPDF):
         style: str = "",
         h: float = 5.5,
     ) -> None:
-        """A text in French on the left and one in Arabic on the right (the same text in
-        both languages when `arabic` is left out), on one row when both fit."""
-        self.set_font(FAMILY, style, size)
-        french, arabic = _said(french, FRENCH), _said(french if arabic is None else arabic, ARABIC)
-        french, arabic = strip_bidi(french), ltr_dates(strip_bidi(arabic))
-        if self.get_string_width(french) + self.get_string_width(arabic) + 6 > self.epw:
-            self.multi_cell(0, h, french, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            self.multi_cell(0, h, arabic, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            return
-        self.cell(self.epw / 2, h, french, align="L")
-        self.cell(self.epw / 2, h, arabic, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def row(self, cells: Sequence[str], *, style: str = "", fill: bool = False) -> None:
-        self.set_font(FAMILY, style, 8)
-        for n, (width, text) in enumerate(zip(WIDTHS, cells, strict=True)):
-            align = "L" if n in (1, 2) else ("C" if n == 0 else "R")
-            text = strip_bidi(text)  # stored text may predate the refusal of bidi controls
-            self.cell(width, 5, text, border="B" if style else 0, align=align, fill=fill)
-        self.ln(5)
+        """The same text in both languages when `arabic` is left out."""
+        said = _said(french, FRENCH), _said(french if arabic is None else arabic, ARABIC)
+        super().pair(*said, size=size, style=style, h=h)
 
 
 def _said(text: Text | str, lang: str) -> str:

@@ -59,7 +59,7 @@ from daman.core.dates import today
 from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed, error_responses
 from daman.core.pagination import Page, PageParams, RowId, page_params
-from daman.payments.statement import FontMissing
+from daman.core.pdf import FontMissing
 from daman.registry.models import Employer
 
 router = APIRouter(prefix="/contributions", tags=["contributions"])

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,8 +34,7 @@ from daman.contributions.ledger import repository as repo
 from daman.contributions.ledger.models import Call, Entry, EntryKind, Part, PayerAccount, Receipt
 from daman.core.i18n import translate
 from daman.core.money import format_mad
-from daman.core.text import strip_bidi
-from daman.payments.statement import FAMILY, font_paths, ltr_dates
+from daman.core.pdf import TwoLanguages
 
 FRENCH, ARABIC = "fr", "ar"
 WIDTHS = (22, 46, 52, 22, 22, 22)  # mm, 186 in all
@@ -120,40 +117,9 @@ def statement(session: Session, account: PayerAccount, start: date, end: date) -
     )
 
 
-class _Pdf(FPDF):
-    def __init__(self, fund: str, account: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.fund, self.account = fund, account
-        for style, path in font_paths().items():
-            self.add_font(FAMILY, style, str(path))
-        self.set_text_shaping(True)
-        self.set_margins(12, 12, 12)
-        self.set_auto_page_break(True, margin=14)
-
-    def footer(self) -> None:
-        self.set_y(-11)
-        self.set_font(FAMILY, "", 7)
-        self.cell(0, 4, f"{self.fund} · {self.account} · {self.page_no()}/{{nb}}", align="C")
-
-    def pair(self, french: str, arabic: str, *, size: float = 9, style: str = "") -> None:
-        """French on the left, Arabic on the right, one row when both fit."""
-        self.set_font(FAMILY, style, size)
-        french, arabic = strip_bidi(french), ltr_dates(strip_bidi(arabic))
-        if self.get_string_width(french) + self.get_string_width(arabic) + 6 > self.epw:
-            self.multi_cell(0, 5.5, french, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            self.multi_cell(0, 5.5, arabic, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            return
-        self.cell(self.epw / 2, 5.5, french, align="L")
-        self.cell(self.epw / 2, 5.5, arabic, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def row(self, cells: list[str], *, style: str = "", fill: bool = False) -> None:
-        self.set_font(FAMILY, style, 8)
-        for n, (width, text) in enumerate(zip(WIDTHS, cells, strict=True)):
-            align = "R" if n >= 3 else "L"
-            self.cell(
-                width, 5, strip_bidi(text), border="B" if style else 0, align=align, fill=fill
-            )
-        self.ln(5)
+class _Pdf(TwoLanguages):
+    WIDTHS = WIDTHS
+    ALIGN = "LLLRRR"
 
 
 def _both(message: str, **values: object) -> tuple[str, str]:
