@@ -11,21 +11,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from daman.accounts import builders
 from daman.auth import tokens
-from daman.auth.access import SESSION_COOKIE
-from daman.auth.models import AccessToken, Role, TokenKind, User
+from daman.auth.models import AccessToken, Role, User
 from daman.core.dates import today
 from daman.providers import builders as pb
 from daman.reference.models import ActTariff, DrugPrice
 from tests.reference.test_parsing import GOOD, HEADER
+from tests.web.signing import sign_in
 
 
 def signed_in(anonymous: TestClient, session: Session, role: Role = Role.ADMIN) -> str:
-    user = builders.user(session, role)
-    token = tokens.issue(session, TokenKind.SESSION, "test", user=user).token
-    anonymous.cookies.set(SESSION_COOKIE, token)
-    return tokens.csrf_for(token)
+    return sign_in(anonymous, session, role)
 
 
 def test_a_new_tariff_version_closes_the_one_in_force(anonymous, session) -> None:

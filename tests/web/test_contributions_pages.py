@@ -16,14 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from daman.accounts import builders as ab
-from daman.auth import tokens
-from daman.auth.access import SESSION_COOKIE
-from daman.auth.models import Role, TokenKind, User
+from daman.auth.models import Role, User
 from daman.contributions.collection import builders as b
 from daman.contributions.collection import declarations, receipts, runs, service
 from daman.contributions.collection.models import Declaration
 from daman.contributions.ledger.models import Call, CallStatus, Entry, EntryKind
 from daman.registry.models import Employer
+from tests.web.signing import sign_in
 from tests.web.test_page_matrix import PAGES
 
 MONTH = "2025-01"
@@ -31,9 +30,7 @@ OWED = 63_700  # two employees at 5,000 MAD in January 2025 (2.26 + 2.26 + 1.85 
 
 
 def signed_in(anonymous: TestClient, session: Session, user: User) -> str:
-    token = tokens.issue(session, TokenKind.SESSION, "test", user=user).token
-    anonymous.cookies.set(SESSION_COOKIE, token)
-    return tokens.csrf_for(token)
+    return sign_in(anonymous, session, user)
 
 
 def employer_user(session: Session, employer: Employer) -> User:

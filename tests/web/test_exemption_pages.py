@@ -8,12 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from daman.accounts import builders
-from daman.auth import tokens
-from daman.auth.access import SESSION_COOKIE
-from daman.auth.models import Role, TokenKind
+from daman.auth.models import Role
 from daman.exemptions.models import RequestStatus
 from tests.exemptions.support import ask, row, world
+from tests.web.signing import sign_in
 
 
 @pytest.fixture
@@ -22,10 +20,7 @@ def number(client: TestClient, session: Session) -> str:
 
 
 def signed_in(anonymous: TestClient, session: Session, role: Role = Role.CONTROLLER) -> str:
-    user = builders.user(session, role)
-    token = tokens.issue(session, TokenKind.SESSION, "test", user=user).token
-    anonymous.cookies.set(SESSION_COOKIE, token)
-    return tokens.csrf_for(token)
+    return sign_in(anonymous, session, role)
 
 
 def test_the_queue_and_a_refusal_without_reason(anonymous, session, number) -> None:

@@ -8,13 +8,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daman.accounts import builders
-from daman.auth import tokens
-from daman.auth.access import SESSION_COOKIE
-from daman.auth.models import Role, TokenKind
+from daman.auth.models import Role
 from daman.preauth.models import PreauthRequest, PreauthStatus
 from daman.web.authorisations import hours_minutes
 from tests.preauth.support import stay, submit, world
+from tests.web.signing import sign_in
 
 
 @pytest.fixture
@@ -24,10 +22,7 @@ def number(client: TestClient, session: Session) -> str:
 
 
 def signed_in(anonymous: TestClient, session: Session, role: Role = Role.CONTROLLER) -> str:
-    user = builders.user(session, role)
-    token = tokens.issue(session, TokenKind.SESSION, "test", user=user).token
-    anonymous.cookies.set(SESSION_COOKIE, token)
-    return tokens.csrf_for(token)
+    return sign_in(anonymous, session, role)
 
 
 def status_of(session: Session, number: str) -> PreauthStatus:

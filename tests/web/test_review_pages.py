@@ -10,13 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from daman.accounts import builders
 from daman.adjudication.models import ReviewItem
-from daman.auth import tokens
-from daman.auth.access import SESSION_COOKIE
-from daman.auth.models import Role, TokenKind
+from daman.auth.models import Role
 from daman.claims.models import ClaimLine, LineStatus
 from tests.claims.support import act, cnss_insured, electronic, keep_documents_in, provider, recent
+from tests.web.signing import sign_in
 
 SURGERY = 675_000  # K 300: above the review threshold, so it waits for a controller
 SURGERY_AMO = 540_000
@@ -37,10 +35,7 @@ def pending(client: TestClient, session: Session) -> dict:
 
 
 def signed_in(anonymous: TestClient, session: Session, role: Role = Role.CONTROLLER) -> str:
-    user = builders.user(session, role)
-    token = tokens.issue(session, TokenKind.SESSION, "test", user=user).token
-    anonymous.cookies.set(SESSION_COOKIE, token)
-    return tokens.csrf_for(token)
+    return sign_in(anonymous, session, role)
 
 
 def item_id(session: Session, number: str) -> int:
