@@ -2,11 +2,13 @@
 and decide the lines of the review queue.
 
 Valuing is three steps in the caller's transaction: load the context (context.py, a fixed
-number of queries), call the pure engine, save everything in bulk (one statement per
-table on PostgreSQL, an executemany on SQLite; never an ORM flush per line): each line's
-decision, one engine LineDecision per line, a ReviewItem per line pending review, the
-claim's totals, regime, outcome and a status event. `value_unsaved` takes the same first
-two steps for the lines of a claim that is not stored (a dry run) and writes nothing.
+number of queries), call the pure engine, save everything in bulk (never an ORM flush per
+line): each line's decision, one engine LineDecision per line, a ReviewItem per line pending
+review, the claim's totals, regime, outcome and a status event. On PostgreSQL every table's
+rows are built by Polars and sent by COPY, the claims and lines updated from a temporary
+table in one statement each; on SQLite an executemany per table. `value_unsaved` takes the
+same first two steps for the lines of a claim that is not stored (a dry run) and writes
+nothing.
 
 Claim totals: charged and base add up every line; AMO and complementary add up the lines
 that are decided (a line pending review shows what it would be paid, but it is not counted
@@ -43,12 +45,13 @@ from daman.claims.models import (
     ClaimLine,
     ClaimOutcome,
     ClaimStatus,
+    ClaimStatusEvent,
     DecisionSource,
     LineDecision,
     LineStatus,
 )
 from daman.core.batch import batch_engine, check_chunk_size, run_in_chunks
-from daman.core.bulk import Part, bulk_insert, bulk_update
+from daman.core.bulk import Part, bulk_insert, bulk_update, copy_insert, copy_update, json_lists
 from daman.core.dates import now
 from daman.core.errors import Conflict, NotFound, ValidationFailed
 from daman.reference.cache import Reference
@@ -218,19 +221,35 @@ def _save(
     if len(claims["id"]) != len(ids):
         missing = sorted(set(ids) - set(claims["id"]))
         raise NotFound(f"claims without lines or unknown: {missing[:10]}", code="claim_not_found")
-    updated = bulk_update(
-        session,
-        _table(Claim),
-        "id",
-        claims,
-        {"adjudicated_at": at, "updated_at": at, "updated_by": actor},
-        only_if=("status", ClaimStatus.RECEIVED),
-    )
+    stamp = {"adjudicated_at": at, "updated_at": at, "updated_by": actor}
+    received = ("status", ClaimStatus.RECEIVED)
+    if _postgres(session):
+        frame = pl.DataFrame(claims, schema_overrides=_CLAIM_TEXTS)
+        updated = copy_update(session, _table(Claim), "id", frame, stamp, only_if=received)
+    else:
+        updated = bulk_update(session, _table(Claim), "id", claims, stamp, only_if=received)
     if updated != len(claims["id"]):
         raise Conflict(
             "some of these claims are not `received` any more (already valued)",
             code="claim_not_received",
         )
+    _save_lines(session, lines, claims, at, actor)
+    return Valued(
+        claims=len(claims["id"]),
+        lines=lines.height,
+        claim_statuses=Counter(claims["status"]),
+        line_statuses=Counter(lines.get_column("status").to_list()),
+    )
+
+
+def _save_lines(
+    session: Session, lines: pl.DataFrame, claims: dict[str, list[Any]], at: datetime, actor: str
+) -> None:
+    """The decisions of claims just updated: each line's, the trail, the review items and
+    the claims' status events."""
+    if _postgres(session):
+        _copy_lines(session, lines, claims, at, actor)
+        return
     cols = lines.select("line_id", *_line_columns()).to_dict()
     decided = {"decided_at": at, "decided_by": actor}
     bulk_update(session, _table(ClaimLine), "id", {"id": cols.pop("line_id"), **cols}, decided)
@@ -265,14 +284,54 @@ def _save(
         to_status=claims["status"],
         at=at,
         by=actor,
-        reason="valued by the engine",
+        reason=VALUED,
     )
-    return Valued(
-        claims=len(claims["id"]),
-        lines=lines.height,
-        claim_statuses=Counter(claims["status"]),
-        line_statuses=Counter(lines.get_column("status").to_list()),
+
+
+VALUED = "valued by the engine"  # the reason of the status event of a claim the batch valued
+_CLAIM_TEXTS = {"status": pl.String, "outcome": pl.String, "regime_code": pl.String}
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _copy_lines(
+    session: Session, lines: pl.DataFrame, claims: dict[str, list[Any]], at: datetime, actor: str
+) -> None:
+    """`_save_lines` on PostgreSQL: every table's rows built by Polars and sent by COPY (no
+    value turned into a Python object), the lines updated from a temporary table."""
+    valued = lines.select(pl.col("line_id").alias("id"), *_line_columns())
+    valued = valued.with_columns(json_lists(valued.get_column("reasons")))
+    copy_update(session, _table(ClaimLine), "id", valued, {"decided_at": at, "decided_by": actor})
+    trail = valued.rename({"id": "line_id"}).with_columns(
+        claim_id=lines.get_column("claim_id"),
+        source=pl.lit(DecisionSource.ENGINE.value),
+        note=pl.lit(""),
+        decided_at=pl.lit(at),
+        decided_by=pl.lit(actor),
     )
+    copy_insert(session, _table(LineDecision), trail, actor)
+    pending = lines.filter(pl.col("status") == LineStatus.PENDING_REVIEW)
+    if pending.height:
+        review_codes = [c for c, r in rc.REASONS.items() if r.severity is rc.Severity.REVIEW]
+        kept = pending.get_column("reasons").list.eval(
+            pl.element().filter(pl.element().is_in(review_codes))
+        )
+        items = pending.select("claim_id", "line_id").with_columns(
+            reasons=json_lists(kept), created_at=pl.lit(at), created_by=pl.lit(actor)
+        )
+        copy_insert(session, _table(ReviewItem), items, actor)
+    events = pl.DataFrame(
+        {"claim_id": claims["id"], "to_status": claims["status"]},
+        schema={"claim_id": pl.Int64, "to_status": pl.String},
+    ).with_columns(
+        from_status=pl.lit(ClaimStatus.RECEIVED.value),
+        at=pl.lit(at),
+        by=pl.lit(actor),
+        reason=pl.lit(VALUED),
+    )
+    copy_insert(session, _table(ClaimStatusEvent), events, actor)
 
 
 def _table(model: type[Any]) -> Table:

@@ -3,7 +3,9 @@
 ``bulk_insert`` and ``bulk_update`` take values by column (lists or Polars Series). On
 PostgreSQL they send each column as one array parameter and insert or update from
 ``unnest(...)``, one round trip whatever the row count; elsewhere an executemany.
-``copy_frame`` reads a query into a Polars frame by ``COPY ... TO STDOUT`` on PostgreSQL.
+``copy_frame`` reads a query into a Polars frame by ``COPY ... TO STDOUT`` on PostgreSQL;
+``copy_insert`` writes a frame by ``COPY ... FROM STDIN`` and ``copy_update`` updates rows
+from a frame sent by COPY into a temporary table, in one statement.
 
 These writes bypass the ORM's unit of work, so they are announced to whoever listens
 (``on_bulk_write``): the audit trail records one entry per write (``daman.auth.audit``),
@@ -20,6 +22,7 @@ from enum import Enum
 from typing import Any
 
 import polars as pl
+from psycopg import sql as psql
 from sqlalchemy import (
     JSON,
     Column,
@@ -402,17 +405,96 @@ def copy_insert(
             session.execute(insert(table), frame.slice(start, COPY_CHUNK).to_dicts())
         notify_bulk(session, "insert", table.name, frame.height, {"rows": frame.height}, actor)
         return frame.height
-    data = frame.write_csv(include_header=False, null_value="").encode()
-    connection = session.connection().connection.driver_connection
-    assert connection is not None
     # Table and column names come from the metadata; the rows travel as COPY data.
-    sql = f"COPY {table.name} ({', '.join(frame.columns)}) FROM STDIN (FORMAT csv)"
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for start in range(0, len(data), 1 << 20):
-            copy.write(data[start : start + (1 << 20)])
+    data = _copy_in(session, table.name, frame)
     content = {"columns": frame.columns, "sha256": hashlib.sha256(data).hexdigest()}
     notify_bulk(session, "copy", table.name, frame.height, content, actor)
     return frame.height
+
+
+def _copy_in(session: Session, table: str, frame: pl.DataFrame) -> bytes:
+    """COPY the rows of `frame` into `table` (its columns named as the frame's), written as
+    CSV by Polars; the CSV sent."""
+    data = frame.write_csv(include_header=False, null_value="").encode()
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    sql = f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN (FORMAT csv)"
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for start in range(0, len(data), 1 << 20):
+            copy.write(data[start : start + (1 << 20)])
+    return data
+
+
+def copy_update(
+    session: Session,
+    table: Table,
+    key: str,
+    frame: pl.DataFrame,
+    constants: dict[str, Any] | None = None,
+    only_if: tuple[str, Any] | None = None,
+) -> int:
+    """`bulk_update` of the rows of `frame` (a column of `table` each; JSON ones as their
+    JSON text, see `json_lists`): on PostgreSQL the frame goes by COPY into a temporary
+    table dropped at commit, and one UPDATE ... FROM it changes the rows, announced with the
+    digest of the rows sent. Elsewhere `bulk_update` of the frame's columns."""
+    constants = constants or {}
+    if frame.is_empty():
+        return 0
+    if not _postgres(session):
+        plain = {
+            name: (
+                [None if v is None else json.loads(v) for v in frame[name].to_list()]
+                if isinstance(table.c[name].type, JSON)
+                else frame[name]
+            )
+            for name in frame.columns
+        }
+        return bulk_update(session, table, key, plain, constants, only_if)
+    for name in frame.columns:
+        if isinstance(table.c[name].type, StringEnum):
+            _enum_texts(table.c[name], frame[name])
+    temp = f"bulk_{table.name}"
+    shape = ", ".join(f"{name} {_pg_type(table.c[name])}" for name in frame.columns)
+    # Names come from the table's metadata; every value travels as COPY data or a parameter.
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    with connection.cursor() as cursor:  # no parameters: both statements in one round trip
+        cursor.execute(
+            f"DROP TABLE IF EXISTS {temp}; CREATE TEMP TABLE {temp} ({shape}) ON COMMIT DROP"
+        )
+    data = _copy_in(session, temp, frame)
+    params: dict[str, Any] = {}
+    sets = [f"{n} = {_selected(table, n)}" for n in frame.columns if n != key]
+    for name, value in constants.items():
+        placeholder, params[f"k_{name}"] = _constant(table.c[name], value)
+        sets.append(f"{name} = {placeholder}")
+    # The key's range as well, as bulk_update gives it: the index scan starts at the first.
+    where = f"t.{key} = v.{key} AND t.{key} BETWEEN %(lo)s AND %(hi)s"
+    params["lo"], params["hi"] = frame[key].min(), frame[key].max()
+    if only_if is not None:
+        where += f" AND t.{only_if[0]} = %(only_if)s"
+        params["only_if"] = str(_enum_texts(table.c[only_if[0]], [only_if[1]])[0])
+    sql = f"UPDATE {table.name} AS t SET {', '.join(sets)} FROM {temp} AS v WHERE {where}"  # noqa: S608
+    updated = _pg_execute(session, sql, params)
+    content = {
+        "columns": frame.columns,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "constants": constants,
+        "only_if": [str(v) for v in only_if or ()],
+    }
+    notify_bulk(session, "update", table.name, updated, content, _actor(constants))
+    return updated
+
+
+def json_lists(values: pl.Series) -> pl.Series:
+    """A column of lists of texts as their JSON texts, as `json.dumps` writes them (each
+    distinct list encoded once); a missing list stays missing."""
+    joined = values.list.join(_SEPARATOR)
+    texts = {k: json.dumps(k.split(_SEPARATOR) if k else []) for k in joined.drop_nulls().unique()}
+    return joined.replace_strict(texts, default=None, return_dtype=pl.String)
+
+
+_SEPARATOR = "\x1f"  # between the items of a list while they are encoded: in no code
 
 
 def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
@@ -422,12 +504,31 @@ def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
     if count <= 0:
         return []
     if _postgres(session):
-        sql = "SELECT nextval(pg_get_serial_sequence(%(t)s, 'id')) FROM generate_series(1, %(n)s)"
         connection = session.connection().connection.driver_connection
         assert connection is not None
         with connection.cursor() as cursor:
-            cursor.execute(sql, {"t": table.name, "n": count})
-            return [int(row[0]) for row in cursor.fetchall()]
+            if count < SMALL:
+                sql = (
+                    "SELECT nextval(pg_get_serial_sequence(%(t)s, 'id'))"
+                    " FROM generate_series(1, %(n)s)"
+                )
+                cursor.execute(sql, {"t": table.name, "n": count})
+                return [int(row[0]) for row in cursor.fetchall()]
+            # many: the sequence named once, as a constant (nextval of an expression costs
+            # ten times more), and the ids as one text, split by Polars
+            cursor.execute("SELECT pg_get_serial_sequence(%(t)s, 'id')", {"t": table.name})
+            named = cursor.fetchone()
+            assert named is not None and named[0]
+            cursor.execute(
+                psql.SQL(
+                    "SELECT array_to_string(ARRAY(SELECT nextval({}::regclass)"
+                    " FROM generate_series(1, %(n)s)), ',')"
+                ).format(psql.Literal(named[0])),
+                {"n": count},
+            )
+            row = cursor.fetchone()
+        assert row is not None
+        return pl.Series([row[0]]).str.split(",").explode().cast(pl.Int64).to_list()
     top = session.execute(select(func.max(table.c.id))).scalar() or 0
     return list(range(top + 1, top + 1 + count))
 

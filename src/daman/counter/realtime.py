@@ -41,8 +41,6 @@ from daman.core.errors import DamanError
 from daman.core.microbatch import Group
 from daman.reference import cache
 
-VALUED = "valued by the engine"
-
 
 @dataclass(frozen=True)
 class Job:
@@ -101,7 +99,7 @@ def _value_and_store(session: Session, new: list[Claim], ref: cache.Reference) -
         claim.regime_code = totals["regime_code"]
         claim.adjudicated_at = claim.updated_at = at
     trail = adjudication.fresh_trail(valued, at, {c.id: c.created_by for c in new})
-    insert_together(session, [*fresh.rows(new, at, VALUED), *trail])  # one statement
+    insert_together(session, [*fresh.rows(new, at, adjudication.VALUED), *trail])  # one statement
 
 
 # One group per process: the API's care sheets.
