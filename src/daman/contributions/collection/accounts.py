@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daman.contributions.collection.errors import AccountNotFound
+from daman.contributions.collection.lookup import frame_of
 from daman.contributions.ledger.models import PayerAccount, PayerKind
 from daman.contributions.ledger.repository import WHOLE, among, chunks
-from daman.core.bulk import copy_frame, copy_insert, reserve_ids
+from daman.core.bulk import copy_insert, reserve_ids
 from daman.core.dates import now
 from daman.core.errors import ValidationFailed
 from daman.registry.models import Employer, Person
@@ -115,9 +116,9 @@ def by_number(session: Session, number: str) -> PayerAccount:
 
 
 def _pairs(session: Session, stmt: Any) -> list[tuple[int, int]]:
-    """(key, id) rows of a two-column statement; by COPY on PostgreSQL."""
+    """(key, id) rows of a two-column statement; as one text on PostgreSQL (frame_of)."""
     if session.get_bind().dialect.name == "postgresql":
-        frame = copy_frame(session, stmt, {"key": pl.Int64, "id": pl.Int64})
+        frame = frame_of(session, stmt, {"key": pl.Int64, "id": pl.Int64})
         return list(zip(frame["key"].to_list(), frame["id"].to_list(), strict=True))
     return [(int(k), int(i)) for k, i in session.execute(stmt)]
 
@@ -128,7 +129,7 @@ def numbers(session: Session, account_ids: Iterable[int]) -> dict[int, str]:
     if len(ids) > WHOLE and session.get_bind().dialect.name == "postgresql":
         wanted = set(ids)
         stmt: Any = select(PayerAccount.id, PayerAccount.number)
-        frame = copy_frame(session, stmt, {"id": pl.Int64, "number": pl.String})
+        frame = frame_of(session, stmt, {"id": pl.Int64, "number": pl.String})
         return {
             i: n
             for i, n in zip(frame["id"].to_list(), frame["number"].to_list(), strict=True)

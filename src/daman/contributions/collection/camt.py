@@ -71,6 +71,18 @@ def _qualified(namespace: str, path: str) -> str:
     return "/".join(f"{{{namespace}}}{name}" for name in path.split("/"))
 
 
+@lru_cache(maxsize=512)
+def _selector(namespace: str, path: str) -> etree.XPath:
+    """`a/b` in the document's namespace as a compiled XPath, the elements it finds in
+    document order: evaluated by libxml2, where `find` walks the path in Python (a bank's
+    day is a million look-ups)."""
+    if not namespace:
+        return etree.XPath(path)
+    return etree.XPath(
+        "/".join(f"n:{name}" for name in path.split("/")), namespaces={"n": namespace}
+    )
+
+
 class _Doc:
     """Finding elements by local path in one document's namespace."""
 
@@ -78,9 +90,11 @@ class _Doc:
         self.namespace = namespace
 
     def child(self, element: etree._Element | None, path: str) -> etree._Element | None:
+        """The first element at `path` under `element` (as `find`)."""
         if element is None:
             return None
-        return element.find(_qualified(self.namespace, path))
+        found = _selector(self.namespace, path)(element)
+        return found[0] if found else None
 
     def children(self, element: etree._Element | None, name: str) -> list[etree._Element]:
         if element is None:
@@ -88,10 +102,11 @@ class _Doc:
         return element.findall(_qualified(self.namespace, name))
 
     def text(self, element: etree._Element | None, path: str) -> str | None:
-        if element is None:
-            return None
-        found = element.findtext(_qualified(self.namespace, path))
-        return (found.strip() or None) if found else None
+        """The text of the first element at `path` (as `findtext`), stripped; None when
+        missing or blank."""
+        found = self.child(element, path)
+        text = found.text if found is not None else None
+        return (text.strip() or None) if text else None
 
 
 def _date(doc: _Doc, element: etree._Element | None, path: str, place: str) -> date | None:

@@ -435,11 +435,12 @@ def declare(
         ),
         actor,
     )
+    due = rules.due
     for account_id in ordered:
         row: dict[str, Any] | None = made.get(account_id)
         if row:
             report.calls.append(
-                CallMade(row["number"], row["account"], row["members"], row["total"], rules.due)
+                CallMade(row["number"], row["account"], row["members"], row["total"], due)
             )
     session.flush()
     posting.apply_where_credit(session, made, actor, "credit applied to the new call")
@@ -594,7 +595,8 @@ def _errors_by_account(
     the lines naming the payer (a line naming no known employer goes with none)."""
     if single is not None:
         return {single.id: errors}
-    employer_of = dict(named.iter_rows())
+    refused = sorted({e.line for e in errors})
+    employer_of = dict(named.filter(pl.col("line").is_in(refused)).iter_rows())
     out: dict[int, list[RowError]] = {}
     for e in errors:
         account = known.get(employer_of.get(e.line, ""))

@@ -61,19 +61,21 @@ def number_of(account: str, regime: str, month: date, sequence: int) -> str:
 
 def _next_sequences(
     session: Session, accounts: list[int], regime: str, month: date
-) -> dict[int, int]:
-    """The next sequence of each account's calls of the regime and month (1 for none),
-    from the month's calls already issued (one read: the month's index)."""
+) -> pl.DataFrame:
+    """The next sequence of those of the accounts with calls of the regime and month
+    already (account_id, sequence; the others start at 1), from the month's calls issued
+    (one read: the month's index)."""
     wanted = set(accounts)
-    out: dict[int, int] = {}
-    for account_id, top in session.execute(
-        select(Call.account_id, func.max(Call.sequence))
-        .where(Call.regime_code == regime, Call.month == month)
-        .group_by(Call.account_id)
-    ):
-        if account_id in wanted:
-            out[account_id] = int(top) + 1
-    return out
+    rows = [
+        (account_id, int(top) + 1)
+        for account_id, top in session.execute(
+            select(Call.account_id, func.max(Call.sequence))
+            .where(Call.regime_code == regime, Call.month == month)
+            .group_by(Call.account_id)
+        )
+        if account_id in wanted
+    ]
+    return pl.DataFrame(rows, schema={"account_id": pl.Int64, "sequence": pl.Int64}, orient="row")
 
 
 def issue(
@@ -102,78 +104,105 @@ def issue(
     )
     accounts = sums["account_id"].to_list()
     sequences = _next_sequences(session, accounts, regime, month)
-    numbers = account_numbers(session, accounts)
+    named = account_numbers(session, accounts)
+    numbers = pl.DataFrame(
+        {"account_id": list(named), "account": list(named.values())},
+        schema={"account_id": pl.Int64, "account": pl.String},
+    )
     ids = reserve_ids(session, Call.__table__, len(accounts))  # type: ignore[arg-type]
-    seq = [sequences.get(a, 1) for a in accounts]
 
-    def rate_of(kinds: list[str], column: str) -> int | None:
-        if len(kinds) != 1:
-            return None
-        row = rules.rates.get(kinds[0])  # type: ignore[call-overload]
-        if row is None or row.flat_centimes is not None:
-            return None
-        return int(getattr(row, column))
-
-    kinds = sums["kinds"].to_list()
-    total = sums["member"] + sums["employer"]
-    at = now()
-    due = rules.due
-    zero = total == 0
-    calls = pl.DataFrame(
-        {
-            "id": ids,
-            "number": [
-                number_of(numbers[a], regime, month, s) for a, s in zip(accounts, seq, strict=True)
-            ],
-            "account_id": accounts,
-            "regime_code": [regime] * len(ids),
-            "month": [month] * len(ids),
-            "sequence": seq,
-            "members": sums["members"],
-            "base_centimes": sums["base"],
-            "member_centimes": sums["member"],
-            "employer_centimes": sums["employer"],
-            "solidarity_centimes": sums["solidarity"],
-            "total_centimes": total,
-            "member_rate_bp": [rate_of(k, "member_bp") for k in kinds],
-            "employer_rate_bp": [rate_of(k, "employer_bp") for k in kinds],
-            "solidarity_rate_bp": [rate_of(k, "solidarity_bp") for k in kinds],
-            "issued_on": [issued_on] * len(ids),
-            "due_date": [due] * len(ids),
-            # a call asking nothing (every base zero) has nothing left to pay
-            "status": [CallStatus.PAID.value if z else CallStatus.OPEN.value for z in zero],
-            "paid_on": [issued_on if z else None for z in zero],
-            "created_by": [actor] * len(ids),
-            "updated_by": [actor] * len(ids),
-            "created_at": [at] * len(ids),
-            "updated_at": [at] * len(ids),
-        },
-        schema_overrides={
-            "id": pl.Int64,
-            "account_id": pl.Int64,
+    # one row per account, column by column: its number, sequence, rates, status
+    rates = pl.DataFrame(
+        [
+            (
+                kind.value,
+                *(
+                    (None, None, None)
+                    if row.flat_centimes is not None
+                    else (int(row.member_bp), int(row.employer_bp), int(row.solidarity_bp))
+                ),
+            )
+            for kind, row in rules.rates.items()
+        ],
+        schema={
+            "kind": pl.String,
             "member_rate_bp": pl.Int64,
             "employer_rate_bp": pl.Int64,
             "solidarity_rate_bp": pl.Int64,
-            "paid_on": pl.Date,
         },
+        orient="row",
     )
-    copy_insert(session, Call.__table__, calls, actor)  # type: ignore[arg-type]
-    call_of = pl.DataFrame(
-        {"account_id": accounts, "call_id": ids},
-        schema={"account_id": pl.Int64, "call_id": pl.Int64},
+    at = now()
+    total = pl.col("member") + pl.col("employer")
+    zero = total == 0
+    calls = (
+        sums.with_columns(
+            pl.Series("id", ids, dtype=pl.Int64),
+            # the rates of a call whose lines are all of one kind (none when mixed)
+            pl.when(pl.col("kinds").list.len() == 1)
+            .then(pl.col("kinds").list.first())
+            .alias("kind"),
+        )
+        .join(sequences, on="account_id", how="left")
+        .join(numbers, on="account_id", how="left")
+        .join(rates, on="kind", how="left")
+        .select(
+            pl.col("id"),
+            pl.concat_str(
+                pl.col("account"),
+                pl.lit(f"-{regime}-{month:%Y%m}"),
+                pl.when(pl.col("sequence").fill_null(1) > 1)
+                .then(pl.lit("-") + pl.col("sequence").cast(pl.String))
+                .otherwise(pl.lit("")),
+            ).alias("number"),
+            pl.col("account_id"),
+            pl.lit(regime).alias("regime_code"),
+            pl.lit(month).alias("month"),
+            pl.col("sequence").fill_null(1).cast(pl.Int64),
+            pl.col("members"),
+            pl.col("base").alias("base_centimes"),
+            pl.col("member").alias("member_centimes"),
+            pl.col("employer").alias("employer_centimes"),
+            pl.col("solidarity").alias("solidarity_centimes"),
+            total.alias("total_centimes"),
+            pl.col("member_rate_bp"),
+            pl.col("employer_rate_bp"),
+            pl.col("solidarity_rate_bp"),
+            pl.lit(issued_on).alias("issued_on"),
+            pl.lit(rules.due).alias("due_date"),
+            # a call asking nothing (every base zero) has nothing left to pay
+            pl.when(zero)
+            .then(pl.lit(CallStatus.PAID.value))
+            .otherwise(pl.lit(CallStatus.OPEN.value))
+            .alias("status"),
+            pl.when(zero).then(pl.lit(issued_on)).otherwise(None).cast(pl.Date).alias("paid_on"),
+            pl.lit(actor).alias("created_by"),
+            pl.lit(actor).alias("updated_by"),
+            pl.lit(at).alias("created_at"),
+            pl.lit(at).alias("updated_at"),
+            pl.col("account"),
+        )
+        .sort("id")
     )
-    rows = lines.join(call_of, on="account_id").select(
-        pl.col("call_id"),
-        pl.col("person_id"),
-        pl.lit(month).alias("month"),
-        pl.col("kind"),
-        pl.col("days"),
-        pl.col("persons"),
-        pl.col("base").alias("base_centimes"),
-        pl.col("member").alias("member_centimes"),
-        pl.col("employer").alias("employer_centimes"),
-        pl.col("solidarity").alias("solidarity_centimes"),
-        pl.col("line_no"),
+    copy_insert(session, Call.__table__, calls.drop("account"), actor)  # type: ignore[arg-type]
+    call_of = calls.select("account_id", pl.col("id").alias("call_id"))
+    # in the order of the lines' unique index (call, person): appended, not scattered
+    rows = (
+        lines.join(call_of, on="account_id")
+        .select(
+            pl.col("call_id"),
+            pl.col("person_id"),
+            pl.lit(month).alias("month"),
+            pl.col("kind"),
+            pl.col("days"),
+            pl.col("persons"),
+            pl.col("base").alias("base_centimes"),
+            pl.col("member").alias("member_centimes"),
+            pl.col("employer").alias("employer_centimes"),
+            pl.col("solidarity").alias("solidarity_centimes"),
+            pl.col("line_no"),
+        )
+        .sort("call_id", "person_id")
     )
     copy_insert(session, CallLine.__table__, rows, actor)  # type: ignore[arg-type]
     entries = calls.filter(pl.col("total_centimes") != 0).select(
@@ -188,9 +217,7 @@ def issue(
         pl.lit(actor).alias("created_by"),
     )
     copy_insert(session, Entry.__table__, entries, actor)  # type: ignore[arg-type]
-    out = calls.with_columns(
-        pl.Series("account", [numbers[a] for a in accounts], dtype=pl.String)
-    ).select(
+    out = calls.select(
         "account_id",
         "account",
         pl.col("id").alias("call_id"),

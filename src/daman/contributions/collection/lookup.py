@@ -2,13 +2,12 @@
 that person is affiliated to a regime in a month.
 
 On PostgreSQL the numbers go into a temporary table by COPY and come back joined to the
-persons and their affiliations by COPY, two round trips whatever their number; elsewhere
-they are read by chunks of ids.
+persons and their affiliations as one CSV text the server builds, two round trips whatever
+their number; elsewhere they are read by chunks of ids.
 """
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,10 +16,17 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from daman.contributions.ledger.repository import chunks
-from daman.core.bulk import copy_frame
 from daman.core.dates import add_months
 from daman.registry.models import Affiliation, Person
 
+# Above this many numbers, the look-up's transaction gets BIG_WORK_MEM for its joins.
+BIG = 50_000
+BIG_WORK_MEM = "256MB"
+# one CSV line per row of (n, i, ok): immatriculation (quoted), person id, affiliated
+AS_CSV = (
+    "SELECT string_agg(format('\"%%s\",%%s,%%s', replace(n, '\"', '\"\"'), i,"
+    " CASE WHEN ok THEN 't' ELSE 'f' END), E'\\n')"
+)
 FOUND = {"immatriculation": pl.String, "person_id": pl.Int64, "affiliated": pl.Boolean}
 
 
@@ -70,22 +76,37 @@ def _postgres(session: Session, wanted: pl.Series, regime: str, month: date) -> 
         with cursor.copy("COPY wanted_numbers FROM STDIN (FORMAT csv)") as copy:
             copy.write(data)
         cursor.execute("ANALYZE wanted_numbers")
-        out = io.BytesIO()
-        sql = (
-            "COPY (SELECT p.immatriculation, p.id, EXISTS (SELECT 1 FROM affiliations a"
-            " WHERE a.person_id = p.id AND a.regime_code = %(regime)s"
-            " AND a.valid_from <= %(last)s AND (a.valid_to IS NULL OR a.valid_to >= %(first)s))"
-            " FROM wanted_numbers w JOIN persons p ON p.immatriculation = w.immatriculation)"
-            " TO STDOUT (FORMAT csv)"
-        )
+        joined = "wanted_numbers w JOIN persons p ON p.immatriculation = w.immatriculation"
+        if len(wanted) > BIG:
+            # the month's affiliated persons as one set, hashed in memory, rather than a
+            # look-up per person (a small file keeps the look-ups)
+            # (a join, not `p.id IN (...)`: a set too large for memory goes to disk in
+            # batches, where that would be scanned once per person)
+            cursor.execute(f"SET LOCAL work_mem = '{BIG_WORK_MEM}'")
+            flag = "a.person_id IS NOT NULL"
+            joined += (
+                " LEFT JOIN (SELECT DISTINCT person_id FROM affiliations"
+                " WHERE regime_code = %(regime)s AND valid_from <= %(last)s"
+                " AND (valid_to IS NULL OR valid_to >= %(first)s)) a ON a.person_id = p.id"
+            )
+        else:
+            flag = (
+                "EXISTS (SELECT 1 FROM affiliations a"
+                " WHERE a.person_id = p.id AND a.regime_code = %(regime)s"
+                " AND a.valid_from <= %(last)s AND (a.valid_to IS NULL OR a.valid_to >= %(first)s))"
+            )
+        # the rows as one CSV text, built by the server: a row at a time (COPY TO) costs the
+        # client more than the query (millions of rows)
+        # constant fragments; the values are parameters
+        rows = f"SELECT p.immatriculation AS n, p.id AS i, {flag} AS ok FROM {joined}"  # noqa: S608
+        sql = AS_CSV + f" FROM ({rows}) AS q"
         params = {"regime": regime, "first": month.replace(day=1), "last": month_end(month)}
-        with cursor.copy(sql, params) as copy:
-            for block in copy:
-                out.write(bytes(block))
-    if not out.getvalue():
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None or not row[0]:
         return pl.DataFrame(schema=FOUND)
     frame = pl.read_csv(
-        out.getvalue(),
+        row[0].encode(),
         has_header=False,
         new_columns=list(FOUND),
         schema_overrides={
@@ -95,6 +116,41 @@ def _postgres(session: Session, wanted: pl.Series, regime: str, month: date) -> 
         },
     )
     return frame.with_columns(pl.col("affiliated") == "t")
+
+
+def frame_of(session: Session, stmt: Any, schema: dict[str, Any]) -> pl.DataFrame:
+    """The rows of `stmt` (its columns in `schema`'s order) as a frame of `schema`. On
+    PostgreSQL as one CSV text the server builds (a row at a time, COPY TO costs the client
+    more than the query: a month's run reads millions); elsewhere row by row."""
+    if session.get_bind().dialect.name != "postgresql":
+        return pl.DataFrame(session.execute(stmt).all(), schema=schema, orient="row")
+    compiled = stmt.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    names = [f"c{i}" for i in range(len(schema))]
+    line = " || ',' || ".join(_cell(n, k) for n, k in zip(names, schema.values(), strict=True))
+    # SQLAlchemy's own compilation of the statement, its values as parameters
+    sql = f"SELECT string_agg({line}, E'\\n') FROM ({compiled}) AS q({', '.join(names)})"  # noqa: S608
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, compiled.params)
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return pl.DataFrame(schema=schema)
+    flags = [name for name, kind in schema.items() if kind == pl.Boolean]
+    read = {name: (pl.String if name in flags else kind) for name, kind in schema.items()}
+    frame = pl.read_csv(row[0].encode(), has_header=False, schema=read)
+    return frame.with_columns(pl.col(name) == "t" for name in flags) if flags else frame
+
+
+def _cell(column: str, kind: Any) -> str:
+    """A column as a CSV cell (NULL as nothing, texts quoted, flags as t or f)."""
+    if kind == pl.String:
+        return f"""coalesce('"' || replace({column}::text, '"', '""') || '"', '')"""
+    if kind == pl.Boolean:
+        return f"CASE WHEN {column} THEN 't' WHEN NOT {column} THEN 'f' ELSE '' END"
+    return f"coalesce({column}::text, '')"
 
 
 def affiliated(
@@ -114,10 +170,7 @@ def affiliated(
     )
     schema: dict[str, Any] = {"person_id": pl.Int64, "valid_from": pl.Date, "id": pl.Int64}
     schema.update(extra)
-    if session.get_bind().dialect.name == "postgresql":
-        frame = copy_frame(session, stmt, schema)  # type: ignore[arg-type]
-    else:
-        frame = pl.DataFrame(session.execute(stmt).all(), schema=schema, orient="row")
+    frame = frame_of(session, stmt, schema)
     return (
         frame.sort("person_id", "valid_from", "id")
         .unique("person_id", keep="last", maintain_order=True)
@@ -125,4 +178,4 @@ def affiliated(
     )
 
 
-__all__ = ["affiliated", "chunks", "month_end", "persons_of"]
+__all__ = ["affiliated", "chunks", "frame_of", "month_end", "persons_of"]

@@ -44,10 +44,14 @@ class Declaration(Tracked, Base):
         UniqueConstraint("account_id", "regime_code", "month", "sha256", name="same_file"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("payer_accounts.id"), index=True)
-    regime_code: Mapped[str] = mapped_column(ForeignKey("regimes.code"))
+    # a payer account's, a regime's and a call's, without foreign keys: a bulk file's
+    # declarations are written with its calls (one an employer, 300,000 a month), as the
+    # calls are (daman.contributions.ledger.models.WRITTEN_IN_BULK); looked up by account
+    # through same_file, whose first column it is
+    account_id: Mapped[int] = mapped_column(Integer)
+    regime_code: Mapped[str] = mapped_column(String(20))
     month: Mapped[date] = mapped_column(Date)
-    call_id: Mapped[int | None] = mapped_column(ForeignKey("contribution_calls.id"))
+    call_id: Mapped[int | None] = mapped_column(Integer)
     filename: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
     rows_read: Mapped[int] = mapped_column(Integer)

@@ -58,7 +58,7 @@ from daman.contributions.ledger.models import (
     Receipt,
     ReceiptSource,
 )
-from daman.contributions.ledger.repository import among_texts
+from daman.contributions.ledger.repository import CHUNK, among_texts, analyze
 from daman.core import cells
 from daman.core.bulk import bulk_update, copy_insert, reserve_ids
 from daman.core.dates import now
@@ -349,6 +349,8 @@ def _receive(
             {"status": ItemStatus.SETTLED, "updated_by": actor, "updated_at": at},
         )
     paying = set(frame["account_id"].to_list()) - {suspense.id}
+    if len(paying) > CHUNK:  # a bank's day: the credits just written are read by account
+        analyze(session, Entry.__tablename__)
     touched = posting.apply_credits(session, paying, actor, "payment received")
     report.calls_paid = len(touched)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from daman.contributions.collection import accounts
 from daman.contributions.collection.issue import issue
-from daman.contributions.collection.lookup import affiliated, month_end
+from daman.contributions.collection.lookup import affiliated, frame_of, month_end
 from daman.contributions.collection.models import MemberCategory
 from daman.contributions.collection.rules_in_force import (
     RulesInForce,
@@ -33,7 +33,6 @@ from daman.contributions.collection.shares import with_shares
 from daman.contributions.ledger import posting
 from daman.contributions.ledger.models import Call, PayerAccount
 from daman.contributions.ledger.rules import chamil_band, score, tns_income
-from daman.core.bulk import copy_frame
 from daman.core.dates import today
 from daman.core.enums import RegimeCode
 from daman.core.errors import ValidationFailed
@@ -116,9 +115,7 @@ def _not_called(
 
 
 def _frame(session: Session, stmt: object, schema: dict[str, object]) -> pl.DataFrame:
-    if session.get_bind().dialect.name == "postgresql":
-        return copy_frame(session, stmt, schema)  # type: ignore[arg-type]
-    return pl.DataFrame(session.execute(stmt).all(), schema=schema, orient="row")  # type: ignore[call-overload, arg-type]
+    return frame_of(session, stmt, schema)
 
 
 def _priced(frame: pl.DataFrame, kind: MemberKind) -> pl.DataFrame:

@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,6 +44,15 @@ from daman.reference.contribution_rules import MemberKind
 # 64-bit keys on PostgreSQL (tens of millions of lines a year); SQLite's INTEGER PRIMARY
 # KEY is already 64-bit and only autoincrements under that exact type.
 BigId = BigInteger().with_variant(Integer, "sqlite")
+
+# The tables a month writes millions of rows to (calls, their lines, the ledger's entries,
+# the declarations that made the calls) name their calls, persons, accounts and regime
+# without foreign keys: each is written only in bulk (daman.contributions.collection
+# .issue and .declarations, ledger.posting), with ids read or reserved in the same
+# transaction, and none of the rows they name is ever deleted; a foreign key checked a row
+# at a time was a third of a month's writing time (migration 0024). Their indexes stay,
+# for every read.
+WRITTEN_IN_BULK = ("contribution_calls", "call_lines", "ledger_entries", "declarations")
 
 
 class PayerKind(StrEnum):
@@ -87,8 +97,10 @@ class Call(Tracked, Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(60), unique=True)  # the payment reference
-    account_id: Mapped[int] = mapped_column(ForeignKey("payer_accounts.id"), index=True)
-    regime_code: Mapped[str] = mapped_column(ForeignKey("regimes.code"))
+    # a payer account's and a regime's (no foreign keys: see WRITTEN_IN_BULK; looked up by
+    # account through one_call, whose first column it is)
+    account_id: Mapped[int] = mapped_column(Integer)
+    regime_code: Mapped[str] = mapped_column(String(20))
     month: Mapped[date] = mapped_column(Date)  # first day of the month called
     sequence: Mapped[int] = mapped_column(Integer, default=1)  # 2, 3: complementary calls
     members: Mapped[int] = mapped_column(Integer)  # lines
@@ -125,8 +137,8 @@ class CallLine(Base):
         Index("ix_call_lines_person_month", "person_id", "month"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    call_id: Mapped[int] = mapped_column(ForeignKey("contribution_calls.id"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    call_id: Mapped[int] = mapped_column(Integer)  # a call's (no foreign key: WRITTEN_IN_BULK)
+    person_id: Mapped[int] = mapped_column(Integer)  # a person's (idem)
     month: Mapped[date] = mapped_column(Date)  # the call's, for the rights' reads by person
     kind: Mapped[MemberKind] = mapped_column(StringEnum(MemberKind, 20))
     days: Mapped[int | None] = mapped_column(SmallInteger)  # declared days (CNSS_SAL)
@@ -160,20 +172,35 @@ class Entry(Base):
     __tablename__ = "ledger_entries"
     __table_args__ = (
         Index("ix_ledger_entries_account_date", "account_id", "value_date"),
+        Index("ix_ledger_entries_call_id", "call_id"),
+        # most entries (calls, receipts) have no reversal, calls no receipt: only the
+        # others have an entry in these two
+        Index(
+            "ix_ledger_entries_receipt_id",
+            "receipt_id",
+            postgresql_where=text("receipt_id IS NOT NULL"),
+            sqlite_where=text("receipt_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_ledger_entries_reverses_id",
+            "reverses_id",
+            postgresql_where=text("reverses_id IS NOT NULL"),
+            sqlite_where=text("reverses_id IS NOT NULL"),
+        ),
         CheckConstraint("amount_centimes <> 0", name="not_zero"),
         CheckConstraint(
             "(call_id IS NULL) = (part IS NULL)", name="part_with_call"
         ),  # an entry on a call says which part
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("payer_accounts.id"))
+    account_id: Mapped[int] = mapped_column(Integer)  # a payer account's (WRITTEN_IN_BULK)
     kind: Mapped[EntryKind] = mapped_column(StringEnum(EntryKind, 20))
     amount_centimes: Mapped[int] = mapped_column(BigInteger)
     value_date: Mapped[date] = mapped_column(Date)
-    call_id: Mapped[int | None] = mapped_column(ForeignKey("contribution_calls.id"), index=True)
+    call_id: Mapped[int | None] = mapped_column(Integer)  # a call's (WRITTEN_IN_BULK)
     part: Mapped[Part | None] = mapped_column(StringEnum(Part, 10))
-    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"), index=True)
-    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     created_by: Mapped[str] = mapped_column(String(120))
