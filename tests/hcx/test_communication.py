@@ -12,15 +12,25 @@ import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from daman.auth.access import Principal
+from daman.auth.models import Role
+from daman.claims.requests import ask_for_document
 from daman.core.dates import today
 from daman.fhir import codes
+from daman.hcx import jwe, service
+from daman.hcx.models import CycleStatus, HcxCycle
+from daman.hcx.service import Backoff
 from tests.claims.support import PDF, PNG, cnss_insured, provider
 from tests.fhir.support import FHIR, claim, consultation, preauth_claim
-from tests.hcx.support import opened
+from tests.hcx.support import call, opened
 from tests.hcx.test_examples import _send, status_of
 from tests.hcx.test_exchange import _partner
+from tests.web.test_agent_pages import csrf_of, signed_in
+
+STAFF = Principal(actor="agent:amina", role=Role.AGENT, user_id=1)
 
 
 def communication(about: dict[str, Any] | None, *parts: dict[str, Any]) -> dict[str, Any]:
@@ -229,3 +239,84 @@ def test_the_status_of_a_pre_authorisation(client: TestClient, session: Session)
         client, session, "hcx/status", task, code, **{"x-hcx-correlation_id": str(uuid.uuid4())}
     )
     assert unknown["x-hcx-error_details"]["code"] == "ERR_INVALID_CORRELATION_ID"
+
+
+def test_the_fund_asks_a_partner_for_a_document_and_it_answers_on_the_thread(
+    client: TestClient, anonymous: TestClient, session: Session
+):
+    """A controller asks for a document on the claim's page: the provider's software gets
+    a CommunicationRequest on its communication/request endpoint (encrypted to its key,
+    about the Claim, the document in words); it answers on communication/on_request with
+    the file, on the same correlation id and without naming the Claim again: the document
+    is attached, the request answered, the claim back to review."""
+    gp = provider(session)
+    code = _partner(client, session, own=gp)
+    person = cnss_insured(session)
+    body = claim(person.immatriculation, gp.inpe, [consultation(gp.inpe, today(), 20_000)])
+    number = client.post("/fhir/Claim/$submit", content=json.dumps(body), headers=FHIR).json()["id"]
+
+    office, _ = signed_in(anonymous, session, Role.CONTROLLER)
+    page = office.get(f"/office/claims/{number}").text
+    asked = office.post(
+        f"/office/claims/{number}/ask-document",
+        data={"csrf_token": csrf_of(page), "document": "  Le compte   rendu opératoire "},
+        follow_redirects=False,
+    )
+    assert asked.status_code == 303 and asked.headers["location"].endswith("?done=told")
+    row = session.scalars(select(HcxCycle).where(HcxCycle.outbound.is_(True))).one()
+    assert (row.action, row.status) == ("communication/request", CycleStatus.ANSWERED)
+    sent: list[tuple[str, dict]] = []
+    assert service.deliver(session, row, lambda url, b: sent.append((url, b)) or 200, Backoff())
+    [(url, envelope)] = sent
+    assert url == "http://127.0.0.1:9/hcx/communication/request"  # the partner's, not on_*
+    header = jwe.protected_header(envelope["payload"])
+    assert header["x-hcx-recipient_code"] == code
+    request = opened(envelope)
+    assert request["resourceType"] == "CommunicationRequest"
+    assert request["about"] == [{"reference": f"Claim/{number}"}]
+    assert request["payload"] == [{"contentString": "Le compte rendu opératoire"}]
+    assert request["recipient"][0]["identifier"]["value"] == gp.inpe
+    assert request["subject"]["identifier"]["value"] == person.immatriculation
+
+    # The partner's answer on the thread: no Claim named, the correlation says which
+    answer = communication(None, pdf("compte-rendu.pdf"))
+    payload, api_call_id = call(
+        answer, code, jwe.own_key(), **{"x-hcx-correlation_id": header["x-hcx-correlation_id"]}
+    )
+    r = client.post("/hcx/v1/communication/on_request", json={"payload": payload})
+    assert r.status_code == 202, r.text
+    back = session.scalars(select(HcxCycle).where(HcxCycle.api_call_id == api_call_id)).one()
+    service.process(session, back)
+    assert (back.status, back.answer_status, back.last_error) == (
+        CycleStatus.DELIVERED,
+        "response.complete",
+        None,
+    )
+    got = client.get(f"/api/v1/claims/{number}").json()
+    assert [d["filename"] for d in got["documents"]] == ["compte-rendu.pdf"]
+    assert got["status"] == "pending_review"
+    assert got["history"][-1]["reason"] == "document received: compte-rendu.pdf"
+    state = client.get(f"/hcx/v1/cycles/{row.api_call_id}").json()
+    assert state["outbound"] is True and state["status"] == "delivered"
+
+
+def test_an_answer_on_a_thread_the_fund_never_started_is_recorded_as_an_error(
+    client: TestClient, session: Session
+):
+    gp = provider(session)
+    code = _partner(client, session, own=gp)
+    payload, api_call_id = call(communication(None, pdf("a.pdf")), code, jwe.own_key())
+    assert client.post("/hcx/v1/communication/on_request", json={"payload": payload}).is_success
+    row = session.scalars(select(HcxCycle).where(HcxCycle.api_call_id == api_call_id)).one()
+    service.process(session, row)
+    assert row.answer_status == "response.error" and row.status == CycleStatus.DELIVERED
+    assert "say which Claim" in (row.last_error or "")
+
+
+def test_a_provider_that_is_no_partner_gets_no_exchange_call(client: TestClient, session: Session):
+    gp = provider(session)
+    person = cnss_insured(session)
+    body = claim(person.immatriculation, gp.inpe, [consultation(gp.inpe, today(), 20_000)])
+    number = client.post("/fhir/Claim/$submit", content=json.dumps(body), headers=FHIR).json()["id"]
+    claim_row = ask_for_document(session, number, "la facture", None, STAFF)
+    assert service.ask_provider(session, claim_row, "la facture", "k") == []

@@ -17,10 +17,13 @@ import pytest
 from sqlalchemy import Engine
 
 from daman.fhir import codes
+from daman.hcx import jwe
+from tests.claims.support import PDF
 from tests.fhir.support import FHIR, claim, medicine
 from tests.hcx.support import call, daman_patient, eligibility_bundle, opened, public_jwk
 from tests.hcx.test_communication import communication, pdf
-from tests.served import Server, daman, daman_env, free_port, served_demo
+from tests.served import DEMO_PASSWORD, Server, daman, daman_env, free_port, served_demo
+from tests.web.test_agent_pages import csrf_of
 
 PATIENT = "DM0000000194"  # Youssef Benali
 PHARMACY = "930000001"  # Pharmacie Al Amal
@@ -250,3 +253,68 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
             f"{served.url}/api/v1/claims/{number}", headers={"Authorization": f"Bearer {key}"}
         ).json()
         assert [d["filename"] for d in rest["documents"]] == ["prescription.pdf"]
+        # The fund asks for another document on the claim's page: the partner's software
+        # gets a CommunicationRequest, answers on communication/on_request with the file,
+        # and the claim goes back to review with the request answered
+        with httpx.Client(base_url=served.url) as office:
+            login = office.get("/login").text
+            signed = office.post(
+                "/login",
+                data={
+                    "username": "controller",
+                    "password": DEMO_PASSWORD,
+                    "csrf_token": csrf_of(login),
+                },
+            )
+            assert signed.status_code in (200, 303), signed.text[:500]
+            page = office.get(f"/office/claims/{number}").text
+            asked = office.post(
+                f"/office/claims/{number}/ask-document",
+                data={"csrf_token": csrf_of(page), "document": "Facture détaillée"},
+                follow_redirects=False,
+            )
+            assert asked.status_code == 303 and asked.headers["location"].endswith("done=told")
+        daman(
+            daman_env(served.database_url, served.workdir),
+            served.workdir,
+            "hcx",
+            "worker",
+            "--until-idle",
+            "--deadline",
+            "60",
+        )
+        assert partner.calls[-1]["path"] == "/hcx/communication/request"
+        request = opened(partner.accepted[-1])
+        assert request["resourceType"] == "CommunicationRequest"
+        assert request["about"] == [{"reference": f"Claim/{number}"}]
+        thread = jwe.protected_header(partner.accepted[-1]["payload"])["x-hcx-correlation_id"]
+        payload, answer_id = call(
+            communication(None, pdf("facture.pdf", PDF.replace(b"1 0 obj", b"2 0 obj"))),
+            "officine-1",
+            fund,
+            **{"x-hcx-correlation_id": thread},
+        )
+        answered = httpx.post(
+            f"{served.url}/hcx/v1/communication/on_request",
+            headers={"Authorization": f"Bearer {key}"},
+            json={"payload": payload},
+        )
+        assert answered.status_code == 202, answered.text
+        daman(
+            daman_env(served.database_url, served.workdir),
+            served.workdir,
+            "hcx",
+            "worker",
+            "--until-idle",
+            "--deadline",
+            "60",
+        )
+        state = httpx.get(
+            f"{served.url}/hcx/v1/cycles/{answer_id}", headers={"Authorization": f"Bearer {key}"}
+        ).json()
+        assert (state["status"], state["answer_status"]) == ("delivered", "response.complete")
+        rest = httpx.get(
+            f"{served.url}/api/v1/claims/{number}", headers={"Authorization": f"Bearer {key}"}
+        ).json()
+        assert [d["filename"] for d in rest["documents"]] == ["prescription.pdf", "facture.pdf"]
+        assert rest["history"][-1]["reason"] == "document received: facture.pdf"

@@ -27,6 +27,7 @@ import binascii
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -39,7 +40,7 @@ from daman.core.dates import now
 from daman.core.errors import DamanError
 from daman.documents import store
 from daman.fhir import codes
-from daman.fhir.directory import fund_reference
+from daman.fhir.directory import fund_reference, patient_reference, provider_reference
 from daman.fhir.outcome import FhirError, Issue, from_domain
 from daman.fhir.parse import Checks, emit, identifier_value, loads, model, reference_id
 from daman.fhir.service import read_response, submitted_number
@@ -47,8 +48,11 @@ from daman.preauth import repository as preauth_repo
 from daman.preauth import service as preauth
 from daman.preauth.models import PreauthDocument, PreauthStatus
 from daman.preauth.schemas import InformationIn
+from daman.providers.models import Provider
 
 COMMUNICATION = f"{codes.BASE}/sid/communication"  # the fund's own Communications
+REQUEST = f"{codes.BASE}/sid/communication-request"  # what the fund asks of a provider
+CATEGORY = "http://terminology.hl7.org/CodeSystem/communication-category"
 
 
 @dataclass
@@ -300,3 +304,37 @@ def receive(
     if "requestor" in response:
         reply["recipient"] = [response["requestor"]]
     return emit(reply), response
+
+
+def document_request(
+    number: str, patient: str, provider: Provider, document: str, asked_at: datetime, key: str
+) -> dict[str, Any]:
+    """The fund's CommunicationRequest to the provider of care sheet ``number``: the
+    document a controller asked for (daman.claims.requests), about the Claim, for the
+    patient; ``key`` identifies the request (the row of the claim's history). The provider
+    answers with a Communication about the same Claim, its documents attached."""
+    return emit(
+        {
+            "resourceType": "CommunicationRequest",
+            "id": str(uuid.uuid4()),
+            "identifier": [{"system": REQUEST, "value": key}],
+            "status": "active",
+            "category": [
+                {
+                    "coding": [
+                        {
+                            "system": CATEGORY,
+                            "code": "instruction",
+                        }
+                    ]
+                }
+            ],
+            "priority": "routine",
+            "subject": patient_reference(patient),
+            "about": [{"reference": f"Claim/{number}"}],
+            "payload": [{"contentString": document}],
+            "authoredOn": asked_at.isoformat(),
+            "requester": fund_reference(),
+            "recipient": [provider_reference(provider, provider.inpe)],
+        }
+    )

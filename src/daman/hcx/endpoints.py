@@ -57,11 +57,14 @@ def _make(action: str) -> Any:
         )
 
     call.__name__ = "hcx_" + action.replace("/", "_")
-    call.__doc__ = f"{action}: checked and stored now, answered on {service.ON_ACTION[action]}."
+    answered = service.ON_ACTION.get(action)
+    call.__doc__ = f"{action}: checked and stored now" + (
+        f", answered on {answered}." if answered else ", nothing called back."
+    )
     return call
 
 
-for _action in service.ON_ACTION:
+for _action in (*service.ON_ACTION, *service.ANSWERS):
     router.post(f"/{_action}")(_make(_action))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from daman.core.db import Base, StringEnum, Tracked
@@ -57,3 +57,7 @@ class HcxCycle(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Started by the fund (a CommunicationRequest to the partner): `request` is what it
+    # sends, posted to the partner's endpoint of the same action; the partner answers on
+    # the on_* action, a cycle of its own with the same correlation id.
+    outbound: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -4,7 +4,13 @@ counter's engine, scope and idempotency), and the answer is posted to the partne
 ``on_*`` endpoint, encrypted to its key, again and again with back-off until the partner
 acknowledges it (2xx). Delivery is recorded in the cycle's row in the transaction that
 follows the acknowledgement: a callback is never lost, and never sent again once
-acknowledged (a retry carries the same api_call_id, so a partner can recognise it)."""
+acknowledged (a retry carries the same api_call_id, so a partner can recognise it).
+
+The fund starts a cycle too: a controller's request for a document on a care sheet of a
+partner's provider goes to the partner as a CommunicationRequest (``ask_provider``), posted
+to its ``communication/request`` endpoint with the same retries; the partner answers on
+``communication/on_request`` with a Communication, its documents attached to the care
+sheet as an upload's would be (the request answered, the claim back to review)."""
 
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from daman.auth.access import Principal
 from daman.auth.models import Role
+from daman.claims.models import Claim
 from daman.core.dates import aware, now
 from daman.core.errors import DamanError, NotFound, ValidationFailed
 from daman.fhir import communication, eligibility
@@ -32,6 +39,7 @@ from daman.hcx import jwe
 from daman.hcx.errors import ProtocolError
 from daman.hcx.models import CycleStatus, HcxCycle, HcxPartner
 from daman.providers import service as providers
+from daman.providers.models import Provider
 
 DAMAN_CODE = "daman-amo"  # the fund's participant code
 ON_ACTION = {
@@ -42,6 +50,8 @@ ON_ACTION = {
     "communication/request": "communication/on_request",
     "hcx/status": "hcx/on_status",
 }
+# What a partner sends in answer to a call the fund started: processed, nothing sent back.
+ANSWERS = ("communication/on_request",)
 MANDATORY = (
     "x-hcx-sender_code",
     "x-hcx-recipient_code",
@@ -221,6 +231,7 @@ def state(row: HcxCycle) -> dict[str, Any]:
         "api_call_id": row.api_call_id,
         "correlation_id": row.correlation_id,
         "action": row.action,
+        "outbound": row.outbound,
         "status": row.status.value,
         "received_at": aware(row.received_at).isoformat(),
         "answered_at": aware(row.answered_at).isoformat() if row.answered_at else None,
@@ -267,7 +278,7 @@ def _answer(session: Session, row: HcxCycle, who: Principal) -> list[dict[str, A
                 "transfer's identifier)",
             )
         return [fhir.payment_reconciliation(session, reference, who)]
-    if action == "communication/request":
+    if action in ("communication/request", "communication/on_request"):
         if not _holds(json.loads(body), "Communication"):
             raise ProtocolError("ERR_WRONG_DOMAIN_PAYLOAD", f"{action} carries a Communication")
         about = _claim_of_cycle(session, row, who)
@@ -291,6 +302,18 @@ def _claim_of_cycle(
         )
         .order_by(HcxCycle.id.desc())
     ).all()
+    asked = session.scalars(
+        select(HcxCycle.request).where(
+            HcxCycle.correlation_id == (correlation or row.correlation_id),
+            HcxCycle.partner_id == row.partner_id,
+            HcxCycle.outbound.is_(True),
+        )
+    ).first()
+    if asked is not None:  # an answer to the fund's CommunicationRequest: what it was about
+        about = _object(json.loads(asked)).get("about") or [{}]
+        reference = str(_object(about[0]).get("reference") or "")
+        if reference.startswith("Claim/"):
+            return reference.removeprefix("Claim/")
     for cycle in earlier:
         for r in _resources(json.loads(cycle.request)):
             if isinstance(r, dict) and r.get("resourceType") == "Claim":
@@ -380,6 +403,14 @@ def process(session: Session, row: HcxCycle) -> None:
         error = (code, str(exc))
     except DamanError as exc:
         error = ("ERR_DOMAIN_PROCESSING", f"{exc.code}: {exc}")
+    if row.action in ANSWERS:  # the partner's answer: processed, nothing to call back
+        row.answered_at = at = now()
+        row.answer_status = "response.error" if error else "response.complete"
+        row.answer = json.dumps(resource) if resource is not None else None
+        row.last_error = f"{error[0]}: {error[1]}"[:1000] if error else None
+        row.status, row.delivered_at, row.next_attempt_at = CycleStatus.DELIVERED, at, None
+        session.flush()
+        return
     if error is not None:
         header["x-hcx-status"] = "response.error"
         header["x-hcx-error_details"] = {"code": error[0], "message": error[1][:2000], "trace": ""}
@@ -444,6 +475,60 @@ def _tasks(data: Any) -> list[Any]:
     return [r for r in _resources(data) if isinstance(r, dict) and r.get("resourceType") == "Task"]
 
 
+# -- what the fund asks ------------------------------------------------------------------------
+
+
+def ask_provider(session: Session, claim: Claim, document: str, key: str) -> list[HcxCycle]:
+    """The fund asks the exchange partners of the care sheet's providers for ``document``
+    (a controller's request, ``key`` the row of the claim's history that records it): a
+    CommunicationRequest each, encrypted to the partner's key and queued for delivery to
+    its communication/request endpoint. None when no provider of the sheet is an active
+    partner (it reads the request on its page, or by e-mail)."""
+    provider_ids = {line.provider_id for line in claim.lines}
+    found = session.scalars(
+        select(HcxPartner)
+        .where(HcxPartner.provider_id.in_(provider_ids), HcxPartner.active.is_(True))
+        .order_by(HcxPartner.id)
+    ).all()
+    cycles = []
+    for partner in found:
+        provider = session.get(Provider, partner.provider_id)
+        assert provider is not None
+        at = now()
+        resource = communication.document_request(
+            claim.number, claim.patient.immatriculation, provider, document, at, key
+        )
+        header = {
+            "x-hcx-sender_code": DAMAN_CODE,
+            "x-hcx-recipient_code": partner.code,
+            "x-hcx-api_call_id": str(uuid.uuid4()),
+            "x-hcx-correlation_id": str(uuid.uuid4()),
+            "x-hcx-timestamp": at.isoformat(),
+        }
+        sealed = jwe.encrypt(
+            json.dumps(resource).encode(), header, jwk.JWK.from_json(partner.public_jwk)
+        )
+        row = HcxCycle(
+            api_call_id=header["x-hcx-api_call_id"],
+            correlation_id=header["x-hcx-correlation_id"],
+            action="communication/request",
+            partner_id=partner.id,
+            status=CycleStatus.ANSWERED,  # ready to go: the worker delivers it
+            request=json.dumps(resource),
+            received_at=at,
+            answer_api_call_id=header["x-hcx-api_call_id"],
+            answer=json.dumps({"payload": sealed}),
+            answered_at=at,
+            attempts=0,
+            next_attempt_at=at,
+            outbound=True,
+        )
+        session.add(row)
+        cycles.append(row)
+    session.flush()
+    return cycles
+
+
 # -- delivery -----------------------------------------------------------------------------------
 
 Post = Callable[[str, dict[str, Any]], int]
@@ -462,7 +547,7 @@ def deliver(session: Session, row: HcxCycle, post: Post, backoff: Backoff) -> bo
     """Post one answer to the partner's on_* endpoint; True once acknowledged (2xx)."""
     partner = session.get(HcxPartner, row.partner_id)
     assert partner is not None and row.answer is not None
-    url = f"{partner.callback_url}/{ON_ACTION[row.action]}"
+    url = f"{partner.callback_url}/{row.action if row.outbound else ON_ACTION[row.action]}"
     row.attempts += 1
     try:
         status = post(url, json.loads(row.answer))

@@ -25,6 +25,7 @@ from daman.core.db import SESSION
 from daman.core.errors import Conflict, NotFound, ValidationFailed
 from daman.core.i18n import N_
 from daman.core.text import western_digits
+from daman.hcx import service as hcx
 from daman.reference.models import Agency
 from daman.web.labels import label
 from daman.web.shell import FORM, language, page, render
@@ -147,7 +148,7 @@ def ask_document(
     number = _number(number)
     form = {"document": document, "notify_email": notify_email}
     try:
-        ask_for_document(session, number, document, notify_email, who)
+        claim = ask_for_document(session, number, document, notify_email, who)
     except NotFound:
         return _not_found(request, who, session)
     except ValidationFailed as refusal:
@@ -156,5 +157,8 @@ def ask_document(
         return _claim_page(request, number, who, session, status=400, errors=errors, form=form)
     except Conflict as refusal:
         return _claim_page(request, number, who, session, status=409, refused=refusal.code)
-    done = "told" if notify_email.strip() else "asked"
+    asked = claim.events[-1]  # the request, as recorded on the claim's history
+    wanted = requested_document(asked.reason) or document
+    sent = hcx.ask_provider(session, claim, wanted, f"{claim.number}/{asked.id}")
+    done = "told" if notify_email.strip() or sent else "asked"
     return RedirectResponse(f"/office/claims/{number}?done={done}", status_code=303)
