@@ -44,6 +44,12 @@ def _api_key(server: Server) -> str:
         return str(r.json()["key"])
 
 
+def work(server: Server, *options: str) -> None:
+    """`daman hcx worker --until-idle` on the served database: process and deliver."""
+    env = daman_env(server.database_url, server.workdir)
+    daman(env, server.workdir, "hcx", "worker", "--until-idle", *options)
+
+
 def test_a_pharmacy_dispenses_entirely_in_fhir(served: Server):
     key = _api_key(served)
     fhir = httpx.Client(
@@ -162,34 +168,14 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
         )
         assert sent.status_code == 202, sent.text
         assert sent.json()["api_call_id"] == api_call_id
-        daman(
-            daman_env(served.database_url, served.workdir),
-            served.workdir,
-            "hcx",
-            "worker",
-            "--until-idle",
-            "--backoff",
-            "0.2",
-            "--interval",
-            "0.1",
-            "--deadline",
-            "60",
-        )
+        work(served, "--backoff", "0.2", "--interval", "0.1", "--deadline", "60")
         assert len(partner.calls) == 3  # 500, 500, then 200
         assert len(partner.accepted) == 1  # arrives once
         assert {c["path"] for c in partner.calls} == {"/hcx/coverageeligibility/on_check"}
         answer = opened(partner.accepted[0])
         assert answer["entry"][0]["resource"]["insurance"][0]["inforce"] is True
         # Running the worker again sends nothing more: delivered is delivered
-        daman(
-            daman_env(served.database_url, served.workdir),
-            served.workdir,
-            "hcx",
-            "worker",
-            "--until-idle",
-            "--deadline",
-            "5",
-        )
+        work(served, "--deadline", "5")
         assert len(partner.calls) == 3
         state = httpx.get(
             f"{served.url}/hcx/v1/cycles/{api_call_id}", headers={"Authorization": f"Bearer {key}"}
@@ -232,15 +218,7 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
                 json={"payload": payload},
             )
             assert sent.status_code == 202, sent.text
-            daman(
-                daman_env(served.database_url, served.workdir),
-                served.workdir,
-                "hcx",
-                "worker",
-                "--until-idle",
-                "--deadline",
-                "60",
-            )
+            work(served, "--deadline", "60")
         assert [c["path"] for c in partner.calls[3:]] == [
             "/hcx/claim/on_submit",
             "/hcx/communication/on_request",
@@ -274,15 +252,7 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
                 follow_redirects=False,
             )
             assert asked.status_code == 303 and asked.headers["location"].endswith("done=told")
-        daman(
-            daman_env(served.database_url, served.workdir),
-            served.workdir,
-            "hcx",
-            "worker",
-            "--until-idle",
-            "--deadline",
-            "60",
-        )
+        work(served, "--deadline", "60")
         assert partner.calls[-1]["path"] == "/hcx/communication/request"
         request = opened(partner.accepted[-1])
         assert request["resourceType"] == "CommunicationRequest"
@@ -300,15 +270,7 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
             json={"payload": payload},
         )
         assert answered.status_code == 202, answered.text
-        daman(
-            daman_env(served.database_url, served.workdir),
-            served.workdir,
-            "hcx",
-            "worker",
-            "--until-idle",
-            "--deadline",
-            "60",
-        )
+        work(served, "--deadline", "60")
         state = httpx.get(
             f"{served.url}/hcx/v1/cycles/{answer_id}", headers={"Authorization": f"Bearer {key}"}
         ).json()

@@ -78,6 +78,11 @@ def _next_sequences(
     return pl.DataFrame(rows, schema={"account_id": pl.Int64, "sequence": pl.Int64}, orient="row")
 
 
+def _amounts() -> list[pl.Expr]:
+    """A call's or a line's base and parts, named as their columns."""
+    return [pl.col(n).alias(f"{n}_centimes") for n in ("base", "member", "employer", "solidarity")]
+
+
 def issue(
     session: Session,
     rules: RulesInForce,
@@ -160,10 +165,7 @@ def issue(
             pl.lit(month).alias("month"),
             pl.col("sequence").fill_null(1).cast(pl.Int64),
             pl.col("members"),
-            pl.col("base").alias("base_centimes"),
-            pl.col("member").alias("member_centimes"),
-            pl.col("employer").alias("employer_centimes"),
-            pl.col("solidarity").alias("solidarity_centimes"),
+            *_amounts(),
             total.alias("total_centimes"),
             pl.col("member_rate_bp"),
             pl.col("employer_rate_bp"),
@@ -196,10 +198,7 @@ def issue(
             pl.col("kind"),
             pl.col("days"),
             pl.col("persons"),
-            pl.col("base").alias("base_centimes"),
-            pl.col("member").alias("member_centimes"),
-            pl.col("employer").alias("employer_centimes"),
-            pl.col("solidarity").alias("solidarity_centimes"),
+            *_amounts(),
             pl.col("line_no"),
         )
         .sort("call_id", "person_id")
