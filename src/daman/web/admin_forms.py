@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,8 @@ from daman.web.shell import language, refusals, render
 
 Errors = dict[str, str]
 Gettext = Callable[[str], str]
+Use = Callable[[], object]  # a use case, its values typed
+Again = Callable[[Errors, Mapping[str, Any]], Response]  # the page again: errors, form
 
 
 class VersionForm(BaseModel):
@@ -269,6 +271,30 @@ def saved(
     except DamanError as exc:
         return refused(exc, gettext, rename)
     return {}
+
+
+def submitted(
+    request: Request,
+    who: Principal,
+    session: Session,
+    form: BaseModel,
+    read: Callable[[Typed], Use],
+    again: Again,
+    back: str,
+    rename: Mapping[str, str] | None = None,
+) -> Response:
+    """What every form of these pages does once posted: ``read`` types the form's values
+    in the reader's language (each refusal under its field) and gives the use case to call
+    with them; the use case runs when nothing was refused, in a savepoint (``saved``); then
+    a 303 to ``back``, or the page ``again`` with the refusals (status 400) and the form as
+    it was typed. ``rename`` names a service's field as the form calls it."""
+    gettext = gettext_for(request, who, session)
+    typed = Typed(gettext)
+    use = read(typed)
+    errors = saved(session, use, gettext, typed.errors, rename)
+    if errors:
+        return again(errors, form.model_dump())
+    return RedirectResponse(back, status_code=303)
 
 
 def choices(labels: Mapping[Any, str]) -> list[tuple[str, str]]:

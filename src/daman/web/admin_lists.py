@@ -8,12 +8,12 @@ daman.web.admin_reference.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import date
+from collections.abc import Mapping
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from daman.core.i18n import RTL
 from daman.reference import repository as repo
 from daman.reference import service as reference
 from daman.reference.models import AldKind
-from daman.web.admin_forms import ClosingForm, Errors, Typed, gettext_for, saved, show
+from daman.web.admin_forms import ClosingForm, Errors, Typed, Use, show, submitted
 from daman.web.shell import FORM, language, page
 
 router = APIRouter(include_in_schema=False)
@@ -32,27 +32,6 @@ ADMIN = page(Role.ADMIN)
 
 # the closing form's code field, apart from the adding form's
 CLOSING = {"code": "close_code"}
-Page = Callable[..., Response]
-
-
-def _close(
-    request: Request,
-    who: Principal,
-    session: Session,
-    form: ClosingForm,
-    close: Callable[[str, date], object],
-    shown: Page,
-    back: str,
-) -> Response:
-    """Close a heading or an agency from the form's date; the page again, with the
-    refusals under their fields, when it cannot."""
-    gettext = gettext_for(request, who, session)
-    typed = Typed(gettext)
-    end = typed.day("closed_from", form.closed_from)
-    errors = saved(session, lambda: close(form.close_code, end), gettext, typed.errors, CLOSING)
-    if errors:
-        return shown(request, session, who, errors, form.model_dump())
-    return RedirectResponse(back, status_code=303)
 
 
 # -- the ALD/ALC list ----------------------------------------------------------------------
@@ -98,28 +77,22 @@ def new_heading(
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
-    gettext = gettext_for(request, who, session)
-    typed = Typed(gettext)
-    heading = reference.AldHeading(
-        code=form.code,
-        kind=form.kind,
-        name_fr=form.name_fr,
-        name_ar=form.name_ar,
-        number=typed.whole("number", form.number, optional=True),
-        icd10=form.icd10,
-    )
-    start = typed.day("valid_from", form.valid_from)
-    errors = saved(
-        session,
-        lambda: reference.add_ald_heading(
+    def read(typed: Typed) -> Use:
+        heading = reference.AldHeading(
+            code=form.code,
+            kind=form.kind,
+            name_fr=form.name_fr,
+            name_ar=form.name_ar,
+            number=typed.whole("number", form.number, optional=True),
+            icd10=form.icd10,
+        )
+        start = typed.day("valid_from", form.valid_from)
+        return lambda: reference.add_ald_heading(
             session, heading, valid_from=start, actor=who.actor, source=form.source.strip()
-        ),
-        gettext,
-        typed.errors,
-    )
-    if errors:
-        return _ald_page(request, session, who, errors, form.model_dump())
-    return RedirectResponse("/office/admin/ald", status_code=303)
+        )
+
+    again = partial(_ald_page, request, session, who)
+    return submitted(request, who, session, form, read, again, "/office/admin/ald")
 
 
 @router.post("/office/admin/ald/close")
@@ -130,10 +103,14 @@ def close_heading(
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
-    def close(code: str, end: date) -> object:
-        return reference.close_ald_heading(session, code, closed_from=end, actor=who.actor)
+    def read(typed: Typed) -> Use:
+        end = typed.day("closed_from", form.closed_from)
+        return lambda: reference.close_ald_heading(
+            session, form.close_code, closed_from=end, actor=who.actor
+        )
 
-    return _close(request, who, session, form, close, _ald_page, "/office/admin/ald")
+    again = partial(_ald_page, request, session, who)
+    return submitted(request, who, session, form, read, again, "/office/admin/ald", CLOSING)
 
 
 # -- agencies --------------------------------------------------------------------------
@@ -183,19 +160,13 @@ def new_agency(
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
-    gettext = gettext_for(request, who, session)
-    typed = Typed(gettext)
-    start = typed.day("valid_from", form.valid_from)
-    agency = reference.NewAgency(form.code, form.name_fr, form.name_ar, form.city, form.region)
-    errors = saved(
-        session,
-        lambda: reference.open_agency(session, agency, valid_from=start, actor=who.actor),
-        gettext,
-        typed.errors,
-    )
-    if errors:
-        return _agencies_page(request, session, who, errors, form.model_dump())
-    return RedirectResponse("/office/admin/agencies", status_code=303)
+    def read(typed: Typed) -> Use:
+        start = typed.day("valid_from", form.valid_from)
+        agency = reference.NewAgency(form.code, form.name_fr, form.name_ar, form.city, form.region)
+        return lambda: reference.open_agency(session, agency, valid_from=start, actor=who.actor)
+
+    again = partial(_agencies_page, request, session, who)
+    return submitted(request, who, session, form, read, again, "/office/admin/agencies")
 
 
 @router.post("/office/admin/agencies/close")
@@ -206,7 +177,11 @@ def close_agency(
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
-    def close(code: str, end: date) -> object:
-        return reference.close_agency(session, code, closed_from=end, actor=who.actor)
+    def read(typed: Typed) -> Use:
+        end = typed.day("closed_from", form.closed_from)
+        return lambda: reference.close_agency(
+            session, form.close_code, closed_from=end, actor=who.actor
+        )
 
-    return _close(request, who, session, form, close, _agencies_page, "/office/admin/agencies")
+    again = partial(_agencies_page, request, session, who)
+    return submitted(request, who, session, form, read, again, "/office/admin/agencies", CLOSING)

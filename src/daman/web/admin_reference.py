@@ -11,10 +11,11 @@ digits accepted.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import Field
 from sqlalchemy.orm import Session
 
@@ -33,12 +34,12 @@ from daman.web.admin_forms import (
     SECTOR_LABELS,
     Errors,
     Typed,
+    Use,
     VersionForm,
     choices,
-    gettext_for,
     percent,
-    saved,
     show,
+    submitted,
 )
 from daman.web.shell import FORM, language, page
 
@@ -105,13 +106,10 @@ def new_rate(
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
-    gettext = gettext_for(request, who, session)
-    typed = Typed(gettext)
-    rate_bp = typed.rate("rate", form.rate)
-    start = typed.day("valid_from", form.valid_from)
-    errors = saved(
-        session,
-        lambda: reference.set_rate(
+    def read(typed: Typed) -> Use:
+        rate_bp = typed.rate("rate", form.rate)
+        start = typed.day("valid_from", form.valid_from)
+        return lambda: reference.set_rate(
             session,
             regime_code=form.regime_code,
             category=form.category,
@@ -123,18 +121,11 @@ def new_rate(
             actor=who.actor,
             source=form.source.strip(),
             confidence=form.confidence,
-        ),
-        gettext,
-        typed.errors,
-    )
-    if errors:
-        return _rates_page(
-            request, session, who, form.regime_code, form.category, errors, form.model_dump()
         )
-    return RedirectResponse(
-        f"/office/admin/rates?regime={form.regime_code}&category={form.category}",
-        status_code=303,
-    )
+
+    again = partial(_rates_page, request, session, who, form.regime_code, form.category)
+    back = f"/office/admin/rates?regime={form.regime_code}&category={form.category}"
+    return submitted(request, who, session, form, read, again, back)
 
 
 # -- complementary rates of the mutuals --------------------------------------------------
@@ -189,13 +180,10 @@ def new_complementary(
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
-    gettext = gettext_for(request, who, session)
-    typed = Typed(gettext)
-    rate_bp = typed.rate("rate", form.rate)
-    start = typed.day("valid_from", form.valid_from)
-    errors = saved(
-        session,
-        lambda: reference.set_complementary_rate(
+    def read(typed: Typed) -> Use:
+        rate_bp = typed.rate("rate", form.rate)
+        start = typed.day("valid_from", form.valid_from)
+        return lambda: reference.set_complementary_rate(
             session,
             mutual_code=form.mutual_code or None,
             category=form.category,
@@ -204,17 +192,11 @@ def new_complementary(
             actor=who.actor,
             source=form.source.strip(),
             confidence=form.confidence,
-        ),
-        gettext,
-        typed.errors,
-    )
-    if errors:
-        return _complementary_page(
-            request, session, who, form.mutual_code, errors, form.model_dump()
         )
-    return RedirectResponse(
-        f"/office/admin/complementary?mutual={form.mutual_code}", status_code=303
-    )
+
+    again = partial(_complementary_page, request, session, who, form.mutual_code)
+    back = f"/office/admin/complementary?mutual={form.mutual_code}"
+    return submitted(request, who, session, form, read, again, back)
 
 
 # -- ceilings ----------------------------------------------------------------------------
@@ -258,15 +240,12 @@ def new_ceiling(
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
-    gettext = gettext_for(request, who, session)
-    typed = Typed(gettext)
-    base = typed.amount("max_base", form.max_base, optional=True)
-    units = typed.whole("max_quantity", form.max_quantity, optional=True)
-    days = typed.whole("period_days", form.period_days) or 0
-    start = typed.day("valid_from", form.valid_from)
-    errors = saved(
-        session,
-        lambda: reference.set_ceiling(
+    def read(typed: Typed) -> Use:
+        base = typed.amount("max_base", form.max_base, optional=True)
+        units = typed.whole("max_quantity", form.max_quantity, optional=True)
+        days = typed.whole("period_days", form.period_days) or 0
+        start = typed.day("valid_from", form.valid_from)
+        return lambda: reference.set_ceiling(
             session,
             category=form.category,
             regime_code=form.regime_code or None,
@@ -277,13 +256,10 @@ def new_ceiling(
             actor=who.actor,
             source=form.source.strip(),
             confidence=form.confidence,
-        ),
-        gettext,
-        typed.errors,
-    )
-    if errors:
-        return _ceilings_page(request, session, who, errors, form.model_dump())
-    return RedirectResponse("/office/admin/ceilings", status_code=303)
+        )
+
+    again = partial(_ceilings_page, request, session, who)
+    return submitted(request, who, session, form, read, again, "/office/admin/ceilings")
 
 
 # -- the adjudication policy -------------------------------------------------------------
@@ -363,34 +339,29 @@ def new_policy(
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
-    gettext = gettext_for(request, who, session)
-    typed = Typed(gettext)
-    terms = reference.PolicyTerms(
-        filing_deadline_days=typed.whole("filing_deadline_days", form.filing_deadline_days) or 0,
-        late_policy=form.late_policy,
-        late_penalty_bp=typed.rate("late_penalty", form.late_penalty),
-        review_threshold_centimes=typed.amount("review_threshold", form.review_threshold) or 0,
-        max_line_quantity=typed.whole("max_line_quantity", form.max_line_quantity) or 0,
-        max_line_charged_centimes=typed.amount("max_line_charged", form.max_line_charged) or 0,
-        max_claim_charged_centimes=typed.amount("max_claim_charged", form.max_claim_charged) or 0,
-        document_categories=form.document_categories,
-        continuous_categories=form.continuous_categories,
-        continuous_ald_categories=form.continuous_ald_categories,
-    )
-    start = typed.day("valid_from", form.valid_from)
-    errors = saved(
-        session,
-        lambda: reference.set_policy(
+    def read(typed: Typed) -> Use:
+        whole, amount = typed.whole, typed.amount
+        terms = reference.PolicyTerms(
+            filing_deadline_days=whole("filing_deadline_days", form.filing_deadline_days) or 0,
+            late_policy=form.late_policy,
+            late_penalty_bp=typed.rate("late_penalty", form.late_penalty),
+            review_threshold_centimes=amount("review_threshold", form.review_threshold) or 0,
+            max_line_quantity=whole("max_line_quantity", form.max_line_quantity) or 0,
+            max_line_charged_centimes=amount("max_line_charged", form.max_line_charged) or 0,
+            max_claim_charged_centimes=amount("max_claim_charged", form.max_claim_charged) or 0,
+            document_categories=form.document_categories,
+            continuous_categories=form.continuous_categories,
+            continuous_ald_categories=form.continuous_ald_categories,
+        )
+        start = typed.day("valid_from", form.valid_from)
+        return lambda: reference.set_policy(
             session,
             terms,
             valid_from=start,
             actor=who.actor,
             source=form.source.strip(),
             confidence=form.confidence,
-        ),
-        gettext,
-        typed.errors,
-    )
-    if errors:
-        return _policy_page(request, session, who, errors, form.model_dump())
-    return RedirectResponse("/office/admin/policy", status_code=303)
+        )
+
+    again = partial(_policy_page, request, session, who)
+    return submitted(request, who, session, form, read, again, "/office/admin/policy")
