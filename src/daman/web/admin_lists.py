@@ -8,7 +8,7 @@ daman.web.admin_reference.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Annotated, Any
 
@@ -32,6 +32,27 @@ ADMIN = page(Role.ADMIN)
 
 # the closing form's code field, apart from the adding form's
 CLOSING = {"code": "close_code"}
+
+
+def _closed(
+    request: Request,
+    who: Principal,
+    session: Session,
+    form: ClosingForm,
+    close: Callable[..., object],
+    shown: Callable[..., Response],
+    back: str,
+) -> Response:
+    """Close a heading or an agency from the form's date (`close(session, code,
+    closed_from=, actor=)`); the page again, with the refusals under their fields, when it
+    cannot."""
+
+    def read(typed: Typed) -> Use:
+        end = typed.day("closed_from", form.closed_from)
+        return lambda: close(session, form.close_code, closed_from=end, actor=who.actor)
+
+    again = partial(shown, request, session, who)
+    return submitted(request, who, session, form, read, again, back, CLOSING)
 
 
 # -- the ALD/ALC list ----------------------------------------------------------------------
@@ -103,14 +124,9 @@ def close_heading(
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
-    def read(typed: Typed) -> Use:
-        end = typed.day("closed_from", form.closed_from)
-        return lambda: reference.close_ald_heading(
-            session, form.close_code, closed_from=end, actor=who.actor
-        )
-
-    again = partial(_ald_page, request, session, who)
-    return submitted(request, who, session, form, read, again, "/office/admin/ald", CLOSING)
+    return _closed(
+        request, who, session, form, reference.close_ald_heading, _ald_page, "/office/admin/ald"
+    )
 
 
 # -- agencies --------------------------------------------------------------------------
@@ -177,11 +193,12 @@ def close_agency(
     _: None = FORM,
     session: Session = SESSION,
 ) -> Response:
-    def read(typed: Typed) -> Use:
-        end = typed.day("closed_from", form.closed_from)
-        return lambda: reference.close_agency(
-            session, form.close_code, closed_from=end, actor=who.actor
-        )
-
-    again = partial(_agencies_page, request, session, who)
-    return submitted(request, who, session, form, read, again, "/office/admin/agencies", CLOSING)
+    return _closed(
+        request,
+        who,
+        session,
+        form,
+        reference.close_agency,
+        _agencies_page,
+        "/office/admin/agencies",
+    )
