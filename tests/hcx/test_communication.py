@@ -320,3 +320,87 @@ def test_a_provider_that_is_no_partner_gets_no_exchange_call(client: TestClient,
     number = client.post("/fhir/Claim/$submit", content=json.dumps(body), headers=FHIR).json()["id"]
     claim_row = ask_for_document(session, number, "la facture", None, STAFF)
     assert service.ask_provider(session, claim_row, "la facture", "k") == []
+
+
+def test_the_fund_asks_a_partner_about_a_pre_authorisation_and_it_answers_on_the_thread(
+    client: TestClient, anonymous: TestClient, session: Session
+):
+    """A controller asks for information on a pre-authorisation's page: the clinic's
+    software gets a CommunicationRequest about the request (the question in words); its
+    answer on communication/on_request, on the same correlation id, with text and a file,
+    is the request's answer: the clock runs again, the file attached, the answer in its
+    history."""
+    clinic = provider(session, kind="clinic")
+    code = _partner(client, session, own=clinic)
+    person = cnss_insured(session)
+    answer, _ = _send(
+        client, session, "preauth/submit", preauth_claim(person.immatriculation, clinic.inpe), code
+    )
+    number = opened(answer)["entry"][0]["resource"]["id"]
+
+    office, _ = signed_in(anonymous, session, Role.CONTROLLER)
+    page = office.get(f"/office/preauthorisations/{number}").text
+    asked = office.post(
+        f"/office/preauthorisations/{number}",
+        data={
+            "csrf_token": csrf_of(page),
+            "action": "ask_information",
+            "reason": "Le compte rendu du chirurgien",
+        },
+        follow_redirects=False,
+    )
+    assert asked.status_code == 303, asked.text
+    row = session.scalars(select(HcxCycle).where(HcxCycle.outbound.is_(True))).one()
+    sent: list[tuple[str, dict]] = []
+    assert service.deliver(session, row, lambda url, b: sent.append((url, b)) or 200, Backoff())
+    [(url, envelope)] = sent
+    assert url.endswith("/communication/request")
+    header = jwe.protected_header(envelope["payload"])
+    request = opened(envelope)
+    assert request["resourceType"] == "CommunicationRequest"
+    assert request["about"] == [{"reference": f"Claim/{number}"}]
+    assert request["payload"] == [{"contentString": "Le compte rendu du chirurgien"}]
+    assert request["recipient"][0]["identifier"]["value"] == clinic.inpe
+    assert request["identifier"][0]["value"].startswith(f"{number}/")
+
+    reply = communication(None, {"contentString": "voir le compte rendu"}, pdf("cr.pdf"))
+    payload, api_call_id = call(
+        reply, code, jwe.own_key(), **{"x-hcx-correlation_id": header["x-hcx-correlation_id"]}
+    )
+    assert client.post("/hcx/v1/communication/on_request", json={"payload": payload}).is_success
+    back = session.scalars(select(HcxCycle).where(HcxCycle.api_call_id == api_call_id)).one()
+    service.process(session, back)
+    assert (back.answer_status, back.last_error) == ("response.complete", None)
+    rest = client.get(f"/api/v1/preauthorisations/{number}").json()
+    assert rest["status"] == "submitted"
+    assert [d["filename"] for d in rest["documents"]] == ["cr.pdf"]
+    assert any("voir le compte rendu" in (e["reason"] or "") for e in rest["history"])
+
+
+def test_a_refusal_sends_nothing_to_the_partner(
+    client: TestClient, anonymous: TestClient, session: Session
+):
+    """Only a question goes to the partner as a CommunicationRequest; a question refused
+    (no text) sends nothing."""
+    clinic = provider(session, kind="clinic")
+    code = _partner(client, session, own=clinic)
+    person = cnss_insured(session)
+    answer, _ = _send(
+        client, session, "preauth/submit", preauth_claim(person.immatriculation, clinic.inpe), code
+    )
+    number = opened(answer)["entry"][0]["resource"]["id"]
+    office, _ = signed_in(anonymous, session, Role.CONTROLLER)
+    page = office.get(f"/office/preauthorisations/{number}").text
+    empty = office.post(
+        f"/office/preauthorisations/{number}",
+        data={"csrf_token": csrf_of(page), "action": "ask_information", "reason": " "},
+        follow_redirects=False,
+    )
+    assert empty.status_code == 400
+    refused = office.post(
+        f"/office/preauthorisations/{number}",
+        data={"csrf_token": csrf_of(page), "action": "refuse", "reason": "non justifié"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303
+    assert session.scalars(select(HcxCycle).where(HcxCycle.outbound.is_(True))).all() == []

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from daman.fhir import codes
 from daman.hcx import jwe
 from tests.claims.support import PDF
-from tests.fhir.support import FHIR, claim, medicine
+from tests.fhir.support import FHIR, claim, medicine, preauth_claim
 from tests.hcx.support import call, daman_patient, eligibility_bundle, opened, public_jwk
 from tests.hcx.test_communication import communication, pdf
 from tests.served import DEMO_PASSWORD, Server, daman, daman_env, free_port, served_demo
@@ -280,3 +280,95 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
         ).json()
         assert [d["filename"] for d in rest["documents"]] == ["prescription.pdf", "facture.pdf"]
         assert rest["history"][-1]["reason"] == "document received: facture.pdf"
+
+
+CLINIC = "960000001"  # Clinique Les Palmiers
+
+
+def test_a_controller_s_question_on_a_pre_authorisation_reaches_the_clinic_s_software(
+    served: Server,
+):
+    """A clinic's software asks for a pre-authorisation through the exchange; the
+    controller asks a question on the request's page; the question reaches the clinic's
+    endpoint as a CommunicationRequest (after the partner's two failures), and the
+    clinic's answer on the same thread, text and file, puts the request back with the
+    fund, its clock running."""
+    from jwcrypto import jwk
+
+    with served.client(served.token("admin")) as admin, Partner() as partner:
+        made = admin.post(f"/providers/{CLINIC}/api-keys", json={"label": "clinic software"})
+        assert made.status_code == 201, made.text
+        key = str(made.json()["key"])
+        r = httpx.post(
+            f"{served.url}/hcx/v1/partners",
+            headers={"Authorization": admin.headers["Authorization"]},
+            json={
+                "code": "clinique-1",
+                "name": "Clinic software",
+                "provider_inpe": CLINIC,
+                "public_jwk": public_jwk(),
+                "callback_url": f"http://127.0.0.1:{partner.port}/hcx",
+            },
+        )
+        assert r.status_code == 201, r.text
+        fund = jwk.JWK(**httpx.get(f"{served.url}/hcx/v1/keys").json()["keys"][0])
+        bearer = {"Authorization": f"Bearer {key}"}
+        payload, _ = call(
+            preauth_claim(PATIENT, CLINIC, identifier="served-pa-1"), "clinique-1", fund
+        )
+        sent = httpx.post(
+            f"{served.url}/hcx/v1/preauth/submit", headers=bearer, json={"payload": payload}
+        )
+        assert sent.status_code == 202, sent.text
+        work(served, "--backoff", "0.2", "--interval", "0.1", "--deadline", "60")
+        assert partner.calls[-1]["path"] == "/hcx/preauth/on_submit"
+        number = opened(partner.accepted[-1])["entry"][0]["resource"]["id"]
+
+        with httpx.Client(base_url=served.url) as office:
+            login = office.get("/login").text
+            signed = office.post(
+                "/login",
+                data={
+                    "username": "controller",
+                    "password": DEMO_PASSWORD,
+                    "csrf_token": csrf_of(login),
+                },
+            )
+            assert signed.status_code in (200, 303), signed.text[:500]
+            page = office.get(f"/office/preauthorisations/{number}").text
+            asked = office.post(
+                f"/office/preauthorisations/{number}",
+                data={
+                    "csrf_token": csrf_of(page),
+                    "action": "ask_information",
+                    "reason": "Le compte rendu d'imagerie",
+                },
+                follow_redirects=False,
+            )
+            assert asked.status_code == 303, asked.text[:500]
+        work(served, "--backoff", "0.2", "--interval", "0.1", "--deadline", "60")
+        assert partner.calls[-1]["path"] == "/hcx/communication/request"
+        question = opened(partner.accepted[-1])
+        assert question["resourceType"] == "CommunicationRequest"
+        assert question["about"] == [{"reference": f"Claim/{number}"}]
+        assert question["payload"] == [{"contentString": "Le compte rendu d'imagerie"}]
+        thread = jwe.protected_header(partner.accepted[-1]["payload"])["x-hcx-correlation_id"]
+        payload, answer_id = call(
+            communication(None, {"contentString": "scanner joint"}, pdf("scanner.pdf")),
+            "clinique-1",
+            fund,
+            **{"x-hcx-correlation_id": thread},
+        )
+        answered = httpx.post(
+            f"{served.url}/hcx/v1/communication/on_request",
+            headers=bearer,
+            json={"payload": payload},
+        )
+        assert answered.status_code == 202, answered.text
+        work(served, "--deadline", "60")
+        state = httpx.get(f"{served.url}/hcx/v1/cycles/{answer_id}", headers=bearer).json()
+        assert (state["status"], state["answer_status"]) == ("delivered", "response.complete")
+        rest = httpx.get(f"{served.url}/api/v1/preauthorisations/{number}", headers=bearer).json()
+        assert rest["status"] == "submitted"
+        assert [d["filename"] for d in rest["documents"]] == ["scanner.pdf"]
+        assert any("scanner joint" in (e["reason"] or "") for e in rest["history"])

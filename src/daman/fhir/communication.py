@@ -309,10 +309,12 @@ def receive(
 def document_request(
     number: str, patient: str, provider: Provider, document: str, asked_at: datetime, key: str
 ) -> dict[str, Any]:
-    """The fund's CommunicationRequest to the provider of care sheet ``number``: the
-    document a controller asked for (daman.claims.requests), about the Claim, for the
-    patient; ``key`` identifies the request (the row of the claim's history). The provider
-    answers with a Communication about the same Claim, its documents attached."""
+    """The fund's CommunicationRequest to the provider of care sheet or pre-authorisation
+    ``number``: the document or information a controller asked for
+    (daman.claims.requests, a pre-authorisation's ``ask_information``), about the Claim,
+    for the patient; ``key`` identifies the request (the row of the claim's or request's
+    history). The provider answers with a Communication about the same Claim: documents
+    for a care sheet, text and documents for a pre-authorisation."""
     return emit(
         {
             "resourceType": "CommunicationRequest",

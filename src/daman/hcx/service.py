@@ -6,11 +6,13 @@ acknowledges it (2xx). Delivery is recorded in the cycle's row in the transactio
 follows the acknowledgement: a callback is never lost, and never sent again once
 acknowledged (a retry carries the same api_call_id, so a partner can recognise it).
 
-The fund starts a cycle too: a controller's request for a document on a care sheet of a
-partner's provider goes to the partner as a CommunicationRequest (``ask_provider``), posted
-to its ``communication/request`` endpoint with the same retries; the partner answers on
-``communication/on_request`` with a Communication, its documents attached to the care
-sheet as an upload's would be (the request answered, the claim back to review)."""
+The fund starts a cycle too: a controller's request for a document on a care sheet, or
+for information on a pre-authorisation, of a partner's provider goes to the partner as a
+CommunicationRequest (``ask_provider``, ``ask_partners``), posted to its
+``communication/request`` endpoint with the same retries; the partner answers on
+``communication/on_request`` with a Communication: its documents attached to the care
+sheet as an upload's would be (the request answered, the claim back to review), or its
+text and documents the pre-authorisation's answer (its clock running again)."""
 
 from __future__ import annotations
 
@@ -480,11 +482,27 @@ def _tasks(data: Any) -> list[Any]:
 
 def ask_provider(session: Session, claim: Claim, document: str, key: str) -> list[HcxCycle]:
     """The fund asks the exchange partners of the care sheet's providers for ``document``
-    (a controller's request, ``key`` the row of the claim's history that records it): a
-    CommunicationRequest each, encrypted to the partner's key and queued for delivery to
-    its communication/request endpoint. None when no provider of the sheet is an active
+    (a controller's request, ``key`` the row of the claim's history that records it)."""
+    providers = {line.provider_id for line in claim.lines}
+    return ask_partners(
+        session, claim.number, claim.patient.immatriculation, providers, document, key
+    )
+
+
+def ask_partners(
+    session: Session,
+    number: str,
+    patient: str,
+    provider_ids: set[int],
+    document: str,
+    key: str,
+) -> list[HcxCycle]:
+    """The fund asks the exchange partners of ``provider_ids`` about care sheet or
+    pre-authorisation ``number`` (of the patient with immatriculation ``patient``) for
+    ``document`` (what a controller asked for; ``key`` the row of its history that records
+    the question): a CommunicationRequest each, encrypted to the partner's key and queued
+    for delivery to its communication/request endpoint. None when no provider is an active
     partner (it reads the request on its page, or by e-mail)."""
-    provider_ids = {line.provider_id for line in claim.lines}
     found = session.scalars(
         select(HcxPartner)
         .where(HcxPartner.provider_id.in_(provider_ids), HcxPartner.active.is_(True))
@@ -495,9 +513,7 @@ def ask_provider(session: Session, claim: Claim, document: str, key: str) -> lis
         provider = session.get(Provider, partner.provider_id)
         assert provider is not None
         at = now()
-        resource = communication.document_request(
-            claim.number, claim.patient.immatriculation, provider, document, at, key
-        )
+        resource = communication.document_request(number, patient, provider, document, at, key)
         header = {
             "x-hcx-sender_code": DAMAN_CODE,
             "x-hcx-recipient_code": partner.code,

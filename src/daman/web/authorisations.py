@@ -20,8 +20,10 @@ from daman.core.db import SESSION
 from daman.core.errors import DamanError
 from daman.core.i18n import N_, translations
 from daman.core.text import western_digits
+from daman.hcx import service as hcx
 from daman.preauth import repository as repo
 from daman.preauth import service
+from daman.preauth.models import PreauthRequest
 from daman.preauth.schemas import AgreedLineIn, PreauthAction, PreauthDecisionIn
 from daman.web.labels import label
 from daman.web.shell import FORM, language, nav_item, page, refusals, render
@@ -95,6 +97,17 @@ def _request_page(
     )
 
 
+def _ask_partners(session: Session, row: PreauthRequest, question: str) -> None:
+    """The question also goes to the requesting provider's exchange partner, if it has an
+    active one (HCX), about the request and named by the row of its history that records
+    it; the partner's answer on communication/on_request is the request's answer."""
+    session.refresh(row, ["events"])
+    key = f"{row.number}/{row.events[-1].id}"
+    hcx.ask_partners(
+        session, row.number, row.patient.immatriculation, {row.provider_id}, question, key
+    )
+
+
 @router.get("/office/preauthorisations/{number}")
 def one_request(
     request: Request, number: str, who: Principal = Depends(READ), session: Session = SESSION
@@ -140,7 +153,9 @@ async def answer(
                 action=PreauthAction(action), valid_to=until, lines=lines, reason=reason
             )
             with session.begin_nested():  # a refused answer leaves nothing behind
-                service.decide(session, number, decision, who)
+                row = service.decide(session, number, decision, who)
+                if decision.action == PreauthAction.ASK_INFORMATION:
+                    _ask_partners(session, row, decision.reason.strip())
         except ValidationError as exc:
             for problem in exc.errors():
                 where = str(problem["loc"][0]) if problem["loc"] else "action"
