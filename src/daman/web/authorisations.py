@@ -26,7 +26,7 @@ from daman.preauth import service
 from daman.preauth.models import PreauthRequest
 from daman.preauth.schemas import AgreedLineIn, PreauthAction, PreauthDecisionIn
 from daman.web.labels import label
-from daman.web.shell import FORM, language, nav_item, page, refusals, render
+from daman.web.shell import FIELDS, FORM, language, nav_item, page, refusals, render
 
 router = APIRouter(include_in_schema=False)
 CONTROL = page(Role.CONTROLLER)
@@ -116,7 +116,7 @@ def one_request(
 
 
 @router.post("/office/preauthorisations/{number}")
-async def answer(
+def answer(
     request: Request,
     number: str,
     action: str = Form("", max_length=20),
@@ -124,11 +124,10 @@ async def answer(
     reason: str = Form("", max_length=5000),
     who: Principal = Depends(CONTROL),
     _: None = FORM,
+    values: dict[str, str] = FIELDS,
     session: Session = SESSION,
 ) -> Response:
     gettext = translations(language(request, who, session)).gettext
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
     errors: dict[str, str] = {}
     if action not in PreauthAction.__members__.values():
         errors["action"] = gettext("Choose an answer.")

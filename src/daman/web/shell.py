@@ -173,6 +173,17 @@ async def _form_csrf(request: Request) -> None:
 FORM = Depends(_form_csrf)
 
 
+async def _form_fields(request: Request) -> dict[str, str]:
+    """Every text field of the posted form, for a page whose fields are not known in
+    advance (one per line of a request): read here, so that the page itself stays a plain
+    function run off the event loop, its database work included."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+FIELDS = Depends(_form_fields)
+
+
 def safe_next(target: str | None) -> str:
     """A place to go back to after signing in: a path of this site, never another site."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
