@@ -43,6 +43,23 @@ def opened(answer: dict[str, Any]) -> dict[str, Any]:
     return json.loads(jwe.decrypt(answer["payload"], PARTNER_KEY))
 
 
+def entries(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entries of a callback's document after its Composition, once the document is
+    checked to be shaped as the specification's: type document with an identifier and a
+    timestamp, a final Composition first, authored by the fund, one section naming each
+    entry that follows by its fullUrl."""
+    assert document["resourceType"] == "Bundle" and document["type"] == "document"
+    assert document["identifier"]["value"] and document["timestamp"]
+    first, *rest = document["entry"]
+    composition = first["resource"]
+    assert composition["resourceType"] == "Composition" and composition["status"] == "final"
+    assert composition["type"]["coding"][0]["system"] == "https://hcx.org/document-types"
+    assert composition["author"][0]["reference"].startswith("Organization/")
+    named = [s["entry"][0]["reference"] for s in composition["section"]]
+    assert named == [e["fullUrl"] for e in rest]
+    return list(rest)
+
+
 def eligibility_bundle(patient: dict[str, Any], on: date) -> dict[str, Any]:
     """A CoverageEligibilityRequest document Bundle in the shape of the HCX specification's
     example (Composition, provider Organization, Patient, request, insurer, Coverage)."""

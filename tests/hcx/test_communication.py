@@ -25,7 +25,7 @@ from daman.hcx.models import CycleStatus, HcxCycle
 from daman.hcx.service import Backoff
 from tests.claims.support import PDF, PNG, cnss_insured, provider
 from tests.fhir.support import FHIR, claim, consultation, preauth_claim
-from tests.hcx.support import call, opened
+from tests.hcx.support import call, entries, opened
 from tests.hcx.test_examples import _send, status_of
 from tests.hcx.test_exchange import _partner
 from tests.web.test_agent_pages import csrf_of, signed_in
@@ -79,7 +79,7 @@ def test_an_answer_to_the_controller_s_question(client: TestClient, session: Ses
     answer, _ = _send(
         client, session, "preauth/submit", preauth_claim(person.immatriculation, clinic.inpe), code
     )
-    number = opened(answer)["entry"][0]["resource"]["id"]
+    number = entries(opened(answer))[0]["resource"]["id"]
     # Asked before the controller asked anything: refused, the question is not there
     asked_early, _ = _send(
         client,
@@ -110,7 +110,7 @@ def test_an_answer_to_the_controller_s_question(client: TestClient, session: Ses
     )
     assert url.endswith("/communication/on_request")
     assert status_of(reply) == "response.complete", reply.get("x-hcx-error_details")
-    fund, response = (e["resource"] for e in opened(reply)["entry"])
+    fund, response = (e["resource"] for e in entries(opened(reply)))
     assert fund["resourceType"] == "Communication" and fund["about"][0]["reference"].endswith(
         number
     )
@@ -211,7 +211,7 @@ def test_the_status_of_a_pre_authorisation(client: TestClient, session: Session)
         code,
         **{"x-hcx-correlation_id": correlation},
     )
-    number = opened(answer)["entry"][0]["resource"]["id"]
+    number = entries(opened(answer))[0]["resource"]["id"]
     r = client.post(
         f"/api/v1/preauthorisations/{number}/decision",
         json={"action": "ask_information", "reason": "which surgeon?"},
@@ -228,7 +228,7 @@ def test_the_status_of_a_pre_authorisation(client: TestClient, session: Session)
     )
     assert url.endswith("/hcx/on_status")
     assert status_of(status) == "response.complete", status.get("x-hcx-error_details")
-    answer_task, response = (e["resource"] for e in opened(status)["entry"])
+    answer_task, response = (e["resource"] for e in entries(opened(status)))
     assert answer_task["resourceType"] == "Task" and answer_task["status"] == "completed"
     assert answer_task["code"] == {"text": "preauthorization status"}
     assert answer_task["focus"] == {"reference": f"ClaimResponse/{number}"}
@@ -336,7 +336,7 @@ def test_the_fund_asks_a_partner_about_a_pre_authorisation_and_it_answers_on_the
     answer, _ = _send(
         client, session, "preauth/submit", preauth_claim(person.immatriculation, clinic.inpe), code
     )
-    number = opened(answer)["entry"][0]["resource"]["id"]
+    number = entries(opened(answer))[0]["resource"]["id"]
 
     office, _ = signed_in(anonymous, session, Role.CONTROLLER)
     page = office.get(f"/office/preauthorisations/{number}").text
@@ -388,7 +388,7 @@ def test_a_refusal_sends_nothing_to_the_partner(
     answer, _ = _send(
         client, session, "preauth/submit", preauth_claim(person.immatriculation, clinic.inpe), code
     )
-    number = opened(answer)["entry"][0]["resource"]["id"]
+    number = entries(opened(answer))[0]["resource"]["id"]
     office, _ = signed_in(anonymous, session, Role.CONTROLLER)
     page = office.get(f"/office/preauthorisations/{number}").text
     empty = office.post(

@@ -25,7 +25,7 @@ from daman.fhir import codes
 from daman.hcx import jwe
 from tests.claims.support import PDF, cnss_insured, provider
 from tests.fhir.support import FHIR, claim, consultation, preauth_claim
-from tests.hcx.support import call, opened
+from tests.hcx.support import call, entries, opened
 from tests.hcx.test_exchange import _partner, _work
 
 EXAMPLES = Path(__file__).parent / "examples"
@@ -202,7 +202,11 @@ def test_the_claim_response_examples_use_the_categories_daman_emits(
         {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": resource}]},
         code,
     )
-    ours = opened(answer)["entry"][0]["resource"]
+    ours = entries(opened(answer))[0]["resource"]
+    # the answer is a document of the specification's type, as its example
+    spec_type = document["entry"][0]["resource"]["type"]["coding"][0]
+    our_type = opened(answer)["entry"][0]["resource"]["type"]["coding"][0]
+    assert (our_type["system"], our_type["code"]) == (spec_type["system"], spec_type["code"])
     emitted = {
         c["code"] for i in ours["item"] for a in i["adjudication"] for c in a["category"]["coding"]
     }
@@ -232,7 +236,7 @@ def _preauth(client: TestClient, session: Session, clinic: Any, code: str) -> tu
         **{"x-hcx-correlation_id": correlation},
     )
     assert status_of(answer) == "response.complete", answer.get("x-hcx-error_details")
-    return opened(answer)["entry"][0]["resource"]["id"], correlation
+    return entries(opened(answer))[0]["resource"]["id"], correlation
 
 
 def test_the_communication_example(client: TestClient, session: Session):
@@ -279,7 +283,7 @@ def test_the_communication_example(client: TestClient, session: Session):
         **{"x-hcx-correlation_id": correlation},
     )
     assert status_of(answer) == "response.complete", answer.get("x-hcx-error_details")
-    reply, response = (e["resource"] for e in opened(answer)["entry"])
+    reply, response = (e["resource"] for e in entries(opened(answer)))
     assert reply["resourceType"] == "Communication" and reply["status"] == "completed"
     assert reply["about"] == [{"reference": f"Claim/{number}"}]
     assert reply["inResponseTo"] == [
@@ -309,7 +313,7 @@ def test_the_payment_notice_example_names_a_transfer(client: TestClient, session
     notice["payment"] = {"reference": f"PaymentReconciliation/{reference}"}
     answer, _ = _send(client, session, "paymentnotice/request", notice, code)
     assert status_of(answer) == "response.complete", answer.get("x-hcx-error_details")
-    reconciliation = opened(answer)["entry"][0]["resource"]
+    reconciliation = entries(opened(answer))[0]["resource"]
     get_fhir_model_class("PaymentReconciliation").model_validate(reconciliation)
     assert reconciliation["id"] == reference
     assert [d["request"]["reference"] for d in reconciliation["detail"]] == [

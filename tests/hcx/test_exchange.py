@@ -19,6 +19,7 @@ from tests.hcx.support import (
     call,
     daman_patient,
     eligibility_bundle,
+    entries,
     opened,
     public_jwk,
 )
@@ -68,7 +69,7 @@ def test_eligibility_check_in_the_specification_s_shape(client: TestClient, sess
     url, body = sent[0]
     assert url.endswith("/coverageeligibility/on_check")
     answer = opened(body)
-    response = answer["entry"][0]["resource"]
+    response = entries(answer)[0]["resource"]
     assert response["resourceType"] == "CoverageEligibilityResponse"
     assert response["insurance"][0]["inforce"] is True
     # The specification's own example beneficiary: a domain error, naming the element
@@ -134,7 +135,7 @@ def test_a_claim_through_the_exchange_is_the_counter_s(client: TestClient, sessi
     )
     assert client.post("/hcx/v1/claim/submit", json={"payload": payload}).status_code == 202
     _, sent = _work(session, api_call_id)
-    response = opened(sent[0][1])["entry"][0]["resource"]
+    response = entries(opened(sent[0][1]))[0]["resource"]
     assert response["resourceType"] == "ClaimResponse" and response["outcome"] == "complete"
     rest = client.get(f"/api/v1/claims/{response['id']}").json()
     assert rest["totals"]["amo_centimes"] == 12_000

@@ -20,7 +20,7 @@ from daman.fhir import codes
 from daman.hcx import jwe
 from tests.claims.support import PDF
 from tests.fhir.support import FHIR, claim, medicine, preauth_claim
-from tests.hcx.support import call, daman_patient, eligibility_bundle, opened, public_jwk
+from tests.hcx.support import call, daman_patient, eligibility_bundle, entries, opened, public_jwk
 from tests.hcx.test_communication import communication, pdf
 from tests.served import DEMO_PASSWORD, Server, daman, daman_env, free_port, served_demo
 from tests.web.test_agent_pages import csrf_of
@@ -173,7 +173,7 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
         assert len(partner.accepted) == 1  # arrives once
         assert {c["path"] for c in partner.calls} == {"/hcx/coverageeligibility/on_check"}
         answer = opened(partner.accepted[0])
-        assert answer["entry"][0]["resource"]["insurance"][0]["inforce"] is True
+        assert entries(answer)[0]["resource"]["insurance"][0]["inforce"] is True
         # Running the worker again sends nothing more: delivered is delivered
         work(served, "--deadline", "5")
         assert len(partner.calls) == 3
@@ -223,8 +223,8 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
             "/hcx/claim/on_submit",
             "/hcx/communication/on_request",
         ]
-        number = opened(partner.accepted[1])["entry"][0]["resource"]["id"]
-        fund_reply, response = (e["resource"] for e in opened(partner.accepted[2])["entry"])
+        number = entries(opened(partner.accepted[1]))[0]["resource"]["id"]
+        fund_reply, response = (e["resource"] for e in entries(opened(partner.accepted[2])))
         assert fund_reply["about"] == [{"reference": f"Claim/{number}"}]
         assert response["id"] == number
         rest = httpx.get(
@@ -322,7 +322,7 @@ def test_a_controller_s_question_on_a_pre_authorisation_reaches_the_clinic_s_sof
         assert sent.status_code == 202, sent.text
         work(served, "--backoff", "0.2", "--interval", "0.1", "--deadline", "60")
         assert partner.calls[-1]["path"] == "/hcx/preauth/on_submit"
-        number = opened(partner.accepted[-1])["entry"][0]["resource"]["id"]
+        number = entries(opened(partner.accepted[-1]))[0]["resource"]["id"]
 
         with httpx.Client(base_url=served.url) as office:
             login = office.get("/login").text

@@ -35,6 +35,7 @@ from daman.core.dates import aware, now
 from daman.core.errors import DamanError, NotFound, ValidationFailed
 from daman.fhir import communication, eligibility
 from daman.fhir import service as fhir
+from daman.fhir.directory import fund_reference
 from daman.fhir.outcome import FhirError
 from daman.fhir.parse import emit
 from daman.hcx import jwe
@@ -366,13 +367,74 @@ def _payment_reference(data: Any) -> str | None:
     return None
 
 
+DOCUMENT_TYPES = "https://hcx.org/document-types"
+# A callback's document, by the type of its first resource: its type's code and title
+DOCUMENTS = {
+    "CoverageEligibilityResponse": (
+        "HCXCoverageEligibilityResponse",
+        "Coverage Eligibility Response",
+    ),
+    "ClaimResponse": ("HCXClaimResponse", "Claim Response"),
+    "PaymentReconciliation": ("HCXPaymentReconciliation", "Payment Reconciliation"),
+    "Communication": ("HCXCommunication", "Communication"),
+    "Task": ("HCXStatus", "Status"),
+}
+
+
 def _bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """A callback's payload: a FHIR document Bundle shaped as the HCX specification's
+    response documents are (a Composition first, by the fund, about the patient, one
+    section naming each resource that follows), with its identifier and timestamp."""
+    at = now().isoformat()
+    entries: list[dict[str, Any]] = [
+        {
+            "fullUrl": f"{r['resourceType']}/{r['id']}"
+            if r.get("id")
+            else f"urn:uuid:{uuid.uuid4()}",
+            "resource": r,
+        }
+        for r in resources
+    ]
+    kind = resources[0]["resourceType"] if resources else "Bundle"
+    code, title = DOCUMENTS.get(kind, (f"HCX{kind}", kind))
+    composition: dict[str, Any] = {
+        "resourceType": "Composition",
+        "id": str(uuid.uuid4()),
+        "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"},
+        "status": "final",
+        "type": {"coding": [{"system": DOCUMENT_TYPES, "code": code, "display": title}]},
+        "date": at,
+        "author": [fund_reference()],
+        "title": title,
+        "section": [
+            {
+                "title": e["resource"]["resourceType"],
+                "code": {"text": e["resource"]["resourceType"]},
+                "entry": [{"reference": e["fullUrl"]}],
+            }
+            for e in entries
+        ],
+    }
+    subject = next(
+        (
+            r.get("patient") or r.get("subject")
+            for r in resources
+            if r.get("patient") or r.get("subject")
+        ),
+        None,
+    )
+    if subject is not None:
+        composition["subject"] = subject
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),
-        "type": "collection",
-        "timestamp": now().isoformat(),
-        "entry": [{"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": r} for r in resources],
+        "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"},
+        "type": "document",
+        "timestamp": at,
+        "entry": [
+            {"fullUrl": f"Composition/{composition['id']}", "resource": composition},
+            *entries,
+        ],
     }
 
 
