@@ -10,6 +10,7 @@ database with the reference data, the demo population and the demo accounts.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -125,6 +126,21 @@ class Server:
         """A keep-alive HTTP client on the served API, signed in with `token` if given."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.url + API, headers=headers, timeout=60, **kwargs)
+
+    @contextmanager
+    def pages(self, username: str, password: str = DEMO_PASSWORD) -> Iterator[httpx.Client]:
+        """An HTTP client on the served pages, signed in as `username` through the sign-in
+        form as a person is (its cookie kept)."""
+        with httpx.Client(base_url=self.url, timeout=60) as browser:
+            form = browser.get("/login").text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+            assert token is not None, form[:500]
+            signed = browser.post(
+                "/login",
+                data={"username": username, "password": password, "csrf_token": token.group(1)},
+            )
+            assert signed.status_code in (200, 303), signed.text[:500]
+            yield browser
 
     def token(self, username: str, password: str = DEMO_PASSWORD) -> str:
         with self.client() as c:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from daman.core.dates import today
 from tests.claims.support import PDF
-from tests.served import DEMO_PASSWORD, Server, served_demo
+from tests.served import Server, served_demo
 from tests.web.test_agent_pages import csrf_of
 
 PATIENT = "DM0000000194"  # Youssef Benali, covered
@@ -38,16 +38,7 @@ def ok(r: httpx.Response, status: int = 200) -> Any:
 def ask_for_a_document(server: Server, number: str) -> None:
     """The controller signs in on the office pages and asks for the document on the
     claim's page, as a person does."""
-    with httpx.Client(base_url=server.url, timeout=60) as office:
-        signed = office.post(
-            "/login",
-            data={
-                "username": "controller",
-                "password": DEMO_PASSWORD,
-                "csrf_token": csrf_of(office.get("/login").text),
-            },
-        )
-        assert signed.status_code in (200, 303), signed.text[:500]
+    with server.pages("controller") as office:
         page = office.get(f"/office/claims/{number}")
         assert page.status_code == 200, page.text[:500]
         asked = office.post(

@@ -72,14 +72,30 @@ def pdf(title: str, data: bytes = PDF, kind: str = "application/pdf") -> dict[st
     return {"contentAttachment": {"contentType": kind, "data": encoded, "title": title}}
 
 
-def test_an_answer_to_the_controller_s_question(client: TestClient, session: Session):
+def _clinic_request(client: TestClient, session: Session) -> tuple[Any, str, str]:
+    """A clinic that is an exchange partner, and its pre-authorisation request sent
+    through the exchange: the clinic, its partner code, the request's number."""
     clinic = provider(session, kind="clinic")
     code = _partner(client, session, own=clinic)
     person = cnss_insured(session)
     answer, _ = _send(
         client, session, "preauth/submit", preauth_claim(person.immatriculation, clinic.inpe), code
     )
-    number = entries(opened(answer))[0]["resource"]["id"]
+    return clinic, code, entries(opened(answer))[0]["resource"]["id"]
+
+
+def _answer(office: TestClient, number: str, action: str, reason: str) -> Any:
+    """The controller's answer on the request's page."""
+    page = office.get(f"/office/preauthorisations/{number}").text
+    return office.post(
+        f"/office/preauthorisations/{number}",
+        data={"csrf_token": csrf_of(page), "action": action, "reason": reason},
+        follow_redirects=False,
+    )
+
+
+def test_an_answer_to_the_controller_s_question(client: TestClient, session: Session):
+    _, code, number = _clinic_request(client, session)
     # Asked before the controller asked anything: refused, the question is not there
     asked_early, _ = _send(
         client,
@@ -330,25 +346,9 @@ def test_the_fund_asks_a_partner_about_a_pre_authorisation_and_it_answers_on_the
     answer on communication/on_request, on the same correlation id, with text and a file,
     is the request's answer: the clock runs again, the file attached, the answer in its
     history."""
-    clinic = provider(session, kind="clinic")
-    code = _partner(client, session, own=clinic)
-    person = cnss_insured(session)
-    answer, _ = _send(
-        client, session, "preauth/submit", preauth_claim(person.immatriculation, clinic.inpe), code
-    )
-    number = entries(opened(answer))[0]["resource"]["id"]
-
+    clinic, code, number = _clinic_request(client, session)
     office, _ = signed_in(anonymous, session, Role.CONTROLLER)
-    page = office.get(f"/office/preauthorisations/{number}").text
-    asked = office.post(
-        f"/office/preauthorisations/{number}",
-        data={
-            "csrf_token": csrf_of(page),
-            "action": "ask_information",
-            "reason": "Le compte rendu du chirurgien",
-        },
-        follow_redirects=False,
-    )
+    asked = _answer(office, number, "ask_information", "Le compte rendu du chirurgien")
     assert asked.status_code == 303, asked.text
     row = session.scalars(select(HcxCycle).where(HcxCycle.outbound.is_(True))).one()
     sent: list[tuple[str, dict]] = []
@@ -382,25 +382,8 @@ def test_a_refusal_sends_nothing_to_the_partner(
 ):
     """Only a question goes to the partner as a CommunicationRequest; a question refused
     (no text) sends nothing."""
-    clinic = provider(session, kind="clinic")
-    code = _partner(client, session, own=clinic)
-    person = cnss_insured(session)
-    answer, _ = _send(
-        client, session, "preauth/submit", preauth_claim(person.immatriculation, clinic.inpe), code
-    )
-    number = entries(opened(answer))[0]["resource"]["id"]
+    _, _, number = _clinic_request(client, session)
     office, _ = signed_in(anonymous, session, Role.CONTROLLER)
-    page = office.get(f"/office/preauthorisations/{number}").text
-    empty = office.post(
-        f"/office/preauthorisations/{number}",
-        data={"csrf_token": csrf_of(page), "action": "ask_information", "reason": " "},
-        follow_redirects=False,
-    )
-    assert empty.status_code == 400
-    refused = office.post(
-        f"/office/preauthorisations/{number}",
-        data={"csrf_token": csrf_of(page), "action": "refuse", "reason": "non justifié"},
-        follow_redirects=False,
-    )
-    assert refused.status_code == 303
+    assert _answer(office, number, "ask_information", " ").status_code == 400
+    assert _answer(office, number, "refuse", "non justifié").status_code == 303
     assert session.scalars(select(HcxCycle).where(HcxCycle.outbound.is_(True))).all() == []

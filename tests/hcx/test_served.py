@@ -22,7 +22,7 @@ from tests.claims.support import PDF
 from tests.fhir.support import FHIR, claim, medicine, preauth_claim
 from tests.hcx.support import call, daman_patient, eligibility_bundle, entries, opened, public_jwk
 from tests.hcx.test_communication import communication, pdf
-from tests.served import DEMO_PASSWORD, Server, daman, daman_env, free_port, served_demo
+from tests.served import Server, daman, daman_env, free_port, served_demo
 from tests.web.test_agent_pages import csrf_of
 
 PATIENT = "DM0000000194"  # Youssef Benali
@@ -37,9 +37,9 @@ def served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         yield server
 
 
-def _api_key(server: Server) -> str:
+def _api_key(server: Server, inpe: str = PHARMACY) -> str:
     with server.client(server.token("admin")) as admin:
-        r = admin.post(f"/providers/{PHARMACY}/api-keys", json={"label": "officine software"})
+        r = admin.post(f"/providers/{inpe}/api-keys", json={"label": f"{inpe} software"})
         assert r.status_code == 201, r.text
         return str(r.json()["key"])
 
@@ -139,25 +139,31 @@ class Partner:
         self.server.server_close()
 
 
-def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
-    key = _api_key(served)
-    with served.client(served.token("admin")) as admin, Partner() as partner:
+def _partner_of(served: Server, code: str, inpe: str, partner: Partner) -> Any:
+    """The administrator registers the provider's software as an exchange partner calling
+    back on `partner`; the fund's public key, as the partner reads it."""
+    from jwcrypto import jwk
+
+    with served.client(served.token("admin")) as admin:
         r = httpx.post(
             f"{served.url}/hcx/v1/partners",
             headers={"Authorization": admin.headers["Authorization"]},
             json={
-                "code": "officine-1",
-                "name": "Officine software",
-                "provider_inpe": PHARMACY,
+                "code": code,
+                "name": f"{code} software",
+                "provider_inpe": inpe,
                 "public_jwk": public_jwk(),
                 "callback_url": f"http://127.0.0.1:{partner.port}/hcx",
             },
         )
         assert r.status_code == 201, r.text
-        fund_key = httpx.get(f"{served.url}/hcx/v1/keys").json()
-        from jwcrypto import jwk
+    return jwk.JWK(**httpx.get(f"{served.url}/hcx/v1/keys").json()["keys"][0])
 
-        fund = jwk.JWK(**fund_key["keys"][0])
+
+def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
+    key = _api_key(served)
+    with Partner() as partner:
+        fund = _partner_of(served, "officine-1", PHARMACY, partner)
         payload, api_call_id = call(
             eligibility_bundle(daman_patient(PATIENT), date.today()), "officine-1", fund
         )
@@ -234,17 +240,7 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
         # The fund asks for another document on the claim's page: the partner's software
         # gets a CommunicationRequest, answers on communication/on_request with the file,
         # and the claim goes back to review with the request answered
-        with httpx.Client(base_url=served.url) as office:
-            login = office.get("/login").text
-            signed = office.post(
-                "/login",
-                data={
-                    "username": "controller",
-                    "password": DEMO_PASSWORD,
-                    "csrf_token": csrf_of(login),
-                },
-            )
-            assert signed.status_code in (200, 303), signed.text[:500]
+        with served.pages("controller") as office:
             page = office.get(f"/office/claims/{number}").text
             asked = office.post(
                 f"/office/claims/{number}/ask-document",
@@ -293,25 +289,9 @@ def test_a_controller_s_question_on_a_pre_authorisation_reaches_the_clinic_s_sof
     endpoint as a CommunicationRequest (after the partner's two failures), and the
     clinic's answer on the same thread, text and file, puts the request back with the
     fund, its clock running."""
-    from jwcrypto import jwk
-
-    with served.client(served.token("admin")) as admin, Partner() as partner:
-        made = admin.post(f"/providers/{CLINIC}/api-keys", json={"label": "clinic software"})
-        assert made.status_code == 201, made.text
-        key = str(made.json()["key"])
-        r = httpx.post(
-            f"{served.url}/hcx/v1/partners",
-            headers={"Authorization": admin.headers["Authorization"]},
-            json={
-                "code": "clinique-1",
-                "name": "Clinic software",
-                "provider_inpe": CLINIC,
-                "public_jwk": public_jwk(),
-                "callback_url": f"http://127.0.0.1:{partner.port}/hcx",
-            },
-        )
-        assert r.status_code == 201, r.text
-        fund = jwk.JWK(**httpx.get(f"{served.url}/hcx/v1/keys").json()["keys"][0])
+    key = _api_key(served, CLINIC)
+    with Partner() as partner:
+        fund = _partner_of(served, "clinique-1", CLINIC, partner)
         bearer = {"Authorization": f"Bearer {key}"}
         payload, _ = call(
             preauth_claim(PATIENT, CLINIC, identifier="served-pa-1"), "clinique-1", fund
@@ -324,17 +304,7 @@ def test_a_controller_s_question_on_a_pre_authorisation_reaches_the_clinic_s_sof
         assert partner.calls[-1]["path"] == "/hcx/preauth/on_submit"
         number = entries(opened(partner.accepted[-1]))[0]["resource"]["id"]
 
-        with httpx.Client(base_url=served.url) as office:
-            login = office.get("/login").text
-            signed = office.post(
-                "/login",
-                data={
-                    "username": "controller",
-                    "password": DEMO_PASSWORD,
-                    "csrf_token": csrf_of(login),
-                },
-            )
-            assert signed.status_code in (200, 303), signed.text[:500]
+        with served.pages("controller") as office:
             page = office.get(f"/office/preauthorisations/{number}").text
             asked = office.post(
                 f"/office/preauthorisations/{number}",
