@@ -18,6 +18,7 @@ from daman.contributions.collection import lookup, receipts, runs
 from daman.contributions.collection.declarations import declare
 from daman.contributions.collection.lookup import frame_of
 from daman.contributions.collection.models import Declaration
+from daman.contributions.ledger import repository as ledger
 from daman.contributions.ledger.models import Call, CallLine, Entry, PayerAccount
 from daman.core.bulk import reserve_ids
 from daman.reference.models import Regime
@@ -97,7 +98,7 @@ def test_the_tables_written_in_bulk_name_only_rows_that_exist(session: Session) 
     ).one()
     data = b.camt054_credits([("B-1", call.total_centimes, call.number, date(2025, 2, 5))])
     receipts.import_bank_file(session, data, "camt.xml", "test")
-    assert session.scalar(select(func.count(CallLine.id))) == 3
+    assert session.scalar(select(func.count(CallLine.id))) == 2  # the member's call has none
     assert session.scalar(select(func.count(Entry.id))) == 3  # two calls and the receipt
 
     def orphans(column: Any, target: Any) -> int:
@@ -119,11 +120,11 @@ def test_the_foreign_keys_rule_is_kept_per_statement(session: Session) -> None:
     """What the dropped foreign keys refused is still refused, once per statement (per
     row on SQLite): a row naming a call, person, account or regime that is not there, and
     deleting a row that others name."""
-    member = b.member(session, "TNS", category="ADOUL", valid_from=date(2024, 12, 1))
-    runs.run(session, "TNS", JAN, "test", issued_on=JAN)
-    line = session.scalars(select(CallLine).where(CallLine.person_id == member.id)).one()
+    _declare_with_bad_rows(session)
+    line = session.scalars(select(CallLine).order_by(CallLine.id).limit(1)).one()
+    person = session.get(Person, line.person_id)
     call = session.get(Call, line.call_id)
-    assert call is not None
+    assert person is not None and call is not None
 
     def refused(statement: Any) -> None:
         with pytest.raises(IntegrityError), session.begin_nested():
@@ -135,8 +136,25 @@ def test_the_foreign_keys_rule_is_kept_per_statement(session: Session) -> None:
     refused(update(Call).where(Call.id == call.id).values(account_id=missing))
     refused(update(Call).where(Call.id == call.id).values(regime_code="NOPE"))
     refused(update(Entry).where(Entry.call_id == call.id).values(account_id=missing))
-    refused(delete(Person).where(Person.id == member.id))
+    refused(delete(Person).where(Person.id == person.id))
     refused(delete(PayerAccount).where(PayerAccount.id == call.account_id))
     refused(delete(Call).where(Call.id == call.id))
     # what names nothing passes: a statement of good rows is not refused
     session.execute(update(CallLine).where(CallLine.id == line.id).values(call_id=call.id))
+
+
+def test_a_members_own_call_has_no_line_and_the_rights_read_it(session: Session) -> None:
+    """A TNS or Chamil member pays for themself: the call is the only row about the month,
+    and the ledger's months (what the rights read) name the member through the account."""
+    member = b.member(session, "TNS", category="ADOUL", valid_from=date(2024, 12, 1))
+    report = runs.run(session, "TNS", JAN, "test", issued_on=JAN)
+    assert (report.calls, report.members) == (1, 1)
+    call = session.scalars(select(Call)).one()
+    assert call.members == 1 and call.total_centimes > 0
+    assert session.scalar(select(func.count(CallLine.id))) == 0
+    assert list(ledger.months(session, [member.id])) == [(member.id, JAN, 0, False, None)]
+    other = registry.insured(session, regime="TNS")
+    known = select(Person.id).where(
+        ledger.in_ledger(Person.id, JAN), Person.id.in_([member.id, other.id])
+    )
+    assert session.scalars(known).all() == [member.id]

@@ -31,7 +31,7 @@ The rules (rules.md, section 1), in the order they are applied:
     had (the effect of a payment is dated). A returned direct debit makes the month
     unpaid again. The registry's own rows of declared days and paid flags (imported) have
     no such date and count on every date; for a month of a person the ledger has a line
-    about, the ledger is the source.
+    or an own call (TNS, AMO Chamil) about, the ledger is the source.
   - *RSU threshold* (`rsu_max`, e.g. TADAMON): the affiliation's RSU score must be at or
     below the threshold, compared as exact decimals (`rsu_above_threshold`).
 * **Maintained rights.** Once rights have opened, they run `maintain_job_loss_months` after

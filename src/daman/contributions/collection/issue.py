@@ -2,6 +2,10 @@
 date), its lines, and a ``call`` entry on the account, in a few bulk writes whatever the
 number of lines (COPY on PostgreSQL).
 
+A member paying for themself (TNS, AMO Chamil) has one line, about the account's own
+person, which says nothing the call does not: such calls (`own=True`) are written without
+it, and the rights read them by the account's person (ledger.repository.MONTHS_SQL).
+
 The lines come as a Polars frame with the columns of LINE_COLUMNS, the shares already
 computed (daman.contributions.ledger.rules, or the same arithmetic column by column).
 """
@@ -45,7 +49,7 @@ LINE_COLUMNS = {
 @dataclass(frozen=True)
 class Issued:
     calls: pl.DataFrame  # account_id, account (its number), call_id, number, members, total
-    lines: int
+    lines: int  # the members called (lines written, or own calls)
 
     @property
     def total(self) -> int:
@@ -89,8 +93,11 @@ def issue(
     lines: pl.DataFrame,
     actor: str,
     issued_on: date,
+    *,
+    own: bool = False,
 ) -> Issued:
-    """Issue one call per account of `lines` for the rules' regime and month."""
+    """Issue one call per account of `lines` for the rules' regime and month; `own`: each
+    account is the one person of its line, paying for themself (no line is written)."""
     if lines.is_empty():
         return Issued(pl.DataFrame(schema={"account_id": pl.Int64, "call_id": pl.Int64}), 0)
     regime, month = rules.regime, rules.month
@@ -187,23 +194,11 @@ def issue(
         .sort("id")
     )
     copy_insert(session, Call.__table__, calls.drop("account"), actor)  # type: ignore[arg-type]
-    call_of = calls.select("account_id", pl.col("id").alias("call_id"))
-    # in the order of the lines' unique index (call, person): appended, not scattered
-    rows = (
-        lines.join(call_of, on="account_id")
-        .select(
-            pl.col("call_id"),
-            pl.col("person_id"),
-            pl.lit(month).alias("month"),
-            pl.col("kind"),
-            pl.col("days"),
-            pl.col("persons"),
-            *_amounts(),
-            pl.col("line_no"),
-        )
-        .sort("call_id", "person_id")
-    )
-    copy_insert(session, CallLine.__table__, rows, actor)  # type: ignore[arg-type]
+    if own:
+        if calls.height != lines.height:
+            raise ValueError("own calls: one line per account")
+    else:
+        _write_lines(session, lines, calls, month, actor)
     entries = calls.filter(pl.col("total_centimes") != 0).select(
         pl.col("account_id"),
         pl.lit(EntryKind.CALL.value).alias("kind"),
@@ -224,4 +219,26 @@ def issue(
         "members",
         pl.col("total_centimes").alias("total"),
     )
-    return Issued(out, rows.height)
+    return Issued(out, lines.height)
+
+
+def _write_lines(
+    session: Session, lines: pl.DataFrame, calls: pl.DataFrame, month: date, actor: str
+) -> None:
+    call_of = calls.select("account_id", pl.col("id").alias("call_id"))
+    # in the order of the lines' unique index (call, person): appended, not scattered
+    rows = (
+        lines.join(call_of, on="account_id")
+        .select(
+            pl.col("call_id"),
+            pl.col("person_id"),
+            pl.lit(month).alias("month"),
+            pl.col("kind"),
+            pl.col("days"),
+            pl.col("persons"),
+            *_amounts(),
+            pl.col("line_no"),
+        )
+        .sort("call_id", "person_id")
+    )
+    copy_insert(session, CallLine.__table__, rows, actor)  # type: ignore[arg-type]

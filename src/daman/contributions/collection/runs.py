@@ -87,7 +87,9 @@ def run(
                 ),
                 on="person_id",
             )
-    issued = issue(session, rules, lines, actor, issued_on or today())
+    # TNS and Chamil members pay for themselves: their calls need no line
+    own = regime != RegimeCode.TADAMON
+    issued = issue(session, rules, lines, actor, issued_on or today(), own=own)
     report.calls = issued.calls.height
     report.members = issued.lines
     report.total_centimes = issued.total

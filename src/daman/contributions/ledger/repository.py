@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, func, or_, select
+from sqlalchemy import Integer, String, and_, bindparam, cast, func, or_, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from daman.contributions.ledger.models import (
     Entry,
     Part,
     PayerAccount,
+    PayerKind,
 )
 from daman.contributions.ledger.rules import Owed
 from daman.core.bulk import array_literal
@@ -247,51 +248,84 @@ def call_by_number(session: Session, number: str) -> Call | None:
 
 # Each month a call is about, per person: the days declared (summed over the person's
 # lines of the month, calls of several employers included), whether the call is paid and
-# on which day. Used as a sub-select of the registry's one statement per chunk of persons
-# on PostgreSQL, where `{persons}` is the array of person ids.
+# on which day. A member paying for themself (TNS, AMO Chamil) has calls and no lines: the
+# account names the person (payer_accounts.person_id) and the call says all a line would.
+# Used as a sub-select of the registry's one statement per chunk of persons on
+# PostgreSQL, where `{persons}` is the array of person ids.
 MONTHS_SQL = """
     SELECT l.person_id, l.month, sum(l.days)::integer AS days,
            c.status = 'paid' AS paid, c.paid_on
     FROM call_lines l JOIN contribution_calls c ON c.id = l.call_id
     WHERE l.person_id = ANY({persons})
     GROUP BY l.person_id, l.month, c.status, c.paid_on
+    UNION ALL
+    SELECT a.person_id, c.month, NULL::integer, c.status = 'paid', c.paid_on
+    FROM payer_accounts a JOIN contribution_calls c ON c.account_id = a.id
+    WHERE a.person_id = ANY({persons}) AND a.kind = 'member'
+    GROUP BY a.person_id, c.month, c.status, c.paid_on
 """
 
 # The registry's own rows of declared days and paid flags (imported before the ledger)
 # count only for months the ledger does not know of the person: for a month of a person
-# the ledger has a line about, the ledger is the source.
+# the ledger has a line or an own call about, the ledger is the source.
 NOT_IN_LEDGER_SQL = """
     NOT EXISTS (SELECT 1 FROM call_lines l
                 WHERE l.person_id = {table}.person_id AND l.month = {table}.month)
+    AND NOT EXISTS (SELECT 1 FROM payer_accounts a JOIN contribution_calls c
+                    ON c.account_id = a.id
+                    WHERE a.person_id = {table}.person_id AND a.kind = 'member'
+                      AND c.month = {table}.month)
 """
 
 
 def months(
     session: Session, person_ids: Sequence[int]
 ) -> Iterator[tuple[int, date, int, bool, date | None]]:
-    """(person id, month, days, paid, paid_on) of the persons' lines, as MONTHS_SQL."""
+    """(person id, month, days, paid, paid_on) of the persons' lines and own calls, as
+    MONTHS_SQL."""
     for part_ids in chunks(person_ids):
-        stmt = (
+        lines = (
             select(
-                CallLine.person_id,
-                CallLine.month,
-                func.sum(CallLine.days),
-                Call.status,
-                Call.paid_on,
+                CallLine.person_id.label("person_id"),
+                CallLine.month.label("month"),
+                func.sum(CallLine.days).label("days"),
+                Call.status.label("status"),
+                Call.paid_on.label("paid_on"),
             )
             .join(Call, Call.id == CallLine.call_id)
             .where(among(session, CallLine.person_id, part_ids))
             .group_by(CallLine.person_id, CallLine.month, Call.status, Call.paid_on)
-            .order_by(CallLine.person_id, CallLine.month)
         )
+        own = (
+            select(
+                PayerAccount.person_id, Call.month, cast(None, Integer), Call.status, Call.paid_on
+            )
+            .join(Call, Call.account_id == PayerAccount.id)
+            .where(
+                PayerAccount.kind == PayerKind.MEMBER,
+                among(session, PayerAccount.person_id, part_ids),
+            )
+            .group_by(PayerAccount.person_id, Call.month, Call.status, Call.paid_on)
+        )
+        both = union_all(lines, own).subquery()
+        stmt = select(both).order_by(both.c.person_id, both.c.month)
         for pid, month, days, status, paid_on in session.execute(stmt):
             yield pid, month, int(days or 0), status == CallStatus.PAID, paid_on
 
 
 def in_ledger(person_column: Any, month_column: Any) -> Any:
-    """SQL: the ledger has a line about the person and month (see NOT_IN_LEDGER_SQL)."""
-    return (
-        select(CallLine.id)
-        .where(and_(CallLine.person_id == person_column, CallLine.month == month_column))
-        .exists()
+    """SQL: the ledger has a line or an own call about the person and month (see
+    NOT_IN_LEDGER_SQL)."""
+    line = select(CallLine.id).where(
+        and_(CallLine.person_id == person_column, CallLine.month == month_column)
     )
+    own = (
+        select(Call.id)
+        .join(PayerAccount, PayerAccount.id == Call.account_id)
+        .where(
+            PayerAccount.kind == PayerKind.MEMBER,
+            PayerAccount.person_id == person_column,
+            Call.month == month_column,
+        )
+    )
+    return or_(line.exists(), own.exists())
