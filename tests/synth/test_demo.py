@@ -8,11 +8,13 @@ from typer.testing import CliRunner
 
 from daman.accounts.service import verify_password
 from daman.claims.models import Claim, ClaimLine
+from daman.contributions.collection import runs
+from daman.contributions.collection.models import MemberCategory
 from daman.core import db as core_db
-from daman.core.dates import today
+from daman.core.dates import month_start, today
 from daman.core.db import make_engine, unit_of_work
 from daman.providers.models import Provider
-from daman.registry.models import AldExemption, Contribution, Person
+from daman.registry.models import Affiliation, AldExemption, Contribution, Person
 from daman.registry.rights import check
 from daman.synth.demo import load_demo
 from daman.synth.demo_data import FIXED, FIXED_PROVIDERS, MARKER_CNIE
@@ -65,6 +67,28 @@ def test_the_diabetic_patient_holds_an_ald09_exemption(session, demo):
         .where(Person.immatriculation == ald.immatriculation)
     ).all()
     assert codes == ["ALD09"]
+
+
+def test_the_tns_run_calls_every_self_employed_member(session, demo):
+    tns = next(p for f, p in zip(FIXED, demo.persons, strict=True) if f.key == "tns")
+    category = session.execute(
+        select(MemberCategory.category_code, MemberCategory.valid_from, Affiliation.valid_from)
+        .join(Person, Person.id == MemberCategory.person_id)
+        .join(Affiliation, Affiliation.person_id == Person.id)
+        .where(Person.immatriculation == tns.immatriculation)
+    ).all()
+    assert len(category) == 1
+    code, since, affiliated = category[0]
+    assert code == "TRADER_SIMPLIFIED" and since == affiliated
+    members = session.scalar(
+        select(func.count()).select_from(Affiliation).where(Affiliation.regime_code == "TNS")
+    )
+    month = month_start(today())
+    report = runs.run(session, "TNS", month, "test")
+    assert report.unpriced == 0 and not report.problems
+    assert report.calls == report.members == members > 100
+    again = runs.run(session, "TNS", month, "test")
+    assert (again.calls, again.already_called, again.unpriced) == (0, members, 0)
 
 
 def test_the_day_of_claims_is_adjudicated(session, demo):

@@ -20,6 +20,7 @@ from daman.core.identifiers import (
 from daman.synth.population import (
     PROFILES,
     TABLES,
+    TNS_CATEGORY_WEIGHTS,
     Ids,
     PopulationPlan,
     cnie_number,
@@ -32,9 +33,13 @@ from tests.synth.conftest import AS_OF
 
 STAMP = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
 RSU_MAX = "9.3264284"
+# the codes of reference/data/tns_categories.csv
+TNS_CODES = tuple(sorted(TNS_CATEGORY_WEIGHTS))
 
 
-def make_plan(seed: int, persons: int, providers: int = 200) -> tuple[PopulationPlan, dict]:
+def make_plan(
+    seed: int, persons: int, providers: int = 200, tns_categories: tuple[str, ...] = TNS_CODES
+) -> tuple[PopulationPlan, dict]:
     ids = Ids({name: 1 for name in [*TABLES, "providers"]})
     plan = PopulationPlan(
         seed=seed,
@@ -45,6 +50,7 @@ def make_plan(seed: int, persons: int, providers: int = 200) -> tuple[Population
         mutuals=("MGEN", "MGPAP", "OMFAM"),
         ald_codes=("ALD01", "ALD09", "ALD14"),
         rsu_max=RSU_MAX,
+        tns_categories=tns_categories,
         actor="synth",
         stamp=STAMP,
     )
@@ -61,9 +67,16 @@ def col(name: str) -> dict[str, int]:
     return {c: i for i, c in enumerate(columns)}
 
 
-P, A, L, S, C = (
+P, A, L, S, C, M = (
     col(n)
-    for n in ("persons", "affiliations", "dependent_links", "student_proofs", "contributions")
+    for n in (
+        "persons",
+        "affiliations",
+        "dependent_links",
+        "student_proofs",
+        "contributions",
+        "member_categories",
+    )
 )
 
 
@@ -254,3 +267,45 @@ def test_providers_of_every_kind_with_unique_inpes(big):
     assert len(MIX) == 11
     hospitals = {r[pc["sector"]] for r in rows["providers"] if r[pc["kind"]] == "hospital"}
     assert hospitals == {"public", "private"}
+
+
+def test_each_tns_principal_has_one_category_from_registration(big):
+    _, rows = big
+    tns = {
+        r[A["person_id"]]: r[A["valid_from"]]
+        for r in rows["affiliations"]
+        if r[A["regime_code"]] == "TNS"
+    }
+    categories = rows["member_categories"]
+    assert len(tns) > 500
+    assert Counter(r[M["person_id"]] for r in categories) == Counter(list(tns))  # one each
+    for r in categories:
+        assert r[M["category_code"]] in TNS_CODES
+        assert r[M["valid_from"]] == tns[r[M["person_id"]]]
+        assert r[M["valid_to"]] is None
+        assert r[M["liaison"]] in ("DGI", "Ministère de la Justice")
+    assert [r[M["id"]] for r in categories] == list(range(1, len(categories) + 1))
+    mix = Counter(r[M["category_code"]] for r in categories)
+    assert set(mix) == set(TNS_CODES)  # every category drawn
+    assert mix.most_common(1)[0][0] == "TRADER_SIMPLIFIED"
+    traders = sum(n for code, n in mix.items() if code.startswith("TRADER_"))
+    assert 0.5 < traders / len(categories) < 0.7  # weights: 59 of 94
+    justice = sum(1 for r in categories if r[M["liaison"]] != "DGI")
+    assert 0 < justice < 0.15 * len(categories)
+
+
+def test_categories_leave_every_other_row_as_it_was():
+    """The pick reads the person id, not the random stream: without categories in the
+    reference, the same seed gives exactly the same other rows."""
+    _, with_categories = make_plan(seed=11, persons=5_000)
+    _, without = make_plan(seed=11, persons=5_000, tns_categories=())
+    assert without.pop("member_categories", []) == []
+    assert with_categories.pop("member_categories")
+    assert with_categories == without
+
+
+def test_an_unknown_category_code_is_drawn_too():
+    _, rows = make_plan(seed=2, persons=4_000, tns_categories=("NEW_CATEGORY", "PRO_RNS"))
+    codes = Counter(r[M["category_code"]] for r in rows["member_categories"])
+    assert set(codes) == {"NEW_CATEGORY", "PRO_RNS"}
+    assert codes["PRO_RNS"] > 5 * codes["NEW_CATEGORY"]  # an unknown code weighs 1

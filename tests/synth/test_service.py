@@ -6,9 +6,10 @@ from collections import defaultdict
 
 from sqlalchemy import func, inspect, select, text
 
+from daman.contributions.collection import runs
 from daman.core.dates import now
 from daman.core.identifiers import current_value
-from daman.registry.models import Person
+from daman.registry.models import Affiliation, Person
 from daman.synth import service
 from daman.synth.bulk import BulkWriter
 from daman.synth.population import TABLES, Ids, PopulationPlan
@@ -49,6 +50,7 @@ def test_stores_exactly_the_planned_rows(session):
         mutuals=reference.mutuals,
         ald_codes=reference.ald_codes,
         rsu_max=reference.rsu_max,
+        tns_categories=reference.tns_categories,
         actor="synth",
         stamp=now(),
     )
@@ -59,6 +61,10 @@ def test_stores_exactly_the_planned_rows(session):
     assert result.persons == 1_200
     assert result.rows["persons"] == 1_200
     assert current_value(session, "immatriculation") == number + 1_199
+    assert reference.tns_categories  # the TNS principals' categories were written
+    assert result.rows["member_categories"] == sum(
+        1 for r in snapshot(session, first)["affiliations"] if r[2] == "TNS"
+    )
 
 
 def test_same_seed_same_rows_another_seed_differs(session):
@@ -110,3 +116,18 @@ def test_big_loads_suspend_and_restore_foreign_keys(session, monkeypatch):
             text("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated")
         )
         assert invalid == 0
+
+
+def test_the_tns_run_prices_every_generated_member(session):
+    generate(session, persons=2_000, providers=10, seed=4, as_of=AS_OF)
+    month = AS_OF.replace(day=1)
+    report = runs.run(session, "TNS", month, "test", issued_on=AS_OF)
+    assert report.unpriced == 0 and not report.problems
+    members = session.scalar(
+        select(func.count(func.distinct(Affiliation.person_id))).where(
+            Affiliation.regime_code == "TNS", Affiliation.valid_from <= AS_OF
+        )
+    )
+    assert report.calls == report.members == members > 0
+    again = runs.run(session, "TNS", month, "test", issued_on=AS_OF)
+    assert (again.calls, again.already_called, again.unpriced) == (0, members, 0)

@@ -28,6 +28,7 @@ from daman.adjudication.service import value
 from daman.auth.models import Role, User
 from daman.claims.models import Channel, Claim
 from daman.config import get_settings
+from daman.contributions.collection.models import MemberCategory
 from daman.contributions.collection.service import link_employer_user
 from daman.core.dates import add_months, month_start, today
 from daman.core.db import unit_of_work
@@ -48,7 +49,7 @@ from daman.synth.claim_context import Prov
 from daman.synth.claims import Featured, generate_claims
 from daman.synth.demo_data import FIXED, FIXED_PROVIDERS, MARKER_CNIE
 from daman.synth.population import YEAR, school_year_start
-from daman.synth.service import generate, load_reference
+from daman.synth.service import Reference, generate, load_reference
 
 DEMO_ACTOR = "demo"
 DEMO_PERSONS = 2_000  # generated, besides the fixed ones
@@ -57,6 +58,7 @@ DEMO_CLAIMS = 500  # claims deposited today, besides the fixed persons' own
 HISTORY_MONTHS = 24
 DEMO_AGENT_AGENCY = "RBT-AGD"
 DEMO_EMPLOYER = "10000001"  # Atlas Textiles SARL: the demo employee's employer
+DEMO_TNS_CATEGORY = "TRADER_SIMPLIFIED"  # the self-employed demo person's, from the DGI
 # A few agencies of the fund (code, name in French and Arabic, city, region): the demo
 # agent works at the first; the day's paper claims are handed in at one of them.
 DEMO_AGENCIES = (
@@ -136,7 +138,7 @@ def load_demo(seed: int | None = None, session: Session | None = None) -> DemoRe
 
 def _load(session: Session, seed: int, on: date) -> DemoResult:
     reference = load_reference(session, on)
-    persons = _fixed_persons(session, on, reference.mutuals, reference.ald_codes)
+    persons = _fixed_persons(session, on, reference)
     providers = _fixed_providers(session, on)
     _agencies(session, on)
     session.flush()
@@ -253,9 +255,8 @@ def _rib(n: int) -> str:
     return first22 + rib_key(first22)
 
 
-def _fixed_persons(
-    session: Session, on: date, mutuals: tuple[str, ...], ald_codes: tuple[str, ...]
-) -> dict[str, Person]:
+def _fixed_persons(session: Session, on: date, reference: Reference) -> dict[str, Person]:
+    mutuals, ald_codes = reference.mutuals, reference.ald_codes
     numbers = allocate(session, "immatriculation", len(FIXED))
     stamp = {"created_by": DEMO_ACTOR, "updated_by": DEMO_ACTOR}
     employer = Employer(
@@ -338,6 +339,17 @@ def _fixed_persons(
     affiliation("tadamon", RegimeCode.TADAMON, on - timedelta(days=700), rsu_score="8.1500000")
     affiliation("tns", RegimeCode.TNS, years_ago(2))
     months("tns", this_month, 0, 21_500, None)
+    if DEMO_TNS_CATEGORY in reference.tns_categories:  # priced by the monthly TNS run
+        rows.append(
+            MemberCategory(
+                person_id=persons["tns"].id,
+                category_code=DEMO_TNS_CATEGORY,
+                valid_from=years_ago(2),
+                valid_to=None,
+                liaison="DGI",
+                **stamp,
+            )
+        )
     affiliation(
         "chamil", RegimeCode.CHAMIL, add_months(on, -HISTORY_MONTHS), rsu_score="11.2000000"
     )

@@ -9,7 +9,8 @@ and dependents by regime); families are drawn household by household: a principa
 insured, sometimes a spouse, children of various ages (a few students of 21-26 with a
 proof of studies, a few disabled), an affiliation, and the monthly history that opens
 rights in the regime (declared days for employees, paid contributions for the
-self-employed and AMO Chamil, an RSU score for AMO Tadamon).
+self-employed and AMO Chamil, an RSU score for AMO Tadamon), and for a self-employed
+principal the TNS category the monthly run prices them by.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ CONTRIBUTION_COLUMNS = tracked(
     "id person_id employer_id month declared_days amount_centimes paid note"
 )
 EXEMPTION_COLUMNS = tracked("id person_id ald_code valid_from valid_to reference note")
+CATEGORY_COLUMNS = tracked("id person_id category_code valid_from valid_to liaison")
 
 # The tables a population fills, in insertion order (parents first), with their columns.
 TABLES: dict[str, tuple[str, ...]] = {
@@ -70,6 +72,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "student_proofs": PROOF_COLUMNS,
     "contributions": CONTRIBUTION_COLUMNS,
     "ald_exemptions": EXEMPTION_COLUMNS,
+    "member_categories": CATEGORY_COLUMNS,
 }
 
 YEAR = 365.2425
@@ -134,6 +137,33 @@ PROFILES: tuple[RegimeProfile, ...] = (
 
 MUTUAL_WEIGHTS = {"MGPAP": 50, "MGEN": 30, "OMFAM": 20}
 ALD_WEIGHTS = {"ALD09": 40, "ALD14": 30}  # diabetes, severe hypertension; others share 30
+# A TNS principal's category (reference table tns_categories): traders and craftsmen on the
+# simplified regime most often, then the other professionals; an unknown code weighs 1.
+TNS_CATEGORY_WEIGHTS = {
+    "TRADER_SIMPLIFIED": 40,
+    "TRADER_ACCOUNTS_LOW": 14,
+    "TRADER_ACCOUNTS_HIGH": 5,
+    "PRO_RNS": 12,
+    "PRO_RNR": 6,
+    "PRO_PROFIT_BAND_1": 4,
+    "PRO_PROFIT_BAND_2": 3,
+    "PRO_PROFIT_BAND_3": 2,
+    "PRO_PROFIT_BAND_4": 2,
+    "ADOUL": 3,
+    "COPYIST_RESIDENT": 1,
+    "COPYIST_FIRST_INSTANCE": 1,
+    "SWORN_TRANSLATOR": 1,
+}
+JUSTICE = "Ministère de la Justice"
+# The body that gives the category: the tax administration, but for the court professions.
+TNS_LIAISONS = {
+    "ADOUL": JUSTICE,
+    "COPYIST_RESIDENT": JUSTICE,
+    "COPYIST_FIRST_INSTANCE": JUSTICE,
+    "SWORN_TRANSLATOR": JUSTICE,
+}
+DEFAULT_LIAISON = "DGI"
+HASH_MULTIPLIER = 0x9E3779B97F4A7C15  # 2^64 / golden ratio, odd: Fibonacci hashing
 
 
 def regime_shares() -> dict[str, float]:
@@ -193,7 +223,17 @@ class Weighted:
         self.total = self.cum[-1]
 
     def pick(self, rng: random.Random) -> Any:
-        return self.values[bisect.bisect_right(self.cum, rng.random() * self.total)]
+        return self.at(rng.random())
+
+    def at(self, fraction: float) -> Any:
+        """The value at `fraction` (0 <= fraction < 1) of the cumulated weights."""
+        return self.values[bisect.bisect_right(self.cum, fraction * self.total)]
+
+
+def spread(key: int) -> float:
+    """A fraction in [0, 1) drawn from an integer without a random stream (Fibonacci
+    hashing): consecutive keys spread evenly, and the same key always gives the same."""
+    return ((key * HASH_MULTIPLIER) % 2**64 >> 11) / 2**53
 
 
 def _poisson_cdf(mean: float, cap: int = 8) -> list[float]:
@@ -242,6 +282,7 @@ class PopulationPlan:
         mutuals: Sequence[str],
         ald_codes: Sequence[str],
         rsu_max: str = DEFAULT_RSU_MAX,
+        tns_categories: Sequence[str] = (),
         actor: str,
         stamp: datetime,
     ) -> None:
@@ -262,6 +303,11 @@ class PopulationPlan:
         ald: list[tuple[str, float]] = [(c, w) for c, w in ALD_WEIGHTS.items() if c in ald_codes]
         ald += [(c, 30 / len(others)) for c in others] if others else []
         self.ald = Weighted(ald) if ald else None
+        self.tns_categories = (
+            Weighted([(c, TNS_CATEGORY_WEIGHTS.get(c, 1)) for c in sorted(tns_categories)])
+            if tns_categories
+            else None
+        )
         self.prefixes = Weighted(names.CNIE_PREFIXES)
         self.cities = Weighted(names.CITIES)
         current = month_start(as_of)
@@ -463,7 +509,27 @@ class PopulationPlan:
                 *self.audit,
             )
         )
+        if code == TNS:
+            self._category(pid, registered)
         return registered
+
+    def _category(self, pid: int, registered: date) -> None:
+        """The TNS principal's category from registration on, picked from the person id
+        (not from the random stream: every other row stays as it was without it)."""
+        if self.tns_categories is None:
+            return
+        code = self.tns_categories.at(spread(pid))
+        self.batch.rows["member_categories"].append(
+            (
+                self.ids.take("member_categories"),
+                pid,
+                code,
+                registered,
+                None,
+                TNS_LIAISONS.get(code, DEFAULT_LIAISON),
+                *self.audit,
+            )
+        )
 
     def _months(self, registered: date, until: date | None) -> list[date]:
         """The last HISTORY_MONTHS months up to `until` (or now), from registration on."""

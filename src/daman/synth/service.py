@@ -1,7 +1,7 @@
 """Generate a synthetic population (and its providers) straight into the database.
 
 `generate` reads the reference rows it depends on (regimes, mutuals, ALD list, the
-Tadamon threshold), reserves immatriculation numbers in one block, plans the rows
+Tadamon threshold, TNS categories), reserves immatriculation numbers in one block, plans the rows
 (synth/population.py, synth/providers.py) and writes them in bulk (synth/bulk.py).
 It only flushes: the caller's unit of work commits.
 """
@@ -17,10 +17,12 @@ from time import perf_counter
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+import daman.contributions.collection.models  # noqa: F401 - member_categories, for the writer
 from daman.core.dates import now, today
 from daman.core.enums import RegimeCode
 from daman.core.errors import DamanError
 from daman.core.identifiers import allocate
+from daman.reference.contribution_rules import TnsCategory
 from daman.reference.models import AldDisease, Mutual, Regime, RightsRule
 from daman.synth.bulk import BulkWriter
 from daman.synth.population import (
@@ -51,6 +53,7 @@ class Reference:
     mutuals: tuple[str, ...]
     ald_codes: tuple[str, ...]
     rsu_max: str
+    tns_categories: tuple[str, ...] = ()
 
 
 @dataclass
@@ -98,7 +101,19 @@ def load_reference(session: Session, on: date) -> Reference:
         )
         .order_by(RightsRule.valid_from.desc())
     ).first()
-    return Reference(mutuals, ald, rsu_max or DEFAULT_RSU_MAX)
+    tns = tuple(
+        sorted(
+            set(
+                session.scalars(
+                    select(TnsCategory.code).where(
+                        TnsCategory.valid_from <= on,
+                        or_(TnsCategory.valid_to.is_(None), TnsCategory.valid_to >= on),
+                    )
+                )
+            )
+        )
+    )
+    return Reference(mutuals, ald, rsu_max or DEFAULT_RSU_MAX, tns)
 
 
 Chunk = tuple[str, Sequence[str], list[Row], int]  # table, columns, rows, persons so far
@@ -159,6 +174,7 @@ def generate(
             mutuals=reference.mutuals,
             ald_codes=reference.ald_codes,
             rsu_max=reference.rsu_max,
+            tns_categories=reference.tns_categories,
             actor=actor,
             stamp=now(),
         )
