@@ -160,6 +160,20 @@ def _partner_of(served: Server, code: str, inpe: str, partner: Partner) -> Any:
     return jwk.JWK(**httpx.get(f"{served.url}/hcx/v1/keys").json()["keys"][0])
 
 
+def _send(served: Server, key: str, action: str, payload: str) -> httpx.Response:
+    """A sealed payload posted to the exchange's `action` with the provider's bearer."""
+    return httpx.post(
+        f"{served.url}/hcx/v1/{action}",
+        headers={"Authorization": f"Bearer {key}"},
+        json={"payload": payload},
+    )
+
+
+def _read(served: Server, key: str, path: str) -> Any:
+    """GET `path` with the provider's bearer, as JSON."""
+    return httpx.get(f"{served.url}{path}", headers={"Authorization": f"Bearer {key}"}).json()
+
+
 def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
     key = _api_key(served)
     with Partner() as partner:
@@ -167,11 +181,7 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
         payload, api_call_id = call(
             eligibility_bundle(daman_patient(PATIENT), date.today()), "officine-1", fund
         )
-        sent = httpx.post(
-            f"{served.url}/hcx/v1/coverageeligibility/check",
-            headers={"Authorization": f"Bearer {key}"},
-            json={"payload": payload},
-        )
+        sent = _send(served, key, "coverageeligibility/check", payload)
         assert sent.status_code == 202, sent.text
         assert sent.json()["api_call_id"] == api_call_id
         work(served, "--backoff", "0.2", "--interval", "0.1", "--deadline", "60")
@@ -183,9 +193,7 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
         # Running the worker again sends nothing more: delivered is delivered
         work(served, "--deadline", "5")
         assert len(partner.calls) == 3
-        state = httpx.get(
-            f"{served.url}/hcx/v1/cycles/{api_call_id}", headers={"Authorization": f"Bearer {key}"}
-        ).json()
+        state = _read(served, key, f"/hcx/v1/cycles/{api_call_id}")
         assert state["status"] == "delivered" and state["attempts"] == 3
         # A tampered payload is refused at once with the protocol's code
         payload, _ = call(
@@ -193,10 +201,8 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
         )
         head, cek, iv, text, tag = payload.split(".")
         flipped = text[:-2] + ("AA" if text[-2:] != "AA" else "BA")
-        refused = httpx.post(
-            f"{served.url}/hcx/v1/coverageeligibility/check",
-            headers={"Authorization": f"Bearer {key}"},
-            json={"payload": ".".join([head, cek, iv, flipped, tag])},
+        refused = _send(
+            served, key, "coverageeligibility/check", ".".join([head, cek, iv, flipped, tag])
         )
         assert refused.status_code == 400
         assert refused.json()["error"]["code"] == "ERR_INVALID_ENCRYPTION"
@@ -218,11 +224,7 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
             ("communication/request", communication(None, pdf("prescription.pdf"))),
         ):
             payload, _ = call(resource, "officine-1", fund, **{"x-hcx-correlation_id": correlation})
-            sent = httpx.post(
-                f"{served.url}/hcx/v1/{action}",
-                headers={"Authorization": f"Bearer {key}"},
-                json={"payload": payload},
-            )
+            sent = _send(served, key, action, payload)
             assert sent.status_code == 202, sent.text
             work(served, "--deadline", "60")
         assert [c["path"] for c in partner.calls[3:]] == [
@@ -233,9 +235,7 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
         fund_reply, response = (e["resource"] for e in entries(opened(partner.accepted[2])))
         assert fund_reply["about"] == [{"reference": f"Claim/{number}"}]
         assert response["id"] == number
-        rest = httpx.get(
-            f"{served.url}/api/v1/claims/{number}", headers={"Authorization": f"Bearer {key}"}
-        ).json()
+        rest = _read(served, key, f"/api/v1/claims/{number}")
         assert [d["filename"] for d in rest["documents"]] == ["prescription.pdf"]
         # The fund asks for another document on the claim's page: the partner's software
         # gets a CommunicationRequest, answers on communication/on_request with the file,
@@ -260,20 +260,12 @@ def test_a_lost_callback_is_retried_and_arrives_once(served: Server):
             fund,
             **{"x-hcx-correlation_id": thread},
         )
-        answered = httpx.post(
-            f"{served.url}/hcx/v1/communication/on_request",
-            headers={"Authorization": f"Bearer {key}"},
-            json={"payload": payload},
-        )
+        answered = _send(served, key, "communication/on_request", payload)
         assert answered.status_code == 202, answered.text
         work(served, "--deadline", "60")
-        state = httpx.get(
-            f"{served.url}/hcx/v1/cycles/{answer_id}", headers={"Authorization": f"Bearer {key}"}
-        ).json()
+        state = _read(served, key, f"/hcx/v1/cycles/{answer_id}")
         assert (state["status"], state["answer_status"]) == ("delivered", "response.complete")
-        rest = httpx.get(
-            f"{served.url}/api/v1/claims/{number}", headers={"Authorization": f"Bearer {key}"}
-        ).json()
+        rest = _read(served, key, f"/api/v1/claims/{number}")
         assert [d["filename"] for d in rest["documents"]] == ["prescription.pdf", "facture.pdf"]
         assert rest["history"][-1]["reason"] == "document received: facture.pdf"
 
@@ -292,13 +284,10 @@ def test_a_controller_s_question_on_a_pre_authorisation_reaches_the_clinic_s_sof
     key = _api_key(served, CLINIC)
     with Partner() as partner:
         fund = _partner_of(served, "clinique-1", CLINIC, partner)
-        bearer = {"Authorization": f"Bearer {key}"}
         payload, _ = call(
             preauth_claim(PATIENT, CLINIC, identifier="served-pa-1"), "clinique-1", fund
         )
-        sent = httpx.post(
-            f"{served.url}/hcx/v1/preauth/submit", headers=bearer, json={"payload": payload}
-        )
+        sent = _send(served, key, "preauth/submit", payload)
         assert sent.status_code == 202, sent.text
         work(served, "--backoff", "0.2", "--interval", "0.1", "--deadline", "60")
         assert partner.calls[-1]["path"] == "/hcx/preauth/on_submit"
@@ -329,16 +318,12 @@ def test_a_controller_s_question_on_a_pre_authorisation_reaches_the_clinic_s_sof
             fund,
             **{"x-hcx-correlation_id": thread},
         )
-        answered = httpx.post(
-            f"{served.url}/hcx/v1/communication/on_request",
-            headers=bearer,
-            json={"payload": payload},
-        )
+        answered = _send(served, key, "communication/on_request", payload)
         assert answered.status_code == 202, answered.text
         work(served, "--deadline", "60")
-        state = httpx.get(f"{served.url}/hcx/v1/cycles/{answer_id}", headers=bearer).json()
+        state = _read(served, key, f"/hcx/v1/cycles/{answer_id}")
         assert (state["status"], state["answer_status"]) == ("delivered", "response.complete")
-        rest = httpx.get(f"{served.url}/api/v1/preauthorisations/{number}", headers=bearer).json()
+        rest = _read(served, key, f"/api/v1/preauthorisations/{number}")
         assert rest["status"] == "submitted"
         assert [d["filename"] for d in rest["documents"]] == ["scanner.pdf"]
         assert any("scanner joint" in (e["reason"] or "") for e in rest["history"])

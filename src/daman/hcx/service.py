@@ -415,14 +415,7 @@ def _bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
             for e in entries
         ],
     }
-    subject = next(
-        (
-            r.get("patient") or r.get("subject")
-            for r in resources
-            if r.get("patient") or r.get("subject")
-        ),
-        None,
-    )
+    subject = next(filter(None, (r.get("patient") or r.get("subject") for r in resources)), None)
     if subject is not None:
         composition["subject"] = subject
     return {
