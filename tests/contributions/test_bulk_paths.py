@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session
 from daman.contributions.collection import builders as b
 from daman.contributions.collection import lookup, receipts, runs
 from daman.contributions.collection.declarations import declare
-from daman.contributions.collection.lookup import frame_of
 from daman.contributions.collection.models import Declaration
 from daman.contributions.ledger import repository as ledger
 from daman.contributions.ledger.models import Call, CallLine, Entry, PayerAccount
-from daman.core.bulk import reserve_ids
+from daman.core.bulk import frame_of, reserve_ids
 from daman.reference.models import Regime
 from daman.registry import builders as registry
 from daman.registry.models import Person

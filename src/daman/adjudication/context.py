@@ -27,7 +27,7 @@ from daman.adjudication import authorisations as preauth
 from daman.adjudication import frames as f
 from daman.claims.models import Claim, ClaimDocument, ClaimLine, LineStatus
 from daman.claims.repository import chunks, one_of
-from daman.core.bulk import copy_frame
+from daman.core.bulk import frame_of
 from daman.providers.models import Provider
 from daman.reference import cache
 from daman.reference.cache import Reference
@@ -149,9 +149,9 @@ def lines_of(
 
 def _read(session: Session, statements: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
     """The rows of the statements, one after the other, as one frame of `schema`; on
-    PostgreSQL through COPY (core.bulk.copy_frame), elsewhere row by row."""
+    PostgreSQL as one text each (core.bulk.frame_of), elsewhere row by row."""
     if session.get_bind().dialect.name == "postgresql":
-        frames = [copy_frame(session, stmt, schema) for stmt in statements]
+        frames = [frame_of(session, stmt, schema) for stmt in statements]
         return pl.concat(frames) if len(frames) > 1 else (frames[0] if frames else f.empty(schema))
     rows: list[Sequence[Any]] = []
     for stmt in statements:

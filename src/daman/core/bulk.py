@@ -3,7 +3,8 @@
 ``bulk_insert`` and ``bulk_update`` take values by column (lists or Polars Series). On
 PostgreSQL they send each column as one array parameter and insert or update from
 ``unnest(...)``, one round trip whatever the row count; elsewhere an executemany.
-``copy_frame`` reads a query into a Polars frame by ``COPY ... TO STDOUT`` on PostgreSQL;
+``frame_of`` reads a query into a Polars frame, on PostgreSQL as one CSV text the server
+builds;
 ``copy_insert`` writes a frame by ``COPY ... FROM STDIN`` and ``copy_update`` updates rows
 from a frame sent by COPY into a temporary table, in one statement.
 
@@ -15,7 +16,6 @@ without this module knowing it.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
@@ -29,7 +29,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
-    Select,
     String,
     Table,
     Text,
@@ -63,24 +62,40 @@ def notify_bulk(
         listener(session, operation, table, rows, content, actor)
 
 
-def copy_frame(session: Session, stmt: Select[Any], schema: Mapping[str, Any]) -> pl.DataFrame:
-    """The rows of `stmt` (its columns in `schema`'s order) as a frame of `schema`."""
+def frame_of(session: Session, stmt: Any, schema: Mapping[str, Any]) -> pl.DataFrame:
+    """The rows of `stmt` (its columns in `schema`'s order) as a frame of `schema`. On
+    PostgreSQL as one CSV text the server builds with string_agg: `COPY ... TO STDOUT`
+    hands the client one message a row, each a step of Python (a batch day reads a million
+    rows, a month's run millions); elsewhere row by row."""
+    if session.get_bind().dialect.name != "postgresql":
+        return pl.DataFrame(session.execute(stmt).all(), schema=dict(schema), orient="row")
     compiled = stmt.compile(
         dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
     )
+    names = [f"c{i}" for i in range(len(schema))]
+    line = " || ',' || ".join(_cell(n, k) for n, k in zip(names, schema.values(), strict=True))
+    # SQLAlchemy's own compilation of the statement, its values as parameters
+    sql = f"SELECT string_agg({line}, E'\\n') FROM ({compiled}) AS q({', '.join(names)})"  # noqa: S608
     connection = session.connection().connection.driver_connection
     assert connection is not None
-    # The statement is SQLAlchemy's own compilation; values travel as parameters, bound
-    # client-side by the driver (COPY takes no server-side parameters).
-    copy_sql = f"COPY ({compiled}) TO STDOUT (FORMAT csv)"
-    with connection.cursor() as cursor, cursor.copy(copy_sql, compiled.params) as copy:
-        data = b"".join(bytes(block) for block in copy)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, compiled.params)
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return pl.DataFrame(schema=dict(schema))
     flags = [name for name, kind in schema.items() if kind == pl.Boolean]
     read = {name: (pl.String if name in flags else kind) for name, kind in schema.items()}
-    if not data:
-        return pl.DataFrame(schema=dict(schema))
-    frame = pl.read_csv(io.BytesIO(data), has_header=False, schema=read)
+    frame = pl.read_csv(row[0].encode(), has_header=False, schema=read)
     return frame.with_columns(pl.col(name) == "t" for name in flags) if flags else frame
+
+
+def _cell(column: str, kind: Any) -> str:
+    """A column as a CSV cell (NULL as nothing, texts quoted, flags as t or f)."""
+    if kind == pl.String:
+        return f"""coalesce('"' || replace({column}::text, '"', '""') || '"', '')"""
+    if kind == pl.Boolean:
+        return f"CASE WHEN {column} THEN 't' WHEN NOT {column} THEN 'f' ELSE '' END"
+    return f"coalesce({column}::text, '')"
 
 
 # ---------------------------------------------------------------------------------------

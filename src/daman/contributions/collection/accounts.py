@@ -15,10 +15,9 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from daman.contributions.collection.errors import AccountNotFound
-from daman.contributions.collection.lookup import frame_of
 from daman.contributions.ledger.models import PayerAccount, PayerKind
 from daman.contributions.ledger.repository import WHOLE, among, chunks
-from daman.core.bulk import copy_insert, reserve_ids
+from daman.core.bulk import copy_insert, frame_of, reserve_ids
 from daman.core.dates import now
 from daman.core.errors import ValidationFailed
 from daman.registry.models import Employer, Person

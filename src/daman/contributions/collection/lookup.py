@@ -16,6 +16,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from daman.contributions.ledger.repository import chunks
+from daman.core.bulk import frame_of
 from daman.core.dates import add_months
 from daman.registry.models import Affiliation, Person
 
@@ -118,41 +119,6 @@ def _postgres(session: Session, wanted: pl.Series, regime: str, month: date) -> 
     return frame.with_columns(pl.col("affiliated") == "t")
 
 
-def frame_of(session: Session, stmt: Any, schema: dict[str, Any]) -> pl.DataFrame:
-    """The rows of `stmt` (its columns in `schema`'s order) as a frame of `schema`. On
-    PostgreSQL as one CSV text the server builds (a row at a time, COPY TO costs the client
-    more than the query: a month's run reads millions); elsewhere row by row."""
-    if session.get_bind().dialect.name != "postgresql":
-        return pl.DataFrame(session.execute(stmt).all(), schema=schema, orient="row")
-    compiled = stmt.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
-    )
-    names = [f"c{i}" for i in range(len(schema))]
-    line = " || ',' || ".join(_cell(n, k) for n, k in zip(names, schema.values(), strict=True))
-    # SQLAlchemy's own compilation of the statement, its values as parameters
-    sql = f"SELECT string_agg({line}, E'\\n') FROM ({compiled}) AS q({', '.join(names)})"  # noqa: S608
-    connection = session.connection().connection.driver_connection
-    assert connection is not None
-    with connection.cursor() as cursor:
-        cursor.execute(sql, compiled.params)
-        row = cursor.fetchone()
-    if row is None or row[0] is None:
-        return pl.DataFrame(schema=schema)
-    flags = [name for name, kind in schema.items() if kind == pl.Boolean]
-    read = {name: (pl.String if name in flags else kind) for name, kind in schema.items()}
-    frame = pl.read_csv(row[0].encode(), has_header=False, schema=read)
-    return frame.with_columns(pl.col(name) == "t" for name in flags) if flags else frame
-
-
-def _cell(column: str, kind: Any) -> str:
-    """A column as a CSV cell (NULL as nothing, texts quoted, flags as t or f)."""
-    if kind == pl.String:
-        return f"""coalesce('"' || replace({column}::text, '"', '""') || '"', '')"""
-    if kind == pl.Boolean:
-        return f"CASE WHEN {column} THEN 't' WHEN NOT {column} THEN 'f' ELSE '' END"
-    return f"coalesce({column}::text, '')"
-
-
 def affiliated(
     session: Session, regime: str, month: date, extra: dict[str, type[pl.DataType]] | None = None
 ) -> pl.DataFrame:
@@ -178,4 +144,4 @@ def affiliated(
     )
 
 
-__all__ = ["affiliated", "chunks", "frame_of", "month_end", "persons_of"]
+__all__ = ["affiliated", "chunks", "month_end", "persons_of"]

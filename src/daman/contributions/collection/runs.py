@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from daman.contributions.collection import accounts
 from daman.contributions.collection.issue import issue
-from daman.contributions.collection.lookup import affiliated, frame_of, month_end
+from daman.contributions.collection.lookup import affiliated, month_end
 from daman.contributions.collection.models import MemberCategory
 from daman.contributions.collection.rules_in_force import (
     RulesInForce,
@@ -33,6 +33,7 @@ from daman.contributions.collection.shares import with_shares
 from daman.contributions.ledger import posting
 from daman.contributions.ledger.models import Call, PayerAccount
 from daman.contributions.ledger.rules import chamil_band, score, tns_income
+from daman.core.bulk import frame_of
 from daman.core.dates import today
 from daman.core.enums import RegimeCode
 from daman.core.errors import ValidationFailed
