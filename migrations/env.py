@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from daman.core.db import make_engine
+from daman.core.migrate import migrating
 from daman.models import Base
 
 config = context.config
@@ -18,7 +19,7 @@ def run_migrations() -> None:
         return
     url = config.get_main_option("sqlalchemy.url") or None
     engine = make_engine(url)
-    with engine.begin() as conn:
+    with migrating(engine) as conn:
         _run(conn)
     engine.dispose()
 

@@ -13,8 +13,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from daman.contributions.collection import accounts, lookup, receipts, runs
 from daman.contributions.collection import builders as b
-from daman.contributions.collection import lookup, receipts, runs
 from daman.contributions.collection.declarations import declare
 from daman.contributions.collection.models import Declaration
 from daman.contributions.ledger import repository as ledger
@@ -22,7 +22,7 @@ from daman.contributions.ledger.models import Call, CallLine, Entry, PayerAccoun
 from daman.core.bulk import frame_of, reserve_ids
 from daman.reference.models import Regime
 from daman.registry import builders as registry
-from daman.registry.models import Person
+from daman.registry.models import Employer, Person
 
 JAN = date(2025, 1, 1)
 
@@ -157,3 +157,31 @@ def test_a_members_own_call_has_no_line_and_the_rights_read_it(session: Session)
         ledger.in_ledger(Person.id, JAN), Person.id.in_([member.id, other.id])
     )
     assert session.scalars(known).all() == [member.id]
+
+
+def test_an_account_names_an_existing_owner_and_its_owner_stays(session: Session) -> None:
+    """Payer accounts name their person or employer without a foreign key checked a row
+    at a time (migration 0027): an account naming nobody is refused, so is deleting a
+    person or an employer that an account names; an owner no account names goes."""
+    person, employer = registry.person(session), registry.employer(session)
+    member, payer = (
+        accounts.of_person(session, person, "test"),
+        accounts.of_employer(session, employer, "test"),
+    )
+
+    def refused(statement: Any) -> None:
+        with pytest.raises(IntegrityError), session.begin_nested():
+            session.execute(statement)
+
+    missing = 2_000_000_000
+    refused(update(PayerAccount).where(PayerAccount.id == member.id).values(person_id=missing))
+    refused(update(PayerAccount).where(PayerAccount.id == payer.id).values(employer_id=missing))
+    refused(delete(Person).where(Person.id == person.id))
+    refused(delete(Employer).where(Employer.id == employer.id))
+    # the statement's good rows pass, and an owner nobody names is deleted
+    session.execute(
+        update(PayerAccount).where(PayerAccount.id == member.id).values(person_id=person.id)
+    )
+    session.execute(delete(PayerAccount).where(PayerAccount.id == payer.id))
+    session.execute(delete(Employer).where(Employer.id == employer.id))
+    assert session.get(Employer, employer.id) is None
