@@ -115,6 +115,12 @@ def test_the_tables_written_in_bulk_name_only_rows_that_exist(session: Session) 
     assert orphans(Declaration.regime_code, Regime.code) == 0
 
 
+def _refused(session: Session, statement: Any) -> None:
+    """The statement is refused as a foreign key would refuse it, and undone."""
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.execute(statement)
+
+
 def test_the_foreign_keys_rule_is_kept_per_statement(session: Session) -> None:
     """What the dropped foreign keys refused is still refused, once per statement (per
     row on SQLite): a row naming a call, person, account or regime that is not there, and
@@ -125,19 +131,15 @@ def test_the_foreign_keys_rule_is_kept_per_statement(session: Session) -> None:
     call = session.get(Call, line.call_id)
     assert person is not None and call is not None
 
-    def refused(statement: Any) -> None:
-        with pytest.raises(IntegrityError), session.begin_nested():
-            session.execute(statement)
-
     missing = 2_000_000_000
-    refused(update(CallLine).where(CallLine.id == line.id).values(call_id=missing))
-    refused(update(CallLine).where(CallLine.id == line.id).values(person_id=missing))
-    refused(update(Call).where(Call.id == call.id).values(account_id=missing))
-    refused(update(Call).where(Call.id == call.id).values(regime_code="NOPE"))
-    refused(update(Entry).where(Entry.call_id == call.id).values(account_id=missing))
-    refused(delete(Person).where(Person.id == person.id))
-    refused(delete(PayerAccount).where(PayerAccount.id == call.account_id))
-    refused(delete(Call).where(Call.id == call.id))
+    _refused(session, update(CallLine).where(CallLine.id == line.id).values(call_id=missing))
+    _refused(session, update(CallLine).where(CallLine.id == line.id).values(person_id=missing))
+    _refused(session, update(Call).where(Call.id == call.id).values(account_id=missing))
+    _refused(session, update(Call).where(Call.id == call.id).values(regime_code="NOPE"))
+    _refused(session, update(Entry).where(Entry.call_id == call.id).values(account_id=missing))
+    _refused(session, delete(Person).where(Person.id == person.id))
+    _refused(session, delete(PayerAccount).where(PayerAccount.id == call.account_id))
+    _refused(session, delete(Call).where(Call.id == call.id))
     # what names nothing passes: a statement of good rows is not refused
     session.execute(update(CallLine).where(CallLine.id == line.id).values(call_id=call.id))
 
@@ -169,15 +171,15 @@ def test_an_account_names_an_existing_owner_and_its_owner_stays(session: Session
         accounts.of_employer(session, employer, "test"),
     )
 
-    def refused(statement: Any) -> None:
-        with pytest.raises(IntegrityError), session.begin_nested():
-            session.execute(statement)
-
     missing = 2_000_000_000
-    refused(update(PayerAccount).where(PayerAccount.id == member.id).values(person_id=missing))
-    refused(update(PayerAccount).where(PayerAccount.id == payer.id).values(employer_id=missing))
-    refused(delete(Person).where(Person.id == person.id))
-    refused(delete(Employer).where(Employer.id == employer.id))
+    _refused(
+        session, update(PayerAccount).where(PayerAccount.id == member.id).values(person_id=missing)
+    )
+    _refused(
+        session, update(PayerAccount).where(PayerAccount.id == payer.id).values(employer_id=missing)
+    )
+    _refused(session, delete(Person).where(Person.id == person.id))
+    _refused(session, delete(Employer).where(Employer.id == employer.id))
     # the statement's good rows pass, and an owner nobody names is deleted
     session.execute(
         update(PayerAccount).where(PayerAccount.id == member.id).values(person_id=person.id)
