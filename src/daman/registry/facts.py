@@ -301,14 +301,16 @@ def _gather(session: Session, ids: list[int]) -> _Gathered:
 # same order as _gather's, after one row of kind 0 holding every RightsRule row as JSON
 # (t1), so that a look-up is one round trip. Columns: kind, person, t1..t4 (text), d1, d2
 # (dates), n (integer), b (boolean), id (order within a kind). Months come from the
-# registry's rows (d2 empty) and from the contributions ledger (d2: the day it was paid).
+# registry's rows (d2 empty) and from the contributions ledger (d2: the day it was paid),
+# read once (the `ledger` CTE): a registry month counts only where the ledger has none.
 _FAMILY_SQL = """
     WITH asked AS ({asked}),
     links AS (
         SELECT id, dependent_id, principal_id, relationship, valid_from, valid_to, end_reason
         FROM dependent_links WHERE dependent_id = ANY(ARRAY(SELECT id FROM asked))
     ),
-    family AS (SELECT ARRAY(SELECT id FROM asked UNION SELECT principal_id FROM links) AS ids)
+    family AS (SELECT ARRAY(SELECT id FROM asked UNION SELECT principal_id FROM links) AS ids),
+    ledger AS MATERIALIZED ({ledger_months})
     SELECT 0, 0, (SELECT json_agg(r ORDER BY r.id) FROM (SELECT id, {rule_columns}
                   FROM rights_rules) AS r)::text, NULL, NULL, NULL, NULL::date, NULL::date,
            NULL::integer, NULL::boolean, NULL::integer
@@ -328,11 +330,12 @@ _FAMILY_SQL = """
     SELECT 4, person_id, NULL, NULL, NULL, NULL, month, NULL, sum(declared_days)::integer,
            paid, NULL
     FROM contributions WHERE person_id = ANY((SELECT ids FROM family)::integer[])
-      AND {not_in_ledger}
+      AND NOT EXISTS (SELECT 1 FROM ledger AS l
+                      WHERE l.person_id = contributions.person_id AND l.month = contributions.month)
     GROUP BY person_id, month, paid
     UNION ALL
     SELECT 4, person_id, NULL, NULL, NULL, NULL, month, paid_on, days, paid, NULL
-    FROM ({ledger_months}) AS ledger_months
+    FROM ledger
     UNION ALL
     SELECT 5, person_id, NULL, NULL, NULL, NULL, valid_from, valid_to, NULL, NULL, id
     FROM student_proofs WHERE person_id = ANY(ARRAY(SELECT id FROM asked))
@@ -345,7 +348,6 @@ _FAMILY_SQL = """
 # machinery's cost per row (a batch reads about 40 rows per person).
 _LEDGER = {
     "rule_columns": ", ".join(RULE_COLUMNS),
-    "not_in_ledger": ledger.NOT_IN_LEDGER_SQL.format(table="contributions"),
     "ledger_months": ledger.MONTHS_SQL.format(persons="(SELECT ids FROM family)::integer[]"),
 }
 _FAMILY = _FAMILY_SQL.format(asked="SELECT unnest(CAST(%(ids)s AS integer[])) AS id", **_LEDGER)

@@ -265,18 +265,6 @@ MONTHS_SQL = """
     GROUP BY a.person_id, c.month, c.status, c.paid_on
 """
 
-# The registry's own rows of declared days and paid flags (imported before the ledger)
-# count only for months the ledger does not know of the person: for a month of a person
-# the ledger has a line or an own call about, the ledger is the source.
-NOT_IN_LEDGER_SQL = """
-    NOT EXISTS (SELECT 1 FROM call_lines l
-                WHERE l.person_id = {table}.person_id AND l.month = {table}.month)
-    AND NOT EXISTS (SELECT 1 FROM payer_accounts a JOIN contribution_calls c
-                    ON c.account_id = a.id
-                    WHERE a.person_id = {table}.person_id AND a.kind = 'member'
-                      AND c.month = {table}.month)
-"""
-
 
 def months(
     session: Session, person_ids: Sequence[int]
@@ -314,8 +302,10 @@ def months(
 
 
 def in_ledger(person_column: Any, month_column: Any) -> Any:
-    """SQL: the ledger has a line or an own call about the person and month (see
-    NOT_IN_LEDGER_SQL)."""
+    """SQL: the ledger has a line or an own call about the person and month. The
+    registry's own rows of declared days and paid flags (imported before the ledger) count
+    only for months the ledger does not know of the person: for those, the ledger is the
+    source (on PostgreSQL the registry's statement tests the same against MONTHS_SQL)."""
     line = select(CallLine.id).where(
         and_(CallLine.person_id == person_column, CallLine.month == month_column)
     )
