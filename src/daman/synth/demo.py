@@ -48,7 +48,7 @@ from daman.registry.models import (
 from daman.synth.claim_context import Prov
 from daman.synth.claims import Featured, generate_claims
 from daman.synth.demo_data import FIXED, FIXED_PROVIDERS, MARKER_CNIE
-from daman.synth.population import YEAR, school_year_start
+from daman.synth.population import DEFAULT_LIAISON, YEAR, school_year_start
 from daman.synth.service import Reference, generate, load_reference
 
 DEMO_ACTOR = "demo"
@@ -346,7 +346,7 @@ def _fixed_persons(session: Session, on: date, reference: Reference) -> dict[str
                 category_code=DEMO_TNS_CATEGORY,
                 valid_from=years_ago(2),
                 valid_to=None,
-                liaison="DGI",
+                liaison=DEFAULT_LIAISON,
                 **stamp,
             )
         )

@@ -18,11 +18,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 import daman.contributions.collection.models  # noqa: F401 - member_categories, for the writer
+from daman.contributions.collection.rules_in_force import tns_categories
 from daman.core.dates import now, today
 from daman.core.enums import RegimeCode
 from daman.core.errors import DamanError
 from daman.core.identifiers import allocate
-from daman.reference.contribution_rules import TnsCategory
 from daman.reference.models import AldDisease, Mutual, Regime, RightsRule
 from daman.synth.bulk import BulkWriter
 from daman.synth.population import (
@@ -101,18 +101,8 @@ def load_reference(session: Session, on: date) -> Reference:
         )
         .order_by(RightsRule.valid_from.desc())
     ).first()
-    tns = tuple(
-        sorted(
-            set(
-                session.scalars(
-                    select(TnsCategory.code).where(
-                        TnsCategory.valid_from <= on,
-                        or_(TnsCategory.valid_to.is_(None), TnsCategory.valid_to >= on),
-                    )
-                )
-            )
-        )
-    )
+    # the categories the month's TNS run prices members by
+    tns = tuple(sorted(tns_categories(session, on)))
     return Reference(mutuals, ald, rsu_max or DEFAULT_RSU_MAX, tns)
 
 
