@@ -11,12 +11,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from daman.contributions.collection import builders as b
-from daman.contributions.ledger.models import Call, CallEvent, CallStatus, Receipt
+from daman.contributions.ledger.models import Call, CallEvent, CallLine, CallStatus, Receipt
 from daman.core.dates import add_months, month_start, today
 from tests.served import Server, served_demo
 
@@ -123,6 +123,44 @@ def test_an_employers_month_from_declaration_to_receipt(served: Server) -> None:
             events = conn.execute(select(CallEvent.to_status, CallEvent.by)).all()
             assert ("paid", "agent:agent") in [(e[0], e[1]) for e in events]
             assert conn.execute(select(Receipt.created_by)).scalars().all() == ["agent:agent"]
+    finally:
+        eng.dispose()
+    assert served.errors_logged() == []
+
+
+def test_a_tns_members_own_call_paid_opens_rights(served: Server) -> None:
+    """A self-employed member's month through the served app: the agent runs the month's
+    TNS calls (the member's call is the only row about the month: no line), the member is
+    not covered while it is unpaid, and is from the day the bank credits it."""
+    eng = create_engine(served.database_url)
+    try:
+        with Session(eng) as session, session.begin():
+            first = month_start(today())
+            member = b.member(session, "TNS", valid_from=first, category="TRADER_SIMPLIFIED")
+            number = member.immatriculation
+    finally:
+        eng.dispose()
+    agent = served.token("agent")
+    when = {"person": number, "date": today().isoformat()}
+    with served.client(agent) as c:
+        run = ok(c.post("/contributions/runs", json={"regime": "TNS", "month": f"{first:%Y-%m}"}))
+        assert run["unpriced"] == 0 and run["calls"] == run["members"]
+        [call] = ok(c.get(f"/contributions/accounts/M{number}/calls"))["items"]  # type: ignore[misc]
+        assert (call["members"], call["total_centimes"], call["status"]) == (1, 18_019, "open")
+        unpaid = ok(c.get("/eligibility", params=when))
+        assert (unpaid["covered"], unpaid["reason"]) == (False, "contributions_unpaid")
+        notice = b.camt054_credits(
+            [("SRV-TNS-1", 18_019, call["number"], today())], message="SRV-TNS"
+        )
+        got = ok(c.post("/contributions/receipts", files={"file": ("camt054.xml", notice)}))
+        assert (got["matched"], got["calls_paid"]) == (1, 1)
+        paid = ok(c.get("/eligibility", params=when))
+        assert (paid["covered"], paid["reason"]) == (True, "covered_principal")
+    eng = create_engine(served.database_url)
+    try:
+        with eng.connect() as conn:
+            lines = select(func.count(CallLine.id)).join(Call, Call.id == CallLine.call_id)
+            assert conn.execute(lines.where(Call.number == call["number"])).scalar() == 0
     finally:
         eng.dispose()
     assert served.errors_logged() == []
